@@ -1,0 +1,3 @@
+"""rcontainer: a rootless, userspace container engine for developer workstations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from rcontainer.cli import main
+
+main()

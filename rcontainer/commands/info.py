@@ -1,0 +1,35 @@
+"""``rcontainer info``."""
+
+from __future__ import annotations
+
+import click
+
+from rcontainer.output import emit_json, key_values
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info(as_json: bool) -> None:
+    """Show the Podman service, the host's cgroups and runtimes, and rcontainer's paths."""
+    from rcontainer.info import gather
+
+    data = gather()
+    if as_json:
+        emit_json(data)
+        return
+    pairs = [
+        ("podman version", data["podman"]["version"]),
+        ("socket", f"{data['podman']['socket']} ({data['podman']['socket_source']})"),
+        ("rootless", "yes" if data["rootless"] else "no"),
+        ("cgroup version", f"{data['cgroup']['version']} (manager {data['cgroup']['manager']})"),
+        ("default OCI runtime", f"{data['oci_runtime']['default']} ({data['oci_runtime']['path']})"),
+        ("storage driver", data["storage"]["driver"]),
+        ("network backend", data["network_backend"]),
+    ]
+    pairs += [
+        (f"{k} dir" if k not in ("runtimes",) else "runtimes file", v) for k, v in data["rcontainer"].items()
+    ]
+    click.echo(key_values(pairs))
+
+
+COMMANDS = [info]

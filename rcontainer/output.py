@@ -1,0 +1,36 @@
+"""Rendering results: one place that turns core results into text or JSON for the terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=False, default=str)
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(to_json(value) + "\n")
+
+
+def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
+    """A plain left-aligned table, like ``podman ps``."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["   ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def key_values(pairs: Iterable[tuple[str, Any]]) -> str:
+    """``key: value`` lines with the values aligned."""
+    pairs = list(pairs)
+    width = max((len(k) for k, _ in pairs), default=0)
+    return "\n".join(f"{k + ':':<{width + 1}} {v}" for k, v in pairs)
+
+
+def warn(message: str) -> None:
+    """A notice for the user on stderr (the core returns notices; the CLI prints them)."""
+    sys.stderr.write(f"rcontainer: {message}\n")

@@ -1,0 +1,96 @@
+"""Every directory rcontainer uses, in one place.
+
+Built from platformdirs' XDG paths, each overridable by an environment variable. No other
+module builds a path under the user's home. Functions, not constants, so that tests (and a
+user changing ``XDG_*`` between calls) get fresh answers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "rcontainer"
+
+
+def _dir(env: str, default: Path) -> Path:
+    value = os.environ.get(env)
+    return Path(value).expanduser() if value else default
+
+
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/rcontainer``: runtimes.yaml, profiles/."""
+    return _dir("RCONTAINER_CONFIG_DIR", platformdirs.user_config_path(APP))
+
+
+def profiles_dir() -> Path:
+    """Profiles addressed by name: ``rcontainer up NAME`` reads ``profiles_dir()/NAME.yaml``."""
+    return config_dir() / "profiles"
+
+
+def runtimes_file() -> Path:
+    """User-defined runtime classes."""
+    return config_dir() / "runtimes.yaml"
+
+
+def state_dir() -> Path:
+    """``$XDG_STATE_HOME/rcontainer``: per-container records."""
+    return _dir("RCONTAINER_STATE_DIR", platformdirs.user_state_path(APP))
+
+
+def containers_dir() -> Path:
+    return state_dir() / "containers"
+
+
+def logs_dir() -> Path:
+    """Container stdout/stderr, kept outside Podman's storage so logs outlive the container."""
+    return state_dir() / "logs"
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/rcontainer``: unpacked image root filesystems, runtime probes."""
+    return _dir("RCONTAINER_CACHE_DIR", platformdirs.user_cache_path(APP))
+
+
+def rootfs_cache_dir() -> Path:
+    return cache_dir() / "rootfs"
+
+
+def runtime_dir() -> Path:
+    """``$XDG_RUNTIME_DIR`` (``/run/user/UID``), where Podman's socket lives.
+
+    ``RCONTAINER_RUNTIME_DIR`` overrides it for rcontainer alone (where it looks for the socket
+    and starts a private service), never for Podman.
+    """
+    value = os.environ.get("RCONTAINER_RUNTIME_DIR") or os.environ.get("XDG_RUNTIME_DIR")
+    return Path(value) if value else Path(f"/run/user/{os.getuid()}")
+
+
+def private_service_dir() -> Path:
+    """Where rcontainer starts its own ``podman system service`` when none answers."""
+    return runtime_dir() / APP
+
+
+def systemd_user_dir() -> Path:
+    """``$XDG_CONFIG_HOME/systemd/user``, where user units are installed."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "systemd" / "user"
+
+
+def default_podman_socket() -> Path:
+    """Where rootless Podman serves its API for this user."""
+    return runtime_dir() / "podman" / "podman.sock"
+
+
+def all_paths() -> dict[str, Path]:
+    """Every path rcontainer uses, for ``info`` and ``doctor``."""
+    return {
+        "config": config_dir(),
+        "profiles": profiles_dir(),
+        "runtimes": runtimes_file(),
+        "state": state_dir(),
+        "logs": logs_dir(),
+        "cache": cache_dir(),
+    }

@@ -1,0 +1,180 @@
+"""Finding and talking to the user's rootless Podman service.
+
+The socket is found as Podman finds it: ``CONTAINER_HOST`` (``unix://PATH``), else
+``$XDG_RUNTIME_DIR/podman/podman.sock``. When nothing answers there, rcontainer can start a
+private ``podman system service`` for the user on ``$XDG_RUNTIME_DIR/rcontainer/podman.sock``
+(and says so), unless told not to.
+
+podman-py is imported inside these functions only: ``import podman`` costs about a quarter
+of a second, which ``--help`` and completion must not pay.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rcontainer import paths
+from rcontainer.errors import BadInput, OperationFailed, PodmanUnavailable
+
+if TYPE_CHECKING:
+    from podman import PodmanClient
+
+# Seconds of idleness after which a private service started by rcontainer exits by itself.
+PRIVATE_SERVICE_IDLE = int(os.environ.get("RCONTAINER_SERVICE_IDLE", "900"))
+API_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str  # http+unix://... form podman-py wants
+    socket: Path
+    source: str  # "CONTAINER_HOST", "default", "private"
+
+
+def _unix_url(path: Path) -> str:
+    return f"unix://{path}"
+
+
+def find_endpoint() -> Endpoint:
+    """The socket Podman itself would use for this user."""
+    host = os.environ.get("CONTAINER_HOST")
+    if host:
+        if not host.startswith("unix://"):
+            raise BadInput(
+                f"CONTAINER_HOST={host!r}: only local unix:// sockets are supported",
+                hint="unset CONTAINER_HOST to use the default rootless socket",
+            )
+        path = Path(host[len("unix://") :])
+        return Endpoint(_unix_url(path), path, "CONTAINER_HOST")
+    path = paths.default_podman_socket()
+    return Endpoint(_unix_url(path), path, "default")
+
+
+def private_endpoint() -> Endpoint:
+    path = paths.private_service_dir() / "podman.sock"
+    return Endpoint(_unix_url(path), path, "private")
+
+
+def _answers(socket: Path, timeout: float = 2.0) -> bool:
+    """True when an HTTP service answers ``/_ping`` on the socket (no podman-py import)."""
+    import http.client
+    import socket as sk
+
+    if not socket.exists():
+        return False
+
+    class Conn(http.client.HTTPConnection):
+        def connect(self) -> None:
+            s = sk.socket(sk.AF_UNIX, sk.SOCK_STREAM)
+            s.settimeout(timeout)
+            s.connect(str(socket))
+            self.sock = s
+
+    try:
+        conn = Conn("localhost", timeout=timeout)
+        conn.request("GET", "/_ping")
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
+def how_to_start(endpoint: Endpoint) -> str:
+    return (
+        f"start one with: podman system service --time=0 {_unix_url(endpoint.socket)} &"
+        "  (or: systemctl --user enable --now podman.socket)"
+    )
+
+
+def start_private_service(endpoint: Endpoint) -> int:
+    """Start ``podman system service`` on the private socket, detached; return its PID."""
+    podman = shutil.which("podman")
+    if podman is None:
+        raise PodmanUnavailable("podman is not installed", hint="apt-get install podman")
+    endpoint.socket.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if endpoint.socket.exists():
+        endpoint.socket.unlink()  # a stale socket from a service that died
+    log = open(endpoint.socket.parent / "podman-service.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [podman, "system", "service", f"--time={PRIVATE_SERVICE_IDLE}", _unix_url(endpoint.socket)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,  # outlives this command, as a service should
+    )
+    log.close()
+    (endpoint.socket.parent / "podman.pid").write_text(f"{proc.pid}\n")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if _answers(endpoint.socket, timeout=1):
+            return proc.pid
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    try:
+        os.kill(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    raise PodmanUnavailable(
+        f"the private Podman service did not start (see {endpoint.socket.parent / 'podman-service.log'})"
+    )
+
+
+def resolve_endpoint(*, autostart: bool, notices: list[str] | None = None) -> Endpoint:
+    """The endpoint that answers: the user's socket, else the private one (started if allowed)."""
+    endpoint = find_endpoint()
+    if _answers(endpoint.socket):
+        return endpoint
+    if endpoint.source == "CONTAINER_HOST":
+        raise PodmanUnavailable(f"no Podman service answers on {endpoint.socket} (CONTAINER_HOST)")
+    private = private_endpoint()
+    if _answers(private.socket):
+        return private
+    if not autostart:
+        raise PodmanUnavailable(
+            f"no Podman service answers on {endpoint.socket}", hint=how_to_start(endpoint)
+        )
+    pid = start_private_service(private)
+    if notices is not None:
+        notices.append(
+            f"no Podman service answered on {endpoint.socket}; started a private one "
+            f"(pid {pid}) on {private.socket}, exiting after {PRIVATE_SERVICE_IDLE}s idle"
+        )
+    return private
+
+
+def client(endpoint: Endpoint, *, timeout: float | None = API_TIMEOUT) -> PodmanClient:
+    """A podman-py client on the endpoint. ``timeout=None`` for long streams (logs -f, events)."""
+    from podman import PodmanClient
+
+    # base_url given explicitly: PodmanClient() alone ignores CONTAINER_HOST and trips over a
+    # containers.conf [engine] table without active_service (README, facts about hosts).
+    kwargs: dict[str, Any] = {"base_url": endpoint.url}
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    return PodmanClient(**kwargs)
+
+
+def explain_api_error(exc: Exception, what: str) -> OperationFailed | PodmanUnavailable:
+    """Turn a podman-py exception into the project's error, with Podman's own words."""
+    cause = exc.__cause__ or exc.__context__
+    text = str(exc)
+    if cause is not None and any(
+        k in type(cause).__name__ for k in ("ConnectionError", "ConnectionRefused", "FileNotFound")
+    ):
+        return PodmanUnavailable(
+            f"{what}: the Podman service went away ({cause.__class__.__name__})",
+            hint="run the command again once the service is back",
+        )
+    explanation = getattr(exc, "explanation", None)
+    if explanation:
+        text = str(explanation)
+    return OperationFailed(f"{what}: Podman said: {text.strip()}")

@@ -1,0 +1,117 @@
+"""Fixtures shared by unit and integration tests.
+
+Every test runs with its own XDG config, state and cache dirs (rcontainer never touches the
+real user's files from a test). Integration tests also get the session's real rootless
+Podman service (``CONTAINER_HOST`` points at it) and the loopback registry.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import harness
+
+SCOPE_PREFIX = "pytest-"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path]:
+    """Fresh rcontainer config/state/cache dirs for every test."""
+    base = tmp_path_factory.mktemp("xdg")
+    dirs = {
+        "RCONTAINER_CONFIG_DIR": base / "config",
+        "RCONTAINER_STATE_DIR": base / "state",
+        "RCONTAINER_CACHE_DIR": base / "cache",
+    }
+    for key, value in dirs.items():
+        monkeypatch.setenv(key, str(value))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("RCONTAINER_DEBUG", raising=False)
+    return dirs
+
+
+@pytest.fixture(scope="session")
+def podman_service() -> Iterator[harness.PodmanService]:
+    harness.remove_scoped_containers(SCOPE_PREFIX)
+    with harness.podman_service() as service:
+        yield service
+    harness.remove_scoped_containers(SCOPE_PREFIX)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Registry]:
+    with harness.registry(tmp_path_factory.mktemp("registry")) as reg:
+        yield reg
+
+
+@pytest.fixture(scope="session")
+def busybox_image(podman_service) -> str:
+    return harness.ensure_busybox_image()
+
+
+@pytest.fixture(scope="session")
+def registry_image(registry: harness.Registry, busybox_image: str) -> str:
+    """The busybox image, pushed to the loopback registry and untagged locally."""
+    ref = registry.ref("rcontainer/busybox:latest")
+    harness.push(busybox_image, ref)
+    return ref
+
+
+@dataclass
+class RcResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def podman_env(
+    podman_service: harness.PodmanService, monkeypatch: pytest.MonkeyPatch
+) -> harness.PodmanService:
+    """The session's Podman service as this test's CONTAINER_HOST, and a scope of its own."""
+    monkeypatch.setenv("CONTAINER_HOST", podman_service.url)
+    monkeypatch.setenv("RCONTAINER_NO_AUTOSTART", "1")
+    return podman_service
+
+
+@pytest.fixture
+def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A scope label value of this test's own; its containers are removed at the end."""
+    value = f"{SCOPE_PREFIX}{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("RCONTAINER_SCOPE", value)
+    yield value
+    harness.remove_scoped_containers(value)
+
+
+@pytest.fixture
+def rc() -> callable:
+    """Run the real ``rcontainer`` CLI in a subprocess with this test's environment."""
+
+    def run(*args: str, input: str | None = None, timeout: float = 120, env: dict | None = None) -> RcResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "rcontainer", *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
+        return RcResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

@@ -1,0 +1,192 @@
+"""The integration test bed: a real rootless Podman service and a real registry on loopback.
+
+Everything started here is stopped again by PID. Nothing here fakes Podman: the tests drive
+the service that ``podman system service`` runs for the unprivileged user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BUSYBOX_IMAGE = "localhost/rcontainer/busybox:latest"
+
+
+def podman_env() -> dict[str, str]:
+    """Environment for the podman CLI used by the harness: local storage, never remote."""
+    env = dict(os.environ)
+    env.pop("CONTAINER_HOST", None)
+    return env
+
+
+def podman(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["podman", *args], env=podman_env(), check=check, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def stop_pid(proc: subprocess.Popen, timeout: float = 10) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout)
+
+
+def socket_answers(path: Path) -> bool:
+    from rcontainer.podman_client import _answers
+
+    return _answers(path, timeout=1)
+
+
+@dataclass
+class PodmanService:
+    socket: Path
+    proc: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+
+def runtime_dir() -> Path:
+    return Path(os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}")
+
+
+@contextlib.contextmanager
+def podman_service() -> Iterator[PodmanService]:
+    """A rootless ``podman system service`` of our own on a fresh socket, stopped at the end."""
+    base = runtime_dir() / f"rcontainer-test-{os.getpid()}"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(mode=0o700, parents=True)
+    sock = base / "podman.sock"
+    log = open(base / "service.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
+        env=podman_env(),
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    try:
+        wait_until(lambda: socket_answers(sock) or proc.poll() is not None, 60, "podman system service")
+        if proc.poll() is not None:
+            raise RuntimeError(f"podman system service exited: {(base / 'service.log').read_text()[-2000:]}")
+        yield PodmanService(sock, proc)
+    finally:
+        stop_pid(proc)
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Registry:
+    host: str  # 127.0.0.1:PORT
+    proc: subprocess.Popen
+
+    def ref(self, name: str) -> str:
+        return f"{self.host}/{name}"
+
+
+@contextlib.contextmanager
+def registry(workdir: Path) -> Iterator[Registry]:
+    """Debian's docker-registry (the CNCF distribution registry) on 127.0.0.1, storage in workdir."""
+    port = free_port()
+    storage = workdir / "storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    config = workdir / "config.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: warn\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    log = open(workdir / "registry.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        ["docker-registry", "serve", str(config)], stdout=log, stderr=log, start_new_session=True
+    )
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1) as r:
+                return r.status == 200
+        except OSError:
+            return proc.poll() is not None
+
+    try:
+        wait_until(up, 30, "docker-registry")
+        if proc.poll() is not None:
+            raise RuntimeError(f"docker-registry exited: {(workdir / 'registry.log').read_text()[-2000:]}")
+        yield Registry(f"127.0.0.1:{port}", proc)
+    finally:
+        stop_pid(proc)
+        log.close()
+
+
+def ensure_busybox_image() -> str:
+    subprocess.run(
+        [str(REPO / "scripts" / "make-busybox-image.sh"), BUSYBOX_IMAGE],
+        env=podman_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return BUSYBOX_IMAGE
+
+
+def push(local: str, remote: str) -> None:
+    podman("tag", local, remote)
+    podman("push", "--tls-verify=false", "--quiet", remote)
+    # untag the pushed name: a test that pulls it must really go to the registry
+    podman("rmi", remote)
+
+
+def remove_scoped_containers(prefix: str) -> None:
+    """Remove leftovers of earlier runs (also runs killed halfway): containers whose
+    io.rcontainer.scope label starts with prefix. Never touches anything else."""
+    out = podman(
+        "ps",
+        "-a",
+        "--filter",
+        "label=io.rcontainer.scope",
+        "--format",
+        '{{.ID}} {{index .Labels "io.rcontainer.scope"}}',
+        check=False,
+    ).stdout
+    ids = [
+        line.split()[0]
+        for line in out.splitlines()
+        if len(line.split()) == 2 and line.split()[1].startswith(prefix)
+    ]
+    if ids:
+        podman("rm", "-f", "-t", "0", *ids, check=False)
