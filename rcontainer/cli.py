@@ -64,9 +64,9 @@ def cli(ctx: click.Context, no_autostart: bool, allow_root: bool, traceback: boo
 
 
 def _register() -> None:
-    from rcontainer.commands import info
+    from rcontainer.commands import info, lifecycle, profiles
 
-    for module in (info,):
+    for module in (info, profiles, lifecycle):
         for command in module.COMMANDS:
             cli.add_command(command)
 

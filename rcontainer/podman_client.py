@@ -26,6 +26,8 @@ from rcontainer.errors import BadInput, OperationFailed, PodmanUnavailable
 if TYPE_CHECKING:
     from podman import PodmanClient
 
+    from rcontainer.runtimes import RuntimeClass
+
 # Seconds of idleness after which a private service started by rcontainer exits by itself.
 PRIVATE_SERVICE_IDLE = int(os.environ.get("RCONTAINER_SERVICE_IDLE", "900"))
 API_TIMEOUT = 120
@@ -94,24 +96,40 @@ def how_to_start(endpoint: Endpoint) -> str:
     )
 
 
-def start_private_service(endpoint: Endpoint) -> int:
-    """Start ``podman system service`` on the private socket, detached; return its PID."""
+def local_env() -> dict[str, str]:
+    """Environment for the podman command acting on local storage (never as a remote client)."""
+    env = dict(os.environ)
+    env.pop("CONTAINER_HOST", None)
+    return env
+
+
+def start_private_service(endpoint: Endpoint, global_args: tuple[str, ...] = ()) -> int:
+    """Start ``podman [global_args] system service`` on the endpoint, detached; return its PID."""
     podman = shutil.which("podman")
     if podman is None:
         raise PodmanUnavailable("podman is not installed", hint="apt-get install podman")
     endpoint.socket.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if endpoint.socket.exists():
         endpoint.socket.unlink()  # a stale socket from a service that died
-    log = open(endpoint.socket.parent / "podman-service.log", "ab")  # noqa: SIM115
+    stem = endpoint.socket.stem
+    log = open(endpoint.socket.parent / f"{stem}.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(
-        [podman, "system", "service", f"--time={PRIVATE_SERVICE_IDLE}", _unix_url(endpoint.socket)],
+        [
+            podman,
+            *global_args,
+            "system",
+            "service",
+            f"--time={PRIVATE_SERVICE_IDLE}",
+            _unix_url(endpoint.socket),
+        ],
         stdin=subprocess.DEVNULL,
+        env=local_env(),
         stdout=log,
         stderr=log,
         start_new_session=True,  # outlives this command, as a service should
     )
     log.close()
-    (endpoint.socket.parent / "podman.pid").write_text(f"{proc.pid}\n")
+    (endpoint.socket.parent / f"{stem}.pid").write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if _answers(endpoint.socket, timeout=1):
@@ -124,7 +142,7 @@ def start_private_service(endpoint: Endpoint) -> int:
     except ProcessLookupError:
         pass
     raise PodmanUnavailable(
-        f"the private Podman service did not start (see {endpoint.socket.parent / 'podman-service.log'})"
+        f"a private Podman service did not start on {endpoint.socket} (see {endpoint.socket.parent / f'{stem}.log'})"
     )
 
 
@@ -149,6 +167,27 @@ def resolve_endpoint(*, autostart: bool, notices: list[str] | None = None) -> En
             f"(pid {pid}) on {private.socket}, exiting after {PRIVATE_SERVICE_IDLE}s idle"
         )
     return private
+
+
+def runtime_service(rclass: RuntimeClass, *, notices: list[str] | None = None) -> Endpoint:
+    """A service that stamps the containers it creates with the class's OCI runtime.
+
+    Podman before 5.x ignores the runtime named in a create request (upstream issue 28429);
+    ``podman --runtime NAME system service`` uses NAME for every container it creates, and
+    start/stop/rm through any socket later keep it. One such service per class, started on
+    first use, exiting by itself when idle.
+    """
+    path = paths.private_service_dir() / f"runtime-{rclass.name}.sock"
+    endpoint = Endpoint(_unix_url(path), path, f"runtime class {rclass.name}")
+    if _answers(path):
+        return endpoint
+    args: tuple[str, ...] = ("--runtime", rclass.handler or "")
+    for flag in rclass.flags:
+        args += ("--runtime-flag", flag.lstrip("-"))
+    pid = start_private_service(endpoint, args)
+    if notices is not None:
+        notices.append(f"started a Podman service for runtime class {rclass.name} (pid {pid}) on {path}")
+    return endpoint
 
 
 def client(endpoint: Endpoint, *, timeout: float | None = API_TIMEOUT) -> PodmanClient:

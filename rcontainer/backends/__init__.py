@@ -1,0 +1,1 @@
+"""Runtime families: each drives containers of its runtime classes behind ``Backend``."""

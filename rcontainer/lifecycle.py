@@ -1,0 +1,659 @@
+"""The container lifecycle: created → running ⇄ paused, running → stopped → running, any → removed.
+
+The ``Engine`` is the core every command calls. It holds the container's lock while it
+changes it, reconciles the record with what the runtime reports (Podman stays the source of
+truth), refuses illegal transitions with the current state named, records each transition
+with its time, and drives the runtime family's backend. It never prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rcontainer import runtimes, state
+from rcontainer.backends.base import Backend, Observed, State
+from rcontainer.errors import BadInput, IllegalTransition, NotFound
+
+if TYPE_CHECKING:
+    from rcontainer.profile import Profile
+
+LABEL = "io.rcontainer"
+
+# operation -> states it may start from, and the state it leads to
+LEGAL: dict[str, tuple[frozenset[State], State | None]] = {
+    "start": (frozenset({State.CREATED, State.STOPPED}), State.RUNNING),
+    "pause": (frozenset({State.RUNNING}), State.PAUSED),
+    "unpause": (frozenset({State.PAUSED}), State.RUNNING),
+    "stop": (frozenset({State.RUNNING}), State.STOPPED),
+    "restart": (frozenset({State.CREATED, State.RUNNING, State.STOPPED}), State.RUNNING),
+    "kill": (frozenset({State.RUNNING, State.PAUSED}), None),
+    "rm": (frozenset({State.CREATED, State.STOPPED}), State.REMOVED),
+    "exec": (frozenset({State.RUNNING}), None),
+}
+
+HINTS = {
+    ("start", State.RUNNING): "it is already running",
+    ("start", State.PAUSED): "it is paused: use rcontainer unpause",
+    ("pause", State.PAUSED): "it is already paused",
+    ("pause", State.STOPPED): "start it first",
+    ("pause", State.CREATED): "start it first",
+    ("unpause", State.RUNNING): "it is not paused",
+    ("stop", State.PAUSED): "unpause it first (a frozen process cannot handle its stop signal)",
+    ("stop", State.STOPPED): "it is already stopped",
+    ("stop", State.CREATED): "it was never started; remove it with rcontainer rm",
+    ("rm", State.RUNNING): "stop it first, or use rm -f",
+    ("rm", State.PAUSED): "stop it first, or use rm -f",
+    ("exec", State.PAUSED): "unpause it first",
+}
+
+
+def check_transition(op: str, current: State, name: str, *, force: bool = False) -> None:
+    """Refuse an operation the container's state does not allow, naming that state."""
+    if current == State.REMOVED:
+        raise IllegalTransition(
+            f"cannot {op} {name}: it is removed", hint=f"create it again: rcontainer up {name}"
+        )
+    allowed, _ = LEGAL[op]
+    if op == "rm" and force:
+        return
+    if current not in allowed:
+        raise IllegalTransition(
+            f"cannot {op} {name}: it is {current}",
+            hint=HINTS.get((op, current), f"{op} works from: {', '.join(sorted(s.value for s in allowed))}"),
+        )
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted key paths of a nested profile, for saying which fields changed."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out or {prefix: {}}
+    return {prefix: value}
+
+
+def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    a, b = flatten(old), flatten(new)
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+
+
+def container_name(name: str) -> str:
+    s = state.scope()
+    return f"rc-{name}" if s == state.DEFAULT_SCOPE else f"rc-{s}-{name}"
+
+
+@dataclass
+class Plan:
+    """What ``up`` will do (``--dry-run`` shows it; otherwise it is done)."""
+
+    name: str
+    action: str  # create, recreate, start, unpause, none
+    reasons: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    image: str = ""
+    runtime: str = ""
+    done: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Engine:
+    """The lifecycle core. ``progress`` receives (layer, text) during pulls and builds."""
+
+    def __init__(self, *, autostart: bool = True, progress: Callable[[str, str], None] | None = None) -> None:
+        self.autostart = autostart
+        self.progress = progress
+        self.notices: list[str] = []
+        self._backends: dict[str, Backend] = {}
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def backend(self, family: str) -> Backend:
+        if family not in self._backends:
+            if family == runtimes.PODMAN:
+                from rcontainer.backends.podman import PodmanBackend
+
+                self._backends[family] = PodmanBackend(autostart=self.autostart, notices=self.notices)
+            elif family == runtimes.BWRAP:
+                from rcontainer.backends.bwrap import BwrapBackend
+
+                self._backends[family] = BwrapBackend(self)
+            else:  # pragma: no cover - runtimes only knows these two
+                raise BadInput(f"unknown runtime family {family!r}")
+        return self._backends[family]
+
+    @property
+    def podman(self):
+        return self.backend(runtimes.PODMAN)
+
+    def load_profile(self, ref: str | Path) -> Profile:
+        from rcontainer.profile import load_profile
+
+        return load_profile(ref)
+
+    def name_of(self, ref: str) -> str:
+        """A container is addressed by its profile's name; a profile path is accepted too."""
+        if "/" in ref or ref.endswith((".yaml", ".yml")):
+            return self.load_profile(ref).name
+        return ref
+
+    def _record(self, name: str) -> dict[str, Any]:
+        rec = state.load(name)
+        if rec is None:
+            raise NotFound(
+                f"no container named {name!r}",
+                hint="list them with rcontainer ps -a; create one with rcontainer up PROFILE",
+            )
+        return rec
+
+    def _transition(
+        self,
+        rec: dict[str, Any],
+        to: State,
+        *,
+        by: str = "rcontainer",
+        at: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        previous = rec.get("state")
+        if previous == to:
+            return
+        entry = {"at": at or now_iso(), "from": previous, "to": str(to), "by": by}
+        if note:
+            entry["note"] = note
+        rec.setdefault("transitions", []).append(entry)
+        rec["state"] = str(to)
+        self._journal({"name": rec["name"], **entry})
+
+    def _journal(self, event: dict[str, Any]) -> None:
+        """Append to the events journal ``rcontainer events`` follows (one JSON line each)."""
+        path = state.scope_dir("containers") / "events.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (json.dumps(event, sort_keys=True) + "\n").encode())
+        finally:
+            os.close(fd)
+
+    def reconcile(self, rec: dict[str, Any], observed: Observed | None = None, *, look: bool = True) -> State:
+        """Bring the record in line with the runtime; transitions made outside rcontainer are
+        recorded as ``observed``, at the time the runtime reports where it knows it."""
+        current = State(rec.get("state") or State.CREATED)
+        if current == State.REMOVED:
+            return current
+        if observed is None and look:
+            observed = self.backend(rec["family"]).observe(rec)
+        seen = observed.state if observed is not None else State.REMOVED
+        if seen != State.PAUSED:
+            rec.pop("paused_by_signal", None)
+        if seen != current:
+            at = None
+            if observed is not None and seen == State.STOPPED and observed.finished_at:
+                at = observed.finished_at
+            elif observed is not None and seen == State.RUNNING and observed.started_at:
+                at = observed.started_at
+            at = _normal_time(at)
+            note = "noticed by rcontainer"
+            if observed is not None and seen == State.STOPPED and observed.exit_code is not None:
+                note += f"; exit code {observed.exit_code}"
+            self._transition(rec, seen, by="observed", at=at, note=note)
+            state.save(rec)
+        if observed is not None and observed.exit_code is not None:
+            rec["exit_code"] = observed.exit_code
+        return seen
+
+    # -- images --------------------------------------------------------------------------------
+    def ensure_image(self, profile: dict[str, Any]) -> tuple[str, str]:
+        from rcontainer import image
+
+        return image.ensure(self.podman.client, profile, self.progress)
+
+    def pull(self, ref: str) -> dict[str, Any]:
+        from rcontainer import image
+
+        if "/" in ref and ref.endswith((".yaml", ".yml")) or ref.endswith((".yaml", ".yml")):
+            prof = self.load_profile(ref).data
+            if prof.get("build"):
+                raise BadInput(f"{ref}: the profile builds its image; use rcontainer build")
+            ref = prof["image"]
+        image_id = image.pull(self.podman.client, ref, self.progress)
+        return image.inspect(self.podman.client, image_id).as_dict() | {"reference": ref}
+
+    def build(self, ref: str) -> dict[str, Any]:
+        from rcontainer import image
+
+        prof = self.load_profile(ref).data
+        if not prof.get("build"):
+            raise BadInput(f"{ref}: the profile has no build section (it uses image {prof.get('image')!r})")
+        tag = f"localhost/rcontainer/{prof['name']}:latest"
+        image_id = image.build(self.podman.client, prof["build"], tag, self.progress)
+        return image.inspect(self.podman.client, image_id).as_dict() | {"reference": tag}
+
+    def images(self) -> list[dict[str, Any]]:
+        from rcontainer import image
+
+        return [i.as_dict() for i in image.list_images(self.podman.client)]
+
+    # -- create / up ---------------------------------------------------------------------------
+    def _labels(self, profile: Profile, rclass: runtimes.RuntimeClass, config_hash: str) -> dict[str, str]:
+        return {
+            f"{LABEL}.managed": "true",
+            f"{LABEL}.scope": state.scope(),
+            f"{LABEL}.name": profile.name,
+            f"{LABEL}.hash": config_hash,
+            f"{LABEL}.runtime": rclass.name,
+            f"{LABEL}.profile": str(profile.path),
+        }
+
+    def _hash(self, profile: Profile, image_id: str) -> str:
+        return hashlib.sha256(f"{profile.config_hash()}\n{image_id}".encode()).hexdigest()[:16]
+
+    def _create(
+        self,
+        profile: Profile,
+        rclass: runtimes.RuntimeClass,
+        image_ref: str,
+        image_id: str,
+        old: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        config_hash = self._hash(profile, image_id)
+        rec: dict[str, Any] = {
+            "name": profile.name,
+            "scope": state.scope(),
+            "container_name": container_name(profile.name),
+            "profile_path": str(profile.path),
+            "profile": profile.to_dict(mask_secrets=True),
+            "hash": config_hash,
+            "image": image_ref,
+            "image_id": image_id,
+            "runtime": rclass.name,
+            "family": rclass.family,
+            "log_path": str(state.log_path(profile.name)),
+            "created_at": now_iso(),
+            "state": (old or {}).get("state"),
+            "transitions": (old or {}).get("transitions", []),
+            "backend": {},
+        }
+        log = Path(rec["log_path"])
+        log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if log.exists():  # the previous container's output stays readable beside the new one
+            log.replace(log.with_name(log.name + ".1"))
+        backend = self.backend(rclass.family)
+        backend.create(rec, profile.data, image_id, rclass, self._labels(profile, rclass, config_hash))
+        self._transition(
+            rec, State.CREATED, note=f"image {image_ref} ({image_id[:12]}), runtime {rclass.name}"
+        )
+        state.save(rec)
+        return rec
+
+    def _adopt_orphan(self, name: str) -> None:
+        """A container of ours with no record (a CLI killed between Podman's create and the
+        record's write): remove it so the name is free."""
+        from rcontainer.backends.podman import PodmanBackend
+
+        backend = self.podman
+        assert isinstance(backend, PodmanBackend)
+        for observed_name, obs in backend.observe_all([], state.scope()).items():
+            if observed_name == name:
+                backend.remove({"name": name, "backend": {"id": obs.id}})
+
+    def plan_up(self, profile: Profile, rec: dict[str, Any] | None, image_id: str, *, force: bool) -> Plan:
+        rclass = runtimes.get(profile.runtime)
+        plan = Plan(profile.name, "none", image=image_id, runtime=rclass.name)
+        current = State(rec["state"]) if rec and rec.get("state") else None
+        if rec is None or current in (None, State.REMOVED):
+            plan.action = "create"
+            plan.reasons.append("no container yet")
+            return plan
+        new_hash = self._hash(profile, image_id)
+        if force or new_hash != rec.get("hash"):
+            plan.action = "recreate"
+            if force:
+                plan.reasons.append("--force-recreate")
+            plan.changed = changed_fields(rec.get("profile") or {}, profile.to_dict(mask_secrets=True))
+            if image_id != rec.get("image_id"):
+                plan.changed.append(f"image id {str(rec.get('image_id'))[:12]} -> {image_id[:12]}")
+            if not plan.changed and not force:
+                plan.changed.append("secret values")
+            return plan
+        plan.action = {State.RUNNING: "none", State.PAUSED: "unpause"}.get(current, "start")
+        plan.reasons.append("profile unchanged" + ("; already running" if current == State.RUNNING else ""))
+        return plan
+
+    def up(self, ref: str, *, force_recreate: bool = False, dry_run: bool = False) -> Plan:
+        """Declarative: make the container of this profile exist, current, and running."""
+        profile = self.load_profile(ref)
+        rclass = runtimes.get(profile.runtime)
+        with state.lock(profile.name):
+            rec = state.load(profile.name)
+            if rec is not None:
+                self.reconcile(rec)
+            image_ref, image_id = self.ensure_image(profile.data)
+            plan = self.plan_up(profile, rec, image_id, force=force_recreate)
+            if dry_run:
+                return plan
+            if plan.action == "recreate":
+                assert rec is not None
+                self.backend(rec["family"]).remove(rec)
+                self._transition(rec, State.REMOVED, note="recreated: " + ", ".join(plan.changed))
+                state.save(rec)
+            if plan.action in ("create", "recreate"):
+                if rclass.family == runtimes.PODMAN and (rec is None or rec.get("state") == State.REMOVED):
+                    self._adopt_orphan(profile.name)
+                rec = self._create(profile, rclass, image_ref, image_id, rec)
+            assert rec is not None
+            if plan.action in ("create", "recreate", "start"):
+                self.backend(rec["family"]).start(rec)
+                self._transition(rec, State.RUNNING)
+            elif plan.action == "unpause":
+                self._unpause(rec)
+            state.save(rec)
+            plan.done = True
+            return plan
+
+    def create(self, ref: str) -> dict[str, Any]:
+        profile = self.load_profile(ref)
+        rclass = runtimes.get(profile.runtime)
+        with state.lock(profile.name):
+            rec = state.load(profile.name)
+            if rec is not None and self.reconcile(rec) != State.REMOVED:
+                raise IllegalTransition(
+                    f"cannot create {profile.name}: it exists and is {rec['state']}",
+                    hint="use rcontainer up to update it, or rcontainer rm first",
+                )
+            image_ref, image_id = self.ensure_image(profile.data)
+            if rclass.family == runtimes.PODMAN:
+                self._adopt_orphan(profile.name)
+            return self._create(profile, rclass, image_ref, image_id, rec)
+
+    # -- transitions ---------------------------------------------------------------------------
+    def _op(
+        self, op: str, ref: str, action: Callable[[dict[str, Any], Backend], None], *, force: bool = False
+    ) -> dict[str, Any]:
+        name = self.name_of(ref)
+        with state.lock(name):
+            rec = self._record(name)
+            current = self.reconcile(rec)
+            check_transition(op, current, name, force=force)
+            backend = self.backend(rec["family"])
+            action(rec, backend)
+            target = LEGAL[op][1]
+            if target is not None:
+                self._transition(rec, target)
+            elif op == "kill":
+                self.reconcile(rec)
+            state.save(rec)
+            return rec
+
+    def start(self, ref: str) -> dict[str, Any]:
+        return self._op("start", ref, lambda rec, b: b.start(rec))
+
+    def stop(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
+        def act(rec: dict[str, Any], b: Backend) -> None:
+            t = timeout if timeout is not None else int((rec.get("profile") or {}).get("stop_timeout", 10))
+            b.stop(rec, t)
+
+        return self._op("stop", ref, act)
+
+    def kill(self, ref: str, signal: str = "SIGKILL") -> dict[str, Any]:
+        def act(rec: dict[str, Any], b: Backend) -> None:
+            if rec.get("paused_by_signal") and signal not in ("SIGKILL", "KILL", "9"):
+                b.unpause(rec)  # a stopped process would not act on the signal until continued
+            b.kill(rec, signal)
+            time.sleep(0.1)  # let the runtime see the process go before we look again
+
+        return self._op("kill", ref, act)
+
+    def pause(self, ref: str) -> dict[str, Any]:
+        def act(rec: dict[str, Any], b: Backend) -> None:
+            rec["pause_method"] = b.pause(rec)
+            rec["paused_by_signal"] = rec["pause_method"] == "signal"
+
+        return self._op("pause", ref, act)
+
+    def _unpause(self, rec: dict[str, Any]) -> None:
+        self.backend(rec["family"]).unpause(rec)
+        rec.pop("paused_by_signal", None)
+        self._transition(rec, State.RUNNING)
+
+    def unpause(self, ref: str) -> dict[str, Any]:
+        def act(rec: dict[str, Any], b: Backend) -> None:
+            b.unpause(rec)
+            rec.pop("paused_by_signal", None)
+
+        return self._op("unpause", ref, act)
+
+    def restart(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
+        def act(rec: dict[str, Any], b: Backend) -> None:
+            if rec["state"] == State.RUNNING:
+                b.stop(rec, timeout if timeout is not None else int(rec["profile"].get("stop_timeout", 10)))
+                self._transition(rec, State.STOPPED)
+            b.start(rec)
+
+        return self._op("restart", ref, act)
+
+    def rm(self, ref: str, *, force: bool = False) -> dict[str, Any]:
+        return self._op("rm", ref, lambda rec, b: b.remove(rec), force=force)
+
+    def down(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
+        """Stop (gracefully, when running) and remove; the record and logs stay for history."""
+        name = self.name_of(ref)
+        with state.lock(name):
+            rec = self._record(name)
+            current = self.reconcile(rec)
+            if current == State.REMOVED:
+                return rec
+            backend = self.backend(rec["family"])
+            if current == State.PAUSED:
+                backend.unpause(rec)
+                rec.pop("paused_by_signal", None)
+                self._transition(rec, State.RUNNING)
+            if current in (State.RUNNING, State.PAUSED):
+                backend.stop(
+                    rec, timeout if timeout is not None else int(rec["profile"].get("stop_timeout", 10))
+                )
+                self._transition(rec, State.STOPPED)
+            backend.remove(rec)
+            self._transition(rec, State.REMOVED)
+            state.save(rec)
+            return rec
+
+    # -- looking -------------------------------------------------------------------------------
+    def ps(self, *, all: bool = False) -> list[dict[str, Any]]:
+        """Every container of this scope, reconciled, with one list call per family."""
+        recs = state.all_records()
+        by_family: dict[str, list[dict[str, Any]]] = {}
+        for rec in recs:
+            by_family.setdefault(rec.get("family", runtimes.PODMAN), []).append(rec)
+        observed: dict[str, Observed] = {}
+        if by_family.get(runtimes.PODMAN) or not recs:
+            with_podman = [r for r in recs if r.get("family") == runtimes.PODMAN]
+            if with_podman:
+                observed.update(self.podman.observe_all(with_podman, state.scope()))
+        if by_family.get(runtimes.BWRAP):
+            observed.update(
+                self.backend(runtimes.BWRAP).observe_all(by_family[runtimes.BWRAP], state.scope())
+            )
+        rows = []
+        for rec in recs:
+            obs = observed.get(rec["name"])
+            if obs is not None and rec.get("backend", {}).get("id") and obs.id != rec["backend"]["id"]:
+                obs = None  # a container of the same name that is not this record's
+            if rec.get("state") != State.REMOVED:
+                try:
+                    with state.lock(rec["name"], timeout=0):
+                        self.reconcile(rec, obs, look=False)
+                except Exception:  # noqa: BLE001 - busy: another command is changing it; show what we know
+                    pass
+            if rec.get("state") == State.REMOVED and not all:
+                continue
+            rows.append(self._row(rec, obs))
+        return rows
+
+    def _row(self, rec: dict[str, Any], obs: Observed | None) -> dict[str, Any]:
+        started = obs.started_at if obs else None
+        uptime = None
+        if rec.get("state") in (State.RUNNING, State.PAUSED):
+            for t in reversed(rec.get("transitions", [])):
+                if t["to"] == State.RUNNING:
+                    uptime = _seconds_since(t["at"])
+                    break
+        return {
+            "name": rec["name"],
+            "state": rec.get("state"),
+            "runtime": rec.get("runtime"),
+            "profile": rec.get("profile_path"),
+            "image": rec.get("image"),
+            "ports": obs.ports if obs else [],
+            "uptime_seconds": uptime,
+            "started_at": started,
+            "id": (rec.get("backend") or {}).get("id", "")[:12],
+            "exit_code": rec.get("exit_code") if rec.get("state") == State.STOPPED else None,
+        }
+
+    def inspect(self, ref: str) -> dict[str, Any]:
+        name = self.name_of(ref)
+        rec = self._record(name)
+        obs = None
+        if rec.get("state") != State.REMOVED:
+            obs = self.backend(rec["family"]).observe(rec)
+            with state.lock(name):
+                self.reconcile(rec, obs, look=False)
+        prof = rec.get("profile") or {}
+        return {
+            "name": rec["name"],
+            "state": rec.get("state"),
+            "runtime": rec.get("runtime"),
+            "family": rec.get("family"),
+            "container": rec.get("container_name"),
+            "id": (rec.get("backend") or {}).get("id"),
+            "image": rec.get("image"),
+            "image_id": rec.get("image_id"),
+            "profile": rec.get("profile_path"),
+            "hash": rec.get("hash"),
+            "pause_method": rec.get("pause_method") or self._expected_pause_method(rec),
+            "log_path": rec.get("log_path"),
+            "pid": obs.pid if obs else None,
+            "health": obs.health if obs else None,
+            "ports": obs.ports if obs else [],
+            "exit_code": rec.get("exit_code"),
+            "security": {
+                "no_new_privileges": prof.get("no_new_privileges", True),
+                "privileged": prof.get("privileged", False),
+                "cap_add": prof.get("cap_add") or [],
+                "cap_drop": prof.get("cap_drop") or [],
+                "read_only": prof.get("read_only", False),
+                "userns": prof.get("userns") or "",
+            },
+            "runtime_details": obs.details if obs else {},
+            "resolved_profile": prof,
+            "transitions": rec.get("transitions", []),
+        }
+
+    def _expected_pause_method(self, rec: dict[str, Any]) -> str:
+        if rec.get("family") == runtimes.BWRAP:
+            return "signal"
+        return "freezer or signal (decided at the first pause)"
+
+    def history(self, ref: str) -> list[dict[str, Any]]:
+        name = self.name_of(ref)
+        rec = self._record(name)
+        if rec.get("state") != State.REMOVED:
+            with state.lock(name):
+                self.reconcile(rec)
+        return rec.get("transitions", [])
+
+    def log_path(self, ref: str) -> tuple[Path, dict[str, Any]]:
+        name = self.name_of(ref)
+        rec = self._record(name)
+        return Path(rec["log_path"]), rec
+
+    def is_active(self, rec: dict[str, Any]) -> bool:
+        """Running or paused right now (for logs -f)."""
+        fresh = state.load(rec["name"]) or rec
+        if fresh.get("state") == State.REMOVED:
+            return False
+        obs = self.backend(fresh["family"]).observe(fresh)
+        return obs is not None and obs.state in (State.RUNNING, State.PAUSED)
+
+    def wait(self, ref: str, timeout: float | None = None) -> int | None:
+        name = self.name_of(ref)
+        rec = self._record(name)
+        current = self.reconcile(rec)
+        if current == State.REMOVED:
+            raise IllegalTransition(f"cannot wait for {name}: it is removed")
+        code = self.backend(rec["family"]).wait(rec, timeout)
+        with state.lock(name):
+            rec = self._record(name)
+            self.reconcile(rec)
+        return code
+
+    def exec(self, ref: str, argv: list[str], *, tty: bool, env: dict[str, str] | None = None) -> int:
+        name = self.name_of(ref)
+        rec = self._record(name)
+        check_transition("exec", self.reconcile(rec), name)
+        return self.backend(rec["family"]).exec(rec, argv, tty=tty, env=env or {})
+
+    def events(
+        self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False
+    ) -> Iterator[dict[str, Any]]:
+        """Live transitions: the journal every command appends to, plus what a periodic look at
+        the runtimes notices (transitions made outside rcontainer)."""
+        path = state.scope_dir("containers") / "events.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600, exist_ok=True)
+        offset = path.stat().st_size
+        last_look = 0.0
+        while not stop():
+            if time.monotonic() - last_look >= interval * 4:
+                self.ps(all=False)  # reconciles; observed transitions land in the journal
+                last_look = time.monotonic()
+            with path.open() as fh:
+                fh.seek(offset)
+                for line in fh:
+                    if line.endswith("\n"):
+                        offset += len(line.encode())
+                        try:
+                            yield json.loads(line)
+                        except ValueError:
+                            continue
+            time.sleep(interval)
+
+
+def _normal_time(value: str | None) -> str | None:
+    """A runtime's timestamp in the records' format; None when it has none (year 1)."""
+    if not value or not value[:4].isdigit() or value.startswith("0001"):
+        return None
+    from rcontainer.logs import parse_time
+
+    try:
+        return (
+            parse_time(value.replace(" ", "T", 1).split(" ")[0])
+            .astimezone(UTC)
+            .isoformat(timespec="milliseconds")
+        )
+    except ValueError:
+        return None
+
+
+def _seconds_since(iso: str) -> float | None:
+    try:
+        then = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - then).total_seconds())

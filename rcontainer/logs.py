@@ -1,0 +1,118 @@
+"""Container logs, read from the k8s-file format both runtime families write.
+
+Podman's ``k8s-file`` log driver writes where the create request says; the bubblewrap
+supervisor writes the same format. Each line: ``TIMESTAMP STREAM TAG MESSAGE`` where TAG is
+``F`` (full line) or ``P`` (partial: the message continues on the next line).
+The files live in the XDG state dir, so logs outlive the container.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rcontainer.errors import BadInput
+
+_LINE = re.compile(r"^(\S+) (stdout|stderr) ([FP]) ?(.*)$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
+
+
+@dataclass
+class LogLine:
+    time: datetime
+    stream: str
+    text: str
+
+
+def parse_time(ts: str) -> datetime:
+    # 2026-11-30T14:13:22.123456789+00:00: Python's fromisoformat takes at most 6 fraction digits
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$", ts)
+    if not m:
+        raise ValueError(ts)
+    frac = (m.group(2) or "0")[:6].ljust(6, "0")
+    tz = m.group(3) or "+00:00"
+    tz = "+00:00" if tz == "Z" else tz
+    return datetime.fromisoformat(f"{m.group(1)}.{frac}{tz}")
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """``--since``: a duration back from now (``10s``, ``5m``, ``2h``, ``1d``) or a timestamp."""
+    now = now or datetime.now(UTC)
+    m = _DURATION.match(value.strip())
+    if m:
+        amount, unit = float(m.group(1)), m.group(2)
+        return now - timedelta(seconds=amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(
+            f"--since {value!r}: expected a duration like 10s, 5m, 2h, 1d or an ISO timestamp"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_line(stream: str, text: str, when: datetime | None = None) -> str:
+    """One k8s-file record (the bubblewrap supervisor writes with this)."""
+    when = when or datetime.now(UTC)
+    return f"{when.strftime('%Y-%m-%dT%H:%M:%S.%f')}000+00:00 {stream} F {text}\n"
+
+
+def _records(lines: Iterator[str]) -> Iterator[LogLine]:
+    pending = ""
+    for raw in lines:
+        m = _LINE.match(raw.rstrip("\n"))
+        if not m:
+            continue
+        ts, stream, tag, msg = m.groups()
+        if tag == "P":
+            pending += msg
+            continue
+        try:
+            when = parse_time(ts)
+        except ValueError:
+            continue
+        yield LogLine(when, stream, pending + msg)
+        pending = ""
+
+
+def read(path: Path, *, since: datetime | None = None, tail: int | None = None) -> list[LogLine]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        lines = (r for r in _records(fh) if since is None or r.time >= since)
+        if tail is not None:
+            return list(deque(lines, maxlen=tail)) if tail > 0 else []
+        return list(lines)
+
+
+def follow(
+    path: Path,
+    *,
+    since: datetime | None = None,
+    tail: int | None = None,
+    keep_going=lambda: True,
+    interval: float = 0.2,
+) -> Iterator[LogLine]:
+    """The existing lines (as ``read``), then new ones as they are written, until
+    ``keep_going()`` turns false (the container stopped) and the file has no more."""
+    yield from read(path, since=since, tail=tail)
+    size = path.stat().st_size if path.exists() else 0
+    buf = ""
+    while True:
+        if path.exists() and path.stat().st_size > size:
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                fh.seek(size)
+                chunk = fh.read()
+                size = fh.tell()
+            buf += chunk
+            *complete, buf = buf.split("\n")
+            yield from _records(iter(complete))
+            continue
+        if not keep_going():
+            return
+        time.sleep(interval)
