@@ -101,10 +101,12 @@ ensure_venv() {
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip >/dev/null
-    "$venv/bin/pip" install -q --disable-pip-version-check -e "$src$extras"
+    "$venv/bin/pip" install -q --disable-pip-version-check -e "$src$extras" 2>&1 | grep -v -e BuildBackendWarning -e '^ ' || true
+    [ -x "$venv/bin/rcontainer" ] || die "could not install rcontainer into $venv"
     echo "$want" >"$stamp"
   else
     # the tree may have been copied anew: refresh the editable install's metadata cheaply
-    "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras" >/dev/null
+    "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras" >/dev/null 2>&1 ||
+      "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras"
   fi
 }

@@ -14,9 +14,11 @@ if [ "${1:-}" = --as-user ]; then
   venv=${RC_VENV:-$here/.venv}
   ensure_venv "$here" "$venv" "[test]"
   cd "$here"
-  say "lint: ruff"
-  "$venv/bin/ruff" check rcontainer tests bench
-  "$venv/bin/ruff" format --check --quiet rcontainer tests bench
+  if [ "${RC_LINT:-1}" != 0 ]; then  # RC_LINT=0 skips lint while iterating on one test
+    say "lint: ruff"
+    "$venv/bin/ruff" check rcontainer tests bench
+    "$venv/bin/ruff" format --check --quiet rcontainer tests bench
+  fi
   say "tests: pytest as $(id -un) (uid $(id -u))"
   exec "$venv/bin/python" -m pytest "$@"
 fi
@@ -28,7 +30,7 @@ if [ "$(id -u)" = 0 ]; then
   home=$(getent passwd "$RC_USER" | cut -d: -f6)
   dest=$home/rcontainer-src
   copy_tree_for "$RC_USER" "$here" "$dest"
-  run_as "$RC_USER" env RC_VENV="$home/.cache/rcontainer-dev/venv" \
+  run_as "$RC_USER" env RC_LINT="${RC_LINT:-1}" RC_VENV="$home/.cache/rcontainer-dev/venv" \
     bash "$dest/scripts/test.sh" --as-user "$@"
 else
   exec bash "$here/scripts/test.sh" --as-user "$@"

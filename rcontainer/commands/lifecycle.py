@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from rcontainer.commands.profiles import complete_profiles
 from rcontainer.output import emit_json, key_values, table, warn
 
 
@@ -22,21 +23,6 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
     items = [CompletionItem(n) for n in names if n.startswith(incomplete)]
     if "/" in incomplete or incomplete.startswith("."):
         items.append(CompletionItem(incomplete, type="file"))
-    return items
-
-
-def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
-    from click.shell_completion import CompletionItem
-
-    from rcontainer import paths
-
-    folder = paths.profiles_dir()
-    items = []
-    if folder.is_dir():
-        items = [
-            CompletionItem(p.stem) for p in sorted(folder.glob("*.y*ml")) if p.stem.startswith(incomplete)
-        ]
-    items.append(CompletionItem(incomplete, type="file"))
     return items
 
 

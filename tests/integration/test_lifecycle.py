@@ -1,0 +1,246 @@
+"""The lifecycle on real runtimes: every state, every legal and illegal transition.
+
+Each test runs the real CLI in a subprocess, as a user would, against the session's rootless
+Podman service; the same tests run for the bubblewrap family (``runtime`` parameter).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import harness
+
+COUNTER = 'i=0; while true; do i=$$((i+1)); echo "tick $$i"; sleep 0.2; done'
+
+
+@pytest.fixture(params=["default"])
+def runtime(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def profile(tmp_path: Path, busybox_image: str, scope: str, runtime: str):
+    """Write a profile for this test; returns a function taking overrides."""
+
+    def write(name: str = "app", **fields) -> Path:
+        doc = {
+            "name": name,
+            "image": busybox_image,
+            "pull": "never",
+            "command": ["sh", "-c", COUNTER],
+            "network": {"mode": "none"},
+            "stop_timeout": 1,
+            "runtime": runtime,
+            **fields,
+        }
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(json.dumps(doc))  # JSON is YAML
+        return path
+
+    return write
+
+
+def ps(rc) -> dict[str, dict]:
+    result = rc("ps", "--all", "--json")
+    assert result.code == 0, result.err
+    return {row["name"]: row for row in json.loads(result.out)}
+
+
+def state_of(rc, name: str) -> str:
+    return ps(rc)[name]["state"]
+
+
+def ticks(rc, name: str) -> int:
+    out = rc("logs", name).out.split()
+    return int(out[-1]) if out else 0
+
+
+def ok(result):
+    assert result.code == 0, f"exit {result.code}: {result.err}"
+    return result
+
+
+def test_up_creates_and_starts_then_is_idempotent(rc, profile):
+    path = profile()
+    first = json.loads(ok(rc("up", "--json", str(path))).out)
+    assert first["action"] == "create" and first["done"]
+    assert state_of(rc, "app") == "running"
+    container_id = ps(rc)["app"]["id"]
+    second = json.loads(ok(rc("up", "--json", str(path))).out)
+    assert second["action"] == "none"
+    assert ps(rc)["app"]["id"] == container_id, "an unchanged profile must keep the same container"
+
+
+def test_up_recreates_when_the_profile_changes_and_names_the_fields(rc, profile):
+    ok(rc("up", str(profile(env={"COLOR": "red"}))))
+    old_id = ps(rc)["app"]["id"]
+    changed = profile(env={"COLOR": "blue"})
+    plan = ok(rc("up", "--dry-run", str(changed)))
+    assert "would recreate" in plan.out and "env.COLOR" in plan.out
+    assert ps(rc)["app"]["id"] == old_id, "--dry-run must change nothing"
+    result = ok(rc("up", str(changed)))
+    assert "recreated" in result.out and "env.COLOR" in result.out
+    assert ps(rc)["app"]["id"] != old_id
+    assert state_of(rc, "app") == "running"
+    forced = json.loads(ok(rc("up", "--json", "--force-recreate", str(changed))).out)
+    assert forced["action"] == "recreate"
+
+
+def test_walk_through_every_state(rc, profile):
+    path = profile()
+    ok(rc("create", str(path)))
+    assert state_of(rc, "app") == "created"
+    ok(rc("start", "app"))
+    assert state_of(rc, "app") == "running"
+    ok(rc("pause", "app"))
+    assert state_of(rc, "app") == "paused"
+    ok(rc("unpause", "app"))
+    assert state_of(rc, "app") == "running"
+    ok(rc("stop", "app"))
+    assert state_of(rc, "app") == "stopped"
+    ok(rc("start", "app"))
+    assert state_of(rc, "app") == "running"
+    ok(rc("restart", "app"))
+    assert state_of(rc, "app") == "running"
+    ok(rc("stop", "-t", "0", "app"))
+    ok(rc("rm", "app"))
+    assert state_of(rc, "app") == "removed"
+    assert "app" not in json.loads(ok(rc("ps", "--json")).out), "ps without --all hides removed containers"
+    history = json.loads(ok(rc("history", "--json", "app")).out)
+    walked = [(t["from"], t["to"]) for t in history]
+    assert walked == [
+        (None, "created"),
+        ("created", "running"),
+        ("running", "paused"),
+        ("paused", "running"),
+        ("running", "stopped"),
+        ("stopped", "running"),
+        ("running", "stopped"),
+        ("stopped", "running"),
+        ("running", "stopped"),
+        ("stopped", "removed"),
+    ]
+    assert all(t["by"] == "rcontainer" and t["at"] for t in history)
+
+
+@pytest.mark.parametrize(
+    ("setup", "op", "state"),
+    [
+        (["create"], ["pause"], "created"),
+        (["up"], ["unpause"], "running"),
+        (["up"], ["start"], "running"),
+        (["up", "stop"], ["pause"], "stopped"),
+        (["up", "stop"], ["stop"], "stopped"),
+        (["up", "pause"], ["stop"], "paused"),
+        (["up", "pause"], ["pause"], "paused"),
+        (["up"], ["rm"], "running"),
+        (["up", "down"], ["start"], "removed"),
+        (["up", "down"], ["pause"], "removed"),
+    ],
+)
+def test_illegal_transitions_are_refused_naming_the_state(rc, profile, setup, op, state):
+    path = profile()
+    for step in setup:
+        ok(rc(step, str(path)) if step in ("up", "create") else rc(step, "app"))
+    before = state_of(rc, "app")
+    result = rc(*op, "app")
+    assert result.code == 4, result.err
+    assert f"it is {state}" in result.err
+    assert "Traceback" not in result.err and "Podman said" not in result.err
+    assert state_of(rc, "app") == before
+
+
+def test_pause_freezes_every_process_and_unpause_resumes(rc, profile):
+    # two processes: the counter, and a child shell that writes its own ticks
+    path = profile(
+        command=["sh", "-c", "(while true; do echo child >/dev/null; sleep 0.1; done) & " + COUNTER]
+    )
+    ok(rc("up", str(path)))
+    harness.wait_until(lambda: ticks(rc, "app") >= 3, 20, "the counter to tick")
+    ok(rc("pause", "app"))
+    frozen = ticks(rc, "app")
+    time.sleep(1.5)
+    assert ticks(rc, "app") == frozen, "the counter advanced while paused"
+    method = json.loads(ok(rc("inspect", "--json", "app")).out)["pause_method"]
+    assert method in ("freezer", "signal")
+    ok(rc("unpause", "app"))
+    harness.wait_until(lambda: ticks(rc, "app") > frozen + 2, 20, "the counter to resume")
+
+
+def test_inspect_says_how_pause_works_on_this_host(rc, profile, podman_env):
+    ok(rc("up", str(profile())))
+    ok(rc("pause", "app"))
+    data = json.loads(ok(rc("inspect", "--json", "app")).out)
+    cgroup = harness.podman("info", "--format", "{{.Host.CgroupsVersion}}").stdout.strip()
+    # rootless Podman cannot pause on cgroup v1: rcontainer falls back to stopping every process
+    assert data["pause_method"] == ("signal" if cgroup == "v1" else "freezer")
+    assert "pause method:" in ok(rc("inspect", "app")).out
+    ok(rc("unpause", "app"))
+
+
+def test_logs_outlive_the_container(rc, profile):
+    ok(rc("up", str(profile())))
+    harness.wait_until(lambda: ticks(rc, "app") >= 3, 20, "output")
+    ok(rc("down", "app"))
+    assert state_of(rc, "app") == "removed"
+    lines = ok(rc("logs", "app")).out.splitlines()
+    assert lines[:3] == ["tick 1", "tick 2", "tick 3"]
+    assert ok(rc("logs", "--tail", "1", "app")).out.splitlines() == lines[-1:]
+    assert ok(rc("logs", "--since", "1h", "app")).out.splitlines() == lines
+    assert ok(rc("logs", "--since", "2999-01-01T00:00:00", "app")).out == ""
+
+
+def test_logs_follow_ends_when_the_container_stops(rc, profile):
+    ok(rc("up", str(profile(command=["sh", "-c", "for i in 1 2 3; do echo line $$i; sleep 0.3; done"]))))
+    result = ok(rc("logs", "-f", "app", timeout=60))
+    assert result.out.splitlines() == ["line 1", "line 2", "line 3"]
+
+
+def test_transitions_made_outside_rcontainer_are_noticed(rc, profile):
+    ok(rc("up", str(profile())))
+    rec = json.loads(ok(rc("inspect", "--json", "app")).out)
+    harness.podman("stop", "-t", "0", rec["id"])
+    assert state_of(rc, "app") == "stopped"
+    last = json.loads(ok(rc("history", "--json", "app")).out)[-1]
+    assert (last["from"], last["to"], last["by"]) == ("running", "stopped", "observed")
+
+
+def test_kill_sends_a_signal_and_wait_reports_the_exit_code(rc, profile):
+    path = profile(command=["sh", "-c", "trap 'exit 3' USR1; while true; do sleep 0.1; done"])
+    ok(rc("up", str(path)))
+    time.sleep(0.5)
+    ok(rc("kill", "-s", "USR1", "app"))
+    assert ok(rc("wait", "app")).out.strip() == "3"
+    assert state_of(rc, "app") == "stopped"
+    assert ps(rc)["app"]["exit_code"] == 3
+
+
+def test_exec_runs_in_the_running_container(rc, profile):
+    ok(rc("up", str(profile(env={"WHO": "inside"}))))
+    result = ok(rc("exec", "app", "sh", "-c", "echo $WHO; cat /etc/passwd | head -1"))
+    assert result.out.splitlines() == ["inside", "root:x:0:0:root:/root:/bin/sh"]
+    failing = rc("exec", "app", "sh", "-c", "exit 7")
+    assert failing.code == 7
+
+
+def test_ps_lists_state_runtime_profile_and_uptime(rc, profile, runtime):
+    path = profile()
+    ok(rc("up", str(path)))
+    row = ps(rc)["app"]
+    assert row["state"] == "running"
+    assert row["runtime"] == runtime
+    assert row["profile"] == str(path)
+    assert row["uptime_seconds"] is not None and row["uptime_seconds"] >= 0
+    text = ok(rc("ps")).out
+    assert text.splitlines()[0].split()[:3] == ["NAME", "STATE", "RUNTIME"]
+    assert "app" in text
+
+
+def test_unknown_container_is_a_clear_error(rc, scope):
+    result = rc("stop", "nosuch")
+    assert result.code == 3
+    assert "no container named 'nosuch'" in result.err

@@ -1,0 +1,140 @@
+"""What only the Podman family does: images, registry pulls, published ports, the socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import urllib.request
+from pathlib import Path
+
+from tests import harness
+
+
+def write(tmp_path: Path, name: str, **doc) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(json.dumps({"name": name, **doc}))
+    return path
+
+
+def test_pull_from_the_loopback_registry_shows_digest_and_layers(rc, scope, registry_image):
+    result = rc("pull", "--json", registry_image)
+    assert result.code == 0, result.err
+    info = json.loads(result.out)
+    assert info["id"] and info["digest"].startswith("sha256:") and info["layers"] == 1
+    listed = json.loads(rc("images", "--json").out)
+    assert any(registry_image in i["tags"] for i in listed)
+    harness.podman("rmi", registry_image, check=False)
+
+
+def test_up_pulls_from_the_registry_and_runs_in_a_user_namespace(rc, scope, tmp_path, registry_image):
+    harness.podman("rmi", registry_image, check=False)
+    path = write(
+        tmp_path,
+        "pulled",
+        image=registry_image,
+        pull="missing",
+        command=["sh", "-c", "cat /proc/self/uid_map; sleep 30"],
+        network={"mode": "none"},
+    )
+    result = rc("up", str(path))
+    assert result.code == 0, result.err
+    harness.wait_until(lambda: rc("logs", "pulled").out.strip() != "", 20, "uid_map output")
+    inside, outside, _count = (int(x) for x in rc("logs", "pulled").out.split()[:3])
+    assert inside == 0 and outside == os.getuid() != 0
+    rc("down", "pulled")
+    harness.podman("rmi", "-f", registry_image, check=False)
+
+
+def test_a_missing_image_with_pull_never_is_not_found(rc, scope, tmp_path):
+    path = write(tmp_path, "none", image="localhost/rcontainer/absent:1", pull="never")
+    result = rc("up", str(path))
+    assert result.code == 3
+    assert "pull: never" in result.err
+
+
+def test_published_port_answers_on_loopback(rc, scope, tmp_path, busybox_image):
+    port = harness.free_port()
+    path = write(
+        tmp_path,
+        "web",
+        image=busybox_image,
+        pull="never",
+        command=["httpd", "-f", "-p", "8080", "-h", "/www"],
+        network={"mode": "private", "ports": [f"127.0.0.1:{port}:8080"]},
+    )
+    result = rc("up", str(path))
+    assert result.code == 0, result.err
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
+                return b"hello from rcontainer" in r.read()
+        except OSError:
+            return False
+
+    harness.wait_until(answers, 30, "the published port")
+    row = {r["name"]: r for r in json.loads(rc("ps", "--json").out)}["web"]
+    assert any(str(port) in p for p in row["ports"])
+
+
+def test_only_containers_with_rcontainer_labels_are_touched(rc, scope, busybox_image, tmp_path):
+    # a container of the user's own with the name rcontainer would choose, but no labels
+    name = f"rc-{scope}-mine"
+    harness.podman("create", "--name", name, busybox_image, "true")
+    try:
+        assert "mine" not in json.loads(rc("ps", "--all", "--json").out)
+        assert rc("rm", "-f", "mine").code == 3
+        assert harness.podman("container", "exists", name, check=False).returncode == 0
+    finally:
+        harness.podman("rm", "-f", name, check=False)
+
+
+def test_security_defaults_are_visible_in_inspect(rc, scope, tmp_path, busybox_image):
+    path = write(
+        tmp_path, "safe", image=busybox_image, pull="never", command=["sleep", "30"], network={"mode": "none"}
+    )
+    assert rc("up", str(path)).code == 0
+    data = json.loads(rc("inspect", "--json", "safe").out)
+    assert data["security"]["no_new_privileges"] is True
+    assert data["security"]["privileged"] is False
+    assert any("no-new-privileges" in s for s in data["runtime_details"]["security_opt"] or [])
+
+
+def test_without_a_socket_lifecycle_commands_say_how_to_start_one(rc, scope, tmp_path, monkeypatch):
+    monkeypatch.delenv("CONTAINER_HOST")
+    result = rc("ps", env={"RCONTAINER_RUNTIME_DIR": str(tmp_path)})
+    # no records: ps needs no Podman at all
+    assert result.code == 0
+    path = write(tmp_path, "x", image="localhost/rcontainer/busybox:latest", pull="never")
+    result = rc("up", str(path), env={"RCONTAINER_RUNTIME_DIR": str(tmp_path)})
+    assert result.code == 6
+    assert "no Podman service answers" in result.err and "podman system service" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_autostart_starts_a_private_service_and_says_so(rc, scope, tmp_path, monkeypatch, busybox_image):
+    monkeypatch.delenv("CONTAINER_HOST")
+    monkeypatch.delenv("RCONTAINER_NO_AUTOSTART")
+    run = tmp_path / "run"
+    run.mkdir()
+    path = write(
+        tmp_path, "auto", image=busybox_image, pull="never", command=["sleep", "30"], network={"mode": "none"}
+    )
+    try:
+        result = rc(
+            "up", str(path), env={"RCONTAINER_RUNTIME_DIR": str(run), "RCONTAINER_SERVICE_IDLE": "60"}
+        )
+        assert result.code == 0, result.err
+        assert "started a private one" in result.err
+        assert (run / "rcontainer" / "podman.sock").is_socket()
+        again = rc("down", "auto", env={"RCONTAINER_RUNTIME_DIR": str(run)})
+        assert again.code == 0 and "started a private one" not in again.err
+    finally:
+        pid_file = run / "rcontainer" / "podman.pid"
+        if pid_file.exists():
+            pid = int(pid_file.read_text())
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
