@@ -21,6 +21,7 @@ class ExitStatus(IntEnum):
     NO_PODMAN = 6  # no Podman service answers on the socket
     RUNTIME_UNAVAILABLE = 7  # the runtime class cannot run here
     CHECK_FAILED = 8  # doctor found a problem the user's profiles need fixed
+    ROOT_REFUSED = 9  # run as root without --allow-root
     INTERRUPTED = 130
 
 
@@ -64,6 +65,10 @@ class RuntimeUnavailable(RcError):
 
 class CheckFailed(RcError):
     status = ExitStatus.CHECK_FAILED
+
+
+class RootRefused(RcError):
+    status = ExitStatus.ROOT_REFUSED
 
 
 class OperationFailed(RcError):

@@ -1,0 +1,108 @@
+"""Profiles: a YAML file describing one container.
+
+    from rcontainer.profile import load_profile, find_profile
+
+    profile = load_profile("web")            # profiles_dir()/web.yaml, or a path
+    profile.data["network"]["ports"]         # normalised: every key present, with defaults
+    profile.to_dict()                        # secrets masked, for display
+
+The schema (``schema.py``) is the single description of what a profile may contain; the
+loader (``loader.py``) reads YAML with line and column of every value, follows ``extends``,
+interpolates ``$VAR`` and reads ``env_file``. A bad profile raises ``ProfileError`` listing
+every problem at once, each as ``FILE:LINE:COL: key.path: message``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rcontainer import paths
+from rcontainer.errors import NotFound
+from rcontainer.profile.problems import Problem, ProfileError
+
+__all__ = ["MASK", "Problem", "Profile", "ProfileError", "find_profile", "load_profile", "profile_names"]
+
+MASK = "******"
+
+
+@dataclass
+class Profile:
+    """A loaded, valid profile. ``data`` is fully resolved and normalised (see schema.py)."""
+
+    name: str
+    path: Path  # absolute
+    data: dict[str, Any]
+    secret_env: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def runtime(self) -> str:
+        return self.data["runtime"]
+
+    def to_dict(self, *, mask_secrets: bool = True) -> dict[str, Any]:
+        """A deep copy of ``data``; secret environment values replaced by ``******``."""
+        out = copy.deepcopy(self.data)
+        if mask_secrets:
+            for key in self.secret_env:
+                if key in out["env"]:
+                    out["env"][key] = MASK
+        return out
+
+    def config_hash(self) -> str:
+        """sha256 of the canonical JSON of ``data`` (secrets included: only the hash is kept)."""
+        text = json.dumps(self.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _looks_like_path(ref: str) -> bool:
+    return "/" in ref or ref.endswith((".yaml", ".yml")) or ref.startswith("~")
+
+
+def find_profile(ref: str | Path) -> Path:
+    """A profile file: ``ref`` itself when it is a path, else ``profiles_dir()/REF.yaml``."""
+    text = str(ref)
+    if isinstance(ref, Path) or _looks_like_path(text) or os.path.exists(text):
+        path = Path(os.path.expanduser(text))
+        if path.is_file():
+            return path
+        if path.is_dir():
+            raise NotFound(f"profile {text} is a folder, not a file")
+        raise NotFound(f"no profile file {text}")
+    folder = paths.profiles_dir()
+    for suffix in (".yaml", ".yml"):
+        candidate = folder / f"{text}{suffix}"
+        if candidate.is_file():
+            return candidate
+    names = profile_names()
+    if names:
+        import difflib
+
+        close = difflib.get_close_matches(text, names, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"profiles: {', '.join(names)}"
+    else:
+        hint = f"put profiles in {folder}, or give a path to a .yaml file"
+    raise NotFound(f"no profile named {text!r} in {folder}", hint=hint)
+
+
+def profile_names() -> list[str]:
+    """Names of the profiles in ``profiles_dir()`` (for completion and hints); never raises."""
+    try:
+        folder = paths.profiles_dir()
+        return sorted({p.stem for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)})
+    except OSError:
+        return []
+
+
+def load_profile(ref: str | Path, *, environ: Mapping[str, str] | None = None) -> Profile:
+    """Find, load, validate and normalise a profile; ProfileError lists every problem."""
+    from rcontainer.profile import loader
+
+    path = find_profile(ref)
+    data, secret_env = loader.load(path, os.environ if environ is None else environ)
+    return Profile(name=data["name"], path=path.absolute(), data=data, secret_env=secret_env)

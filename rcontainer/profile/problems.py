@@ -1,0 +1,48 @@
+"""What is wrong with a profile: ``Problem`` (one located finding) and ``ProfileError`` (all of them).
+
+Kept apart from the schema so that ``rcontainer.profile`` can export them without importing
+the schema (``python -m rcontainer.profile.schema`` runs that module as a script).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rcontainer.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a profile, located in the file it came from (1-based line/column)."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str  # key path in the profile, e.g. "network.ports[1]"; "" for the whole file
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+class ProfileError(BadInput):
+    """A profile is invalid; ``problems`` lists everything wrong with it (exit status 2)."""
+
+    def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid profile", hint=hint)
