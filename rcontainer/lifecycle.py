@@ -181,7 +181,7 @@ class Engine:
     def _journal(self, event: dict[str, Any]) -> None:
         """Append to the events journal ``rcontainer events`` follows (one JSON line each)."""
         path = state.scope_dir("containers") / "events.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        state.ensure_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, (json.dumps(event, sort_keys=True) + "\n").encode())
@@ -261,6 +261,14 @@ class Engine:
     def _hash(self, profile: Profile, image_id: str) -> str:
         return hashlib.sha256(f"{profile.config_hash()}\n{image_id}".encode()).hexdigest()[:16]
 
+    def _usable_class(self, profile: Profile) -> runtimes.RuntimeClass:
+        """The profile's runtime class, refused early (exit 7) when its binaries are missing."""
+        from rcontainer.runtime_probe import check_usable
+
+        rclass = runtimes.get(profile.runtime)
+        check_usable(rclass)
+        return rclass
+
     def _create(
         self,
         profile: Profile,
@@ -288,7 +296,7 @@ class Engine:
             "backend": {},
         }
         log = Path(rec["log_path"])
-        log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        state.ensure_dir(log.parent)
         if log.exists():  # the previous container's output stays readable beside the new one
             log.replace(log.with_name(log.name + ".1"))
         backend = self.backend(rclass.family)
@@ -336,7 +344,7 @@ class Engine:
     def up(self, ref: str, *, force_recreate: bool = False, dry_run: bool = False) -> Plan:
         """Declarative: make the container of this profile exist, current, and running."""
         profile = self.load_profile(ref)
-        rclass = runtimes.get(profile.runtime)
+        rclass = self._usable_class(profile)
         with state.lock(profile.name):
             rec = state.load(profile.name)
             if rec is not None:
@@ -366,7 +374,7 @@ class Engine:
 
     def create(self, ref: str) -> dict[str, Any]:
         profile = self.load_profile(ref)
-        rclass = runtimes.get(profile.runtime)
+        rclass = self._usable_class(profile)
         with state.lock(profile.name):
             rec = state.load(profile.name)
             if rec is not None and self.reconcile(rec) != State.REMOVED:
@@ -613,7 +621,7 @@ class Engine:
         """Live transitions: the journal every command appends to, plus what a periodic look at
         the runtimes notices (transitions made outside rcontainer)."""
         path = state.scope_dir("containers") / "events.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        state.ensure_dir(path.parent)
         path.touch(mode=0o600, exist_ok=True)
         offset = path.stat().st_size
         last_look = 0.0

@@ -108,7 +108,9 @@ def start_private_service(endpoint: Endpoint, global_args: tuple[str, ...] = ())
     podman = shutil.which("podman")
     if podman is None:
         raise PodmanUnavailable("podman is not installed", hint="apt-get install podman")
-    endpoint.socket.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from rcontainer.state import ensure_dir
+
+    ensure_dir(endpoint.socket.parent)
     if endpoint.socket.exists():
         endpoint.socket.unlink()  # a stale socket from a service that died
     stem = endpoint.socket.stem

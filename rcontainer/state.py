@@ -53,9 +53,20 @@ def log_path(name: str) -> Path:
     return scope_dir("logs") / f"{name}.log"
 
 
-def _ensure_dir(path: Path) -> None:
-    # State and logs are the user's alone: 0700 folders, 0600 files.
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+def ensure_dir(path: Path) -> None:
+    """Create a folder and its missing parents, each 0700: state and logs are the user's alone
+    (``mkdir(parents=True, mode=...)`` would give the parents the umask's mode)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -64,12 +75,12 @@ def write_json_atomic(path: Path, data: Any) -> None:
     A reader sees the old record or the new one, never half of one; on a full disk or a
     read-only folder the old record stays as it was.
     """
-    _ensure_dir(path.parent)
+    ensure_dir(path.parent)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise OperationFailed(f"cannot write {path}: {exc.strerror}") from None
+        raise OperationFailed(f"cannot write {path}: {exc.strerror}; the previous record is intact") from None
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
@@ -107,7 +118,7 @@ def lock(name: str, *, timeout: float = 30.0) -> Iterator[None]:
     so a CLI killed with SIGKILL never leaves a stale lock behind.
     """
     path = scope_dir("containers") / f".{name}.lock"
-    _ensure_dir(path.parent)
+    ensure_dir(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + timeout

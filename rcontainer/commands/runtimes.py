@@ -1,0 +1,40 @@
+"""``rcontainer runtimes``."""
+
+from __future__ import annotations
+
+import click
+
+from rcontainer.output import emit_json, table
+
+
+@click.command("runtimes")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--refresh", is_flag=True, help="Probe every class again instead of using cached results.")
+@click.pass_obj
+def runtimes_cmd(app: object, as_json: bool, refresh: bool) -> None:
+    """List the runtime classes and whether this host can run them.
+
+    A class is usable when its binaries are installed and a tiny container really runs with
+    it; the answer is cached until the runtime binary or Podman changes (--refresh probes
+    again). The probe uses RCONTAINER_PROBE_IMAGE, or the first local image.
+    """
+    from rcontainer.runtime_probe import statuses
+
+    results = statuses(refresh=refresh, autostart=getattr(app, "autostart", True))
+    if as_json:
+        emit_json([s.as_dict() for s in results])
+        return
+    rows = [
+        (
+            s.name,
+            s.family,
+            s.handler or "(podman default)",
+            {True: "yes", False: "no", None: "?"}[s.usable],
+            s.reason or s.description,
+        )
+        for s in results
+    ]
+    click.echo(table(rows, ("CLASS", "FAMILY", "HANDLER", "USABLE", "DESCRIPTION / WHY NOT")))
+
+
+COMMANDS = [runtimes_cmd]

@@ -1,0 +1,352 @@
+"""Can this host run a runtime class? Found out by trying, and remembered.
+
+A class is usable when its binaries are installed *and* a tiny container really runs with it:
+crun 1.8, for one, is installed on cgroup-hybrid hosts yet refuses every container ("cgroups
+in hybrid mode not supported"), which only an attempt reveals. The attempt goes through the
+same path ``rcontainer up`` takes (the class's own Podman service, ``podman_client.
+runtime_service``), so what is probed is what will run.
+
+Results are cached in ``paths.cache_dir()/runtime-probes.json`` under a key made of the class
+definition, the handler binary's path, size and mtime, and the Podman version: a changed
+binary or an upgraded Podman is probed again. ``check_usable`` is the cheap part (binaries
+only) that the lifecycle calls before creating anything.
+
+This module never prints; podman-py is imported only when a probe really runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rcontainer import paths, podman_client, runtimes, state
+from rcontainer.errors import OperationFailed, PodmanUnavailable, RuntimeUnavailable
+from rcontainer.runtimes import RuntimeClass
+
+CACHE_VERSION = 1
+PROBE_LABEL = "io.rcontainer.probe"
+# Where Podman's default containers.conf looks for OCI runtimes, besides PATH.
+EXTRA_BIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/libexec/podman", "/usr/lib/cri-o-runc/sbin")
+NO_IMAGE = "cannot probe: no local image (pull one, or set RCONTAINER_PROBE_IMAGE)"
+
+
+@dataclass
+class RuntimeStatus:
+    """What ``rcontainer runtimes`` shows for one class."""
+
+    name: str
+    family: str
+    handler: str | None
+    description: str
+    builtin: bool
+    usable: bool | None  # None: could not be probed (no image, no Podman service)
+    reason: str | None  # why not usable (or why not probed)
+    handler_path: str | None = None
+    probed_at: str | None = None
+    cached: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cache_file() -> Path:
+    return paths.cache_dir() / "runtime-probes.json"
+
+
+def find_binary(name: str) -> str | None:
+    """The executable Podman would find for ``name``: an absolute path as given, else PATH and
+    the sbin folders (runc lives in /usr/sbin on Debian, outside a normal user's PATH)."""
+    if name.startswith("/"):
+        return name if os.path.isfile(name) and os.access(name, os.X_OK) else None
+    search = os.pathsep.join([os.environ.get("PATH", os.defpath), *EXTRA_BIN_DIRS])
+    return shutil.which(name, path=search)
+
+
+def missing_binaries(rclass: RuntimeClass) -> list[str]:
+    return [b for b in rclass.binaries if find_binary(b) is None]
+
+
+def _missing_reason(missing: list[str]) -> str:
+    what = ", ".join(missing)
+    where = (
+        "does not exist or is not executable"
+        if all(m.startswith("/") for m in missing)
+        else "not found on PATH"
+    )
+    return f"{what} {where}" if len(missing) == 1 else f"{what}: {where}"
+
+
+def check_usable(rclass: RuntimeClass) -> None:
+    """Refuse a class whose binaries are missing (cheap: no probe, no Podman call).
+
+    Raises RuntimeUnavailable (exit status 7) naming what is missing.
+    """
+    missing = missing_binaries(rclass)
+    if missing:
+        raise RuntimeUnavailable(
+            f"runtime class {rclass.name!r} cannot run here: {_missing_reason(missing)}",
+            hint="rcontainer runtimes lists the classes this host can run",
+        )
+
+
+# -- cache -------------------------------------------------------------------------------------
+
+
+def _podman_version() -> str | None:
+    podman = find_binary("podman")
+    if podman is None:
+        return None
+    try:
+        out = subprocess.run(
+            [podman, "--version"], capture_output=True, text=True, timeout=30, env=podman_client.local_env()
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.strip().rsplit(" ", 1)[-1] or None
+
+
+def handler_path(rclass: RuntimeClass) -> str | None:
+    """The binary that does the work: the OCI runtime, bwrap, or podman for the default class."""
+    return find_binary(rclass.handler or "podman")
+
+
+def cache_key(rclass: RuntimeClass, podman_version: str | None) -> dict[str, Any]:
+    """Everything whose change should trigger a new probe."""
+    path = handler_path(rclass)
+    st = None
+    if path:
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+    return {
+        "family": rclass.family,
+        "handler": rclass.handler,
+        "flags": list(rclass.flags),
+        "bwrap_args": list(rclass.bwrap_args),
+        "path": path,
+        "size": st.st_size if st else None,
+        "mtime_ns": st.st_mtime_ns if st else None,
+        "podman": podman_version if rclass.family == runtimes.PODMAN else None,
+    }
+
+
+def _read_cache() -> dict[str, Any]:
+    try:
+        data = state.read_json(cache_file())
+    except OperationFailed:
+        return {}  # a damaged cache is only a cache
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return {}
+    return data.get("probes") or {}
+
+
+def _write_cache(probes: dict[str, Any]) -> None:
+    # a cache that cannot be written costs a probe next time, not this command
+    with contextlib.suppress(OperationFailed):
+        state.write_json_atomic(cache_file(), {"version": CACHE_VERSION, "probes": probes})
+
+
+# -- probes ------------------------------------------------------------------------------------
+
+
+def probe_bwrap(rclass: RuntimeClass) -> tuple[bool, str | None]:
+    """Run ``true`` in a fresh set of namespaces with bubblewrap."""
+    bwrap = find_binary(rclass.handler or "bwrap") or "bwrap"
+    argv = [
+        bwrap,
+        "--unshare-all",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+    ]
+    argv += [*rclass.bwrap_args, "true"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return False, f"bwrap could not run: {exc}"
+    if proc.returncode != 0:
+        text = proc.stderr.strip() or f"exit status {proc.returncode}"
+        return False, f"bwrap refused: {text}"
+    return True, None
+
+
+def _service_log_tail(endpoint: podman_client.Endpoint) -> str:
+    log = endpoint.socket.parent / f"{endpoint.socket.stem}.log"
+    try:
+        lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def _stop_service(endpoint: podman_client.Endpoint) -> None:
+    pid_file = endpoint.socket.parent / f"{endpoint.socket.stem}.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(OSError):
+        pid_file.unlink()
+
+
+def _choose_image(client: Any) -> str | None:
+    wanted = os.environ.get("RCONTAINER_PROBE_IMAGE")
+    if wanted:
+        return wanted if client.images.exists(wanted) else None
+    for image in client.images.list():
+        tags = image.tags or []
+        return tags[0] if tags else image.id
+    return None
+
+
+def _explain(exc: Exception) -> str:
+    text = getattr(exc, "explanation", None) or str(exc)
+    return " ".join(str(text).split())
+
+
+def probe_podman(rclass: RuntimeClass, *, autostart: bool) -> tuple[bool | None, str | None]:
+    """Create, start and wait for ``true`` through the class's Podman service; remove it.
+
+    Returns (usable, reason); usable is None when the probe could not be made at all.
+    """
+    from podman.errors import APIError
+
+    started_here = False
+    if rclass.handler is None:
+        try:
+            endpoint = podman_client.resolve_endpoint(autostart=autostart)
+        except PodmanUnavailable as exc:
+            return None, f"cannot probe: {exc.message}"
+    else:
+        path = paths.private_service_dir() / f"runtime-{rclass.name}.sock"
+        started_here = not podman_client._answers(path)
+        try:
+            endpoint = podman_client.runtime_service(rclass)
+        except PodmanUnavailable as exc:
+            endpoint = podman_client.Endpoint(f"unix://{path}", path, rclass.name)
+            tail = _service_log_tail(endpoint)
+            return False, f"Podman refused the runtime: {tail}" if tail else exc.message
+    usable: bool | None = False
+    reason: str | None = None
+    cid: str | None = None
+    try:
+        with podman_client.client(endpoint, timeout=120) as client:
+            try:
+                image = _choose_image(client)
+                if image is None:
+                    return None, NO_IMAGE
+                spec = {
+                    "name": f"rcontainer-probe-{rclass.name}-{uuid.uuid4().hex[:8]}",
+                    "image": image,
+                    "entrypoint": ["true"],  # whatever the image's own entrypoint is
+                    "netns": {"nsmode": "none"},
+                    "labels": {PROBE_LABEL: rclass.name},
+                }
+                if rclass.handler:
+                    spec["oci_runtime"] = rclass.handler
+                response = client.api.post(
+                    "/containers/create", data=json.dumps(spec), headers={"content-type": "application/json"}
+                )
+                cid = response.json()["Id"]
+                container = client.containers.get(cid)
+                container.start()
+                code = container.wait(timeout=60)
+                if code == 0:
+                    usable = True
+                else:
+                    reason = f"the probe container exited with status {code}"
+            except APIError as exc:
+                reason = f"Podman said: {_explain(exc)}"
+            except Exception as exc:  # requests/urllib3 connection failures are not APIError
+                return None, f"cannot probe: {exc.__class__.__name__}: {_explain(exc)}"
+            finally:
+                if cid is not None:
+                    with contextlib.suppress(Exception):
+                        client.containers.get(cid).remove(force=True)
+    finally:
+        # A service started only to find the runtime unusable would idle for nothing; a usable
+        # one is kept for the ``up`` that usually follows.
+        if started_here and not usable:
+            _stop_service(endpoint)
+    return usable, reason
+
+
+def probe(rclass: RuntimeClass, *, autostart: bool) -> tuple[bool | None, str | None]:
+    missing = missing_binaries(rclass)
+    if missing:
+        return False, _missing_reason(missing)
+    if rclass.family == runtimes.BWRAP:
+        return probe_bwrap(rclass)
+    return probe_podman(rclass, autostart=autostart)
+
+
+def statuses(
+    classes: dict[str, RuntimeClass] | None = None, *, refresh: bool = False, autostart: bool = True
+) -> list[RuntimeStatus]:
+    """Every class (built-in, then the user's) with whether it runs here and why not.
+
+    Cached results are used unless ``refresh`` or the class's key changed. A class whose
+    binaries are missing is never probed (and its result is not worth caching: the check is
+    cheaper than the cache).
+    """
+    classes = runtimes.all_classes() if classes is None else classes
+    cache = _read_cache()
+    version: str | None = None
+    version_known = False
+    out: list[RuntimeStatus] = []
+    dirty = False
+    for rclass in classes.values():
+        status = RuntimeStatus(
+            name=rclass.name,
+            family=rclass.family,
+            handler=rclass.handler,
+            description=rclass.description,
+            builtin=rclass.builtin,
+            usable=None,
+            reason=None,
+            handler_path=handler_path(rclass),
+        )
+        out.append(status)
+        missing = missing_binaries(rclass)
+        if missing:
+            status.usable, status.reason = False, _missing_reason(missing)
+            continue
+        if rclass.family == runtimes.PODMAN and not version_known:
+            version, version_known = _podman_version(), True
+        key = cache_key(rclass, version)
+        entry = cache.get(rclass.name)
+        if not refresh and isinstance(entry, dict) and entry.get("key") == key:
+            status.usable, status.reason = entry.get("usable"), entry.get("reason")
+            status.probed_at, status.cached = entry.get("probed_at"), True
+            continue
+        t0 = time.monotonic()
+        status.usable, status.reason = probe(rclass, autostart=autostart)
+        status.probed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        if status.usable is not None:  # "could not probe" is not an answer worth keeping
+            cache[rclass.name] = {
+                "key": key,
+                "usable": status.usable,
+                "reason": status.reason,
+                "probed_at": status.probed_at,
+                "seconds": round(time.monotonic() - t0, 3),
+            }
+            dirty = True
+    if dirty:
+        _write_cache(cache)
+    return out
