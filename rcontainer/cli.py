@@ -14,7 +14,7 @@ import sys
 import click
 
 from rcontainer import __version__
-from rcontainer.errors import ExitStatus, RcError
+from rcontainer.errors import ExitStatus, RcError, RootRefused
 
 
 class App:
@@ -32,6 +32,9 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+# Commands that read or print files and never run a container: harmless as root.
+ROOT_SAFE = frozenset({"validate", "render", "completion", "kube", "import", "doctor", None})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -61,12 +64,18 @@ def cli(ctx: click.Context, no_autostart: bool, allow_root: bool, traceback: boo
     bubblewrap, and keeps its state and logs in your XDG directories.
     """
     ctx.obj = App(autostart=not no_autostart, allow_root=allow_root)
+    if os.geteuid() == 0 and not allow_root and ctx.invoked_subcommand not in ROOT_SAFE:
+        raise RootRefused(
+            "rcontainer is a rootless engine and refuses to run as root: containers would run "
+            "with root's privileges and root-owned state would land in root's home",
+            hint="run it as your own user, or pass --allow-root (RCONTAINER_ALLOW_ROOT=1) if you really mean it",
+        )
 
 
 def _register() -> None:
-    from rcontainer.commands import info, lifecycle, profiles
+    from rcontainer.commands import completion, doctor, info, kube, lifecycle, profiles, runtimes, systemd
 
-    for module in (info, profiles, lifecycle):
+    for module in (info, profiles, lifecycle, runtimes, doctor, completion, systemd, kube):
         for command in module.COMMANDS:
             cli.add_command(command)
 

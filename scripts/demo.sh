@@ -44,15 +44,5 @@ if [ "${1:-}" = --as-user ]; then
   exit 0
 fi
 
-ensure_packages
-ensure_tun
-if [ "$(id -u)" = 0 ]; then
-  ensure_user "$RC_USER"
-  home=$(getent passwd "$RC_USER" | cut -d: -f6)
-  dest=$home/rcontainer-demo
-  copy_tree_for "$RC_USER" "$here" "$dest"
-  say "running the demo as the unprivileged user $RC_USER (rcontainer refuses to run as root)"
-  run_as "$RC_USER" env RC_VENV="$home/.cache/rcontainer-dev/venv-demo" bash "$dest/scripts/demo.sh" --as-user
-else
-  exec bash "$here/scripts/demo.sh" --as-user
-fi
+say "rcontainer is rootless: started as root, the demo runs as the unprivileged user $RC_USER"
+run_as_user_or_self "$here" scripts/demo.sh rcontainer-demo venv-demo

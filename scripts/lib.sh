@@ -110,3 +110,23 @@ ensure_venv() {
       "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras"
   fi
 }
+
+# Prepare the host and run "$script --as-user ARGS" as the unprivileged user on a copy of the
+# tree it can read (started as root), or directly (started as a normal user).
+#   run_as_user_or_self HERE SCRIPT COPY VENV [ARGS...]
+run_as_user_or_self() {
+  local here=$1 script=$2 copy=$3 venv=$4; shift 4
+  ensure_packages
+  ensure_tun
+  if [ "$(id -u)" = 0 ]; then
+    ensure_user "$RC_USER"
+    local home dest
+    home=$(getent passwd "$RC_USER" | cut -d: -f6)
+    dest=$home/$copy
+    copy_tree_for "$RC_USER" "$here" "$dest"
+    run_as "$RC_USER" env RC_LINT="${RC_LINT:-1}" RC_VENV="$home/.cache/rcontainer-dev/$venv" \
+      bash "$dest/$script" --as-user "$@"
+  else
+    bash "$here/$script" --as-user "$@"
+  fi
+}

@@ -23,15 +23,4 @@ if [ "${1:-}" = --as-user ]; then
   exec "$venv/bin/python" -m pytest "$@"
 fi
 
-ensure_packages
-ensure_tun
-if [ "$(id -u)" = 0 ]; then
-  ensure_user "$RC_USER"
-  home=$(getent passwd "$RC_USER" | cut -d: -f6)
-  dest=$home/rcontainer-src
-  copy_tree_for "$RC_USER" "$here" "$dest"
-  run_as "$RC_USER" env RC_LINT="${RC_LINT:-1}" RC_VENV="$home/.cache/rcontainer-dev/venv" \
-    bash "$dest/scripts/test.sh" --as-user "$@"
-else
-  exec bash "$here/scripts/test.sh" --as-user "$@"
-fi
+run_as_user_or_self "$here" scripts/test.sh rcontainer-src venv "$@"

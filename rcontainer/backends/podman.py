@@ -13,6 +13,7 @@ import shutil
 import signal as signals
 import subprocess
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from rcontainer import podman_client
@@ -435,16 +436,23 @@ class PodmanBackend:
         return out
 
     def wait(self, rec: dict[str, Any], timeout: float | None) -> int | None:
-        c = self._container(rec)
-        kwargs: dict[str, Any] = {"condition": ["exited", "stopped"]}
+        """Podman's wait, on a client without a request timeout (a client-wide timeout would cut
+        a long wait); with ``timeout``, the container is polled instead, because podman-py turns
+        Podman's own wait timeout into a failed call on 4.3."""
         if timeout is not None:
-            kwargs["timeout"] = timeout
-        try:
-            return int(self._call(f"wait {rec['name']}", c.wait, **kwargs))
-        except OperationFailed as exc:
-            if "timed out" in str(exc).lower() or "timeout" in str(exc).lower():
-                return None
-            raise
+            deadline = time.monotonic() + timeout
+            while True:
+                observed = self.observe(rec)
+                if observed is None or observed.state == State.STOPPED:
+                    return observed.exit_code if observed else None
+                if time.monotonic() >= deadline:
+                    return None
+                time.sleep(0.1)
+        self.client  # noqa: B018 - resolves the endpoint
+        assert self.endpoint is not None
+        with podman_client.client(self.endpoint, timeout=None) as unbounded:
+            c = self._call(f"look up {rec['name']}", unbounded.containers.get, rec["backend"]["id"])
+            return int(self._call(f"wait {rec['name']}", c.wait, condition=["exited", "stopped"]))
 
     def exec(self, rec: dict[str, Any], argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
         if tty:

@@ -1,0 +1,275 @@
+"""systemd user units against the real rootless Podman service.
+
+systemd is not process 1 here and no user manager can run, so the tests do what systemd would:
+``systemd-analyze verify`` checks every generated unit statically, and the unit's own
+ExecStart/ExecStop/ExecStopPost lines are run as subprocesses, with ``NOTIFY_SOCKET`` pointing
+at a datagram socket the test listens on, as systemd's would be.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rcontainer import systemd
+from rcontainer.profile import load_profile
+from rcontainer.runtimes import PODMAN, get
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((REPO / "profiles").glob("*.yaml"))
+
+
+def podman_examples() -> list[Path]:
+    out = []
+    for path in EXAMPLES:
+        try:
+            profile = load_profile(path)
+        except Exception:  # noqa: BLE001 - an example another test covers; not a unit to verify
+            continue
+        if get(profile.runtime).family == PODMAN:
+            out.append(path)
+    return out
+
+
+def verify(unit_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``systemd-analyze verify`` as a user manager would load the units, or as the system
+    manager when no user runtime dir is set (the checks of unit syntax are the same)."""
+    files = [str(p) for p in sorted(unit_dir.glob("*.service"))]
+    env = dict(os.environ, SYSTEMD_LOG_COLOR="0")
+    user = ["--user"] if os.environ.get("XDG_RUNTIME_DIR") else []
+    return subprocess.run(
+        ["systemd-analyze", *user, "verify", *files],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=unit_dir,
+        timeout=120,
+    )
+
+
+def test_every_generated_unit_passes_systemd_analyze_verify(tmp_path, busybox_image, scope, rc):
+    units = tmp_path / "units"
+    units.mkdir()
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        f"name: extra\nimage: {busybox_image}\nnetwork: {{mode: none}}\nrestart: on-failure:2\n"
+        "command: [sleep, '1000']\nhealthcheck:\n  test: [CMD, 'true']\n"
+    )
+    profiles = [*podman_examples(), extra]
+    assert len(profiles) >= 5
+    for path in profiles:
+        result = rc("systemd", "generate", str(path))
+        assert result.code == 0, result.err
+        name = load_profile(path).name
+        (units / systemd.unit_name(name)).write_text(result.out)
+    checked = verify(units)
+    assert checked.returncode == 0, checked.stderr
+    complaints = [line for line in checked.stderr.splitlines() if "rcontainer-" in line or str(units) in line]
+    assert complaints == [], checked.stderr
+    assert checked.stderr.strip() == "", checked.stderr
+
+
+def test_verify_would_notice_a_bad_key(tmp_path, busybox_image, scope, rc):
+    # The assertion above means something: the same invocation reports an unknown key.
+    units = tmp_path / "units"
+    units.mkdir()
+    profile = tmp_path / "bad.yaml"
+    profile.write_text(f"name: bad\nimage: {busybox_image}\nnetwork: {{mode: none}}\n")
+    text = rc("systemd", "generate", str(profile)).out.replace("[Service]\n", "[Service]\nBogusKey=1\n")
+    (units / "rcontainer-bad.service").write_text(text)
+    assert "BogusKey" in verify(units).stderr
+
+
+# -- running the unit's command lines as systemd would ---------------------------------------
+def exec_lines(unit_text: str) -> dict[str, list[str]]:
+    """ExecStart/ExecStop/ExecStopPost as argv lists (systemd's '-' prefix and $$/%% undone)."""
+    out = {}
+    for line in unit_text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key in ("ExecStart", "ExecStop", "ExecStopPost"):
+            value = value.removeprefix("-").replace("$$", "$").replace("%%", "%")
+            out[key] = shlex.split(value)
+    return out
+
+
+class NotifyListener:
+    """What systemd's notification socket would receive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.messages: list[str] = []
+
+    def until(self, needle: str, timeout: float) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                data = self.sock.recv(65536).decode()
+            except TimeoutError:
+                break
+            self.messages.append(data)
+            if needle in data.splitlines():
+                return time.monotonic()
+        raise AssertionError(f"no {needle} within {timeout}s; got {self.messages}")
+
+    def drain(self) -> list[str]:
+        """Every message sent so far (after the sender exited)."""
+        self.sock.settimeout(0.2)
+        while True:
+            try:
+                self.messages.append(self.sock.recv(65536).decode())
+            except TimeoutError:
+                return self.messages
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def ps(rc, *args: str) -> dict[str, dict]:
+    result = rc("ps", "--json", *args)
+    assert result.code == 0, result.err
+    return {row["name"]: row for row in json.loads(result.out)}
+
+
+def start_unit(rc, tmp_path: Path, profile: Path):
+    generated = rc("systemd", "generate", str(profile))
+    assert generated.code == 0, generated.err
+    lines = exec_lines(generated.out)
+    assert lines["ExecStart"][1:] == ["run-unit", str(profile)]
+    assert Path(lines["ExecStart"][0]).is_absolute()
+    listener = NotifyListener(tmp_path / "notify.sock")
+    proc = subprocess.Popen(
+        lines["ExecStart"],
+        env={**os.environ, "NOTIFY_SOCKET": str(listener.path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    return lines, listener, proc
+
+
+def write_profile(tmp_path: Path, name: str, image: str, extra: str = "") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        f"name: {name}\nimage: {image}\nnetwork: {{mode: none}}\nstop_timeout: 1\n"
+        "command: [sleep, '1000']\n" + extra
+    )
+    return path
+
+
+def test_unit_command_lines_start_notify_stop_and_remove(tmp_path, busybox_image, scope, rc):
+    profile = write_profile(tmp_path, "svc", busybox_image, "restart: on-failure:3\n")
+    lines, listener, proc = start_unit(rc, tmp_path, profile)
+    try:
+        listener.until("READY=1", timeout=90)
+        assert any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in listener.messages)
+        assert proc.poll() is None, proc.communicate()
+        assert ps(rc)["svc"]["state"] == "running"
+
+        stop = subprocess.run(lines["ExecStop"], capture_output=True, text=True, timeout=60)
+        assert stop.returncode == 0, stop.stderr
+        # the main process ends by itself once the container stopped: a clean end, exit 0
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        post = subprocess.run(lines["ExecStopPost"], capture_output=True, text=True, timeout=60)
+        assert post.returncode == 0, post.stderr
+        assert "svc" not in ps(rc)
+        assert ps(rc, "--all")["svc"]["state"] == "removed"
+    finally:
+        listener.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_unit_exits_with_the_container_exit_code(tmp_path, busybox_image, scope, rc):
+    profile = tmp_path / "fails.yaml"
+    profile.write_text(
+        f"name: fails\nimage: {busybox_image}\nnetwork: {{mode: none}}\n"
+        "command: [sh, -c, 'sleep 1; exit 3']\nrestart: on-failure\n"
+    )
+    lines, listener, proc = start_unit(rc, tmp_path, profile)
+    try:
+        listener.until("READY=1", timeout=90)
+        assert proc.wait(timeout=60) == 3, proc.stderr.read()
+        assert any("exited with code 3" in m for m in listener.drain())
+        post = subprocess.run(lines["ExecStopPost"], capture_output=True, text=True, timeout=60)
+        assert post.returncode == 0, post.stderr
+    finally:
+        listener.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_ready_waits_for_the_healthcheck_podman_cannot_schedule_here(tmp_path, busybox_image, scope, rc):
+    # No user manager: Podman cannot create its healthcheck timers; run-unit runs the checks.
+    profile = write_profile(
+        tmp_path,
+        "healthy",
+        busybox_image,
+        "healthcheck:\n  test: test -e /tmp/ready\n  interval: 1s\n  timeout: 2s\n  retries: 3\n"
+        "  start_period: 10s\n",
+    ).read_text()
+    profile = profile.replace(
+        "command: [sleep, '1000']", "command: [sh, -c, 'sleep 3; touch /tmp/ready; exec sleep 1000']"
+    )
+    path = tmp_path / "healthy.yaml"
+    path.write_text(profile)
+    lines, listener, proc = start_unit(rc, tmp_path, path)
+    started = time.monotonic()
+    try:
+        ready_at = listener.until("READY=1", timeout=90)
+        assert ready_at - started >= 3
+        inspected = rc("inspect", "--json", "healthy")
+        assert json.loads(inspected.out)["health"] == "healthy"
+        # SIGTERM (systemd's, when ExecStop could not stop it) stops the container too
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        assert ps(rc)["healthy"]["state"] == "stopped"
+        post = subprocess.run(lines["ExecStopPost"], capture_output=True, text=True, timeout=60)
+        assert post.returncode == 0, post.stderr
+    finally:
+        listener.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_run_unit_needs_no_systemd(rc, tmp_path, busybox_image, scope):
+    # By hand, without NOTIFY_SOCKET, run-unit still runs the container and ends with it.
+    profile = tmp_path / "once.yaml"
+    profile.write_text(
+        f"name: once\nimage: {busybox_image}\nnetwork: {{mode: none}}\ncommand: [sh, -c, 'exit 0']\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "rcontainer", "run-unit", str(profile)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "once" in proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["quadlet"])
+def test_quadlet_loss_report_goes_to_stderr(rc, tmp_path, busybox_image, fmt):
+    profile = tmp_path / "q.yaml"
+    profile.write_text(f"name: q\nimage: {busybox_image}\nruntime: runc\nnetwork: none\n")
+    result = rc("systemd", "generate", "--format", fmt, str(profile))
+    assert result.code == 0, result.err
+    assert result.out.startswith("# q.container")
+    assert "Quadlet cannot express" in result.err and "runtime: class runc" in result.err
