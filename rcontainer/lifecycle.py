@@ -219,6 +219,17 @@ class Engine:
     def ensure_image(self, profile: dict[str, Any]) -> tuple[str, str]:
         from rcontainer import image
 
+        if (
+            runtimes.get(profile["runtime"]).family == runtimes.BWRAP
+            and not profile.get("build")
+            and profile.get("pull") in ("missing", "never")
+        ):
+            # the unpacked tree of an immutable image is cached by id: no need to ask Podman
+            from rcontainer.rootfs import cached_ref
+
+            image_id = cached_ref(profile["image"])
+            if image_id:
+                return profile["image"], image_id
         return image.ensure(self.podman.client, profile, self.progress)
 
     def pull(self, ref: str) -> dict[str, Any]:
@@ -246,6 +257,17 @@ class Engine:
         from rcontainer import image
 
         return [i.as_dict() for i in image.list_images(self.podman.client)]
+
+    def prune(self) -> dict[str, Any]:
+        """Remove unpacked root filesystems (bwrap's cache) that no container of any scope uses."""
+        from rcontainer.rootfs import prune_rootfs
+
+        in_use = [
+            rec.get("image_id")
+            for rec in state.all_records(every_scope=True)
+            if rec.get("state") != State.REMOVED
+        ]
+        return {"freed_bytes": prune_rootfs(in_use)}
 
     # -- create / up ---------------------------------------------------------------------------
     def _labels(self, profile: Profile, rclass: runtimes.RuntimeClass, config_hash: str) -> dict[str, str]:

@@ -148,12 +148,15 @@ def save(record: dict[str, Any]) -> None:
     write_json_atomic(record_path(record["name"]), record)
 
 
-def all_records() -> list[dict[str, Any]]:
-    folder = scope_dir("containers")
+def all_records(*, every_scope: bool = False) -> list[dict[str, Any]]:
+    """This scope's records (or, for cache pruning, every scope's)."""
+    folder = paths.containers_dir() if every_scope else scope_dir("containers")
     if not folder.is_dir():
         return []
     out = []
-    for path in sorted(folder.glob("*.json")):
+    for path in sorted(folder.glob("**/*.json" if every_scope else "*.json")):
+        if path.name.startswith("."):
+            continue
         rec = read_json(path)
         if rec is not None:
             out.append(rec)

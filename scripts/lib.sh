@@ -101,13 +101,15 @@ ensure_venv() {
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip >/dev/null
-    "$venv/bin/pip" install -q --disable-pip-version-check -e "$src$extras" 2>&1 | grep -v -e BuildBackendWarning -e '^ ' || true
+    "$venv/bin/pip" install -q --disable-pip-version-check -e "$src$extras" --config-settings editable_mode=compat 2>&1 | grep -v -e BuildBackendWarning -e '^ ' || true
     [ -x "$venv/bin/rcontainer" ] || die "could not install rcontainer into $venv"
     echo "$want" >"$stamp"
   else
     # the tree may have been copied anew: refresh the editable install's metadata cheaply
-    "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras" >/dev/null 2>&1 ||
-      "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras"
+    "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras" \
+      --config-settings editable_mode=compat >/dev/null 2>&1 ||
+      "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e "$src$extras" \
+        --config-settings editable_mode=compat
   fi
 }
 

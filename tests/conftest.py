@@ -99,6 +99,10 @@ def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("RCONTAINER_SCOPE", value)
     yield value
     harness.remove_scoped_containers(value)
+    # bubblewrap containers have no daemon to reap them: end this test's ones by PID
+    from rcontainer.backends.bwrap import kill_all
+
+    kill_all(Path(os.environ["RCONTAINER_STATE_DIR"]))
 
 
 @pytest.fixture

@@ -192,9 +192,15 @@ class PodmanBackend:
     @property
     def client(self) -> PodmanClient:
         if self._client is None:
-            self.endpoint = podman_client.resolve_endpoint(autostart=self._autostart, notices=self._notices)
-            self._client = podman_client.client(self.endpoint)
+            self._client = podman_client.client(self.api_endpoint)
         return self._client
+
+    @property
+    def api_endpoint(self) -> podman_client.Endpoint:
+        """The endpoint, resolved without importing podman-py (for read-only requests)."""
+        if self.endpoint is None:
+            self.endpoint = podman_client.resolve_endpoint(autostart=self._autostart, notices=self._notices)
+        return self.endpoint
 
     def _call(self, what: str, fn, *args, **kwargs):
         """Run a podman-py call, turning its errors into the project's."""
@@ -359,16 +365,9 @@ class PodmanBackend:
     def observe(self, rec: dict[str, Any]) -> Observed | None:
         if not rec.get("backend", {}).get("id"):
             return None
-        try:
-            attrs = self._call(
-                f"inspect {rec['name']}", self.client.api.get, f"/containers/{rec['backend']['id']}/json"
-            ).json()
-        except NotFound:
+        attrs = podman_client.get_json(self.api_endpoint, f"/containers/{rec['backend']['id']}/json")
+        if attrs is None:
             return None
-        except OperationFailed as exc:
-            if "no such container" in str(exc).lower():
-                return None
-            raise
         return self._observed_from_inspect(rec, attrs)
 
     def _observed_from_inspect(self, rec: dict[str, Any], attrs: dict[str, Any]) -> Observed:
@@ -407,12 +406,9 @@ class PodmanBackend:
     def observe_all(self, recs: list[dict[str, Any]], scope: str) -> dict[str, Observed]:
         """One list call for every container of the scope (``ps`` cost stays linear)."""
         filters = json.dumps({"label": [f"{LABEL}.scope={scope}"]})
-        items = self._call(
-            "list containers",
-            self.client.api.get,
-            "/containers/json",
-            params={"all": "true", "filters": filters},
-        ).json()
+        items = podman_client.get_json(
+            self.api_endpoint, "/containers/json", {"all": "true", "filters": filters}
+        )
         by_name = {r["name"]: r for r in recs}
         out: dict[str, Observed] = {}
         for item in items or []:

@@ -89,10 +89,20 @@ def build(ctx: click.Context, profile: str, quiet: bool, as_json: bool) -> None:
 
 
 @click.command()
+@click.option(
+    "--prune", is_flag=True, help="Remove unpacked root filesystems no container uses (bwrap cache)."
+)
 @JSON
 @click.pass_context
-def images(ctx: click.Context, as_json: bool) -> None:
+def images(ctx: click.Context, prune: bool, as_json: bool) -> None:
     """List images with their digest, layer count and size (images are immutable)."""
+    if prune:
+        result = _engine(ctx).prune()
+        if as_json:
+            emit_json(result)
+        else:
+            click.echo(f"freed {_size(result['freed_bytes'])} of unpacked root filesystems")
+        return
     rows = _engine(ctx).images()
     if as_json:
         emit_json(rows)

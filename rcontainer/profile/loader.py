@@ -496,9 +496,26 @@ def _check_runtime(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
                     ("resources", key),
                     f"bwrap cannot enforce resource limits without delegated cgroups {why}",
                 )
+    # What rcontainer's bubblewrap supervisor does not do: refused rather than ignored.
+    unsupported = {
+        "healthcheck": (data["healthcheck"] not in (None, INVALID), "bwrap runs no healthchecks"),
+        "restart": (data["restart"] not in ("no", INVALID), "bwrap containers are not restarted by a daemon"),
+        "userns": (
+            data["userns"] not in ("", INVALID),
+            "bwrap maps the user to root in its own user namespace",
+        ),
+        "tty": (data["tty"] is True, "bwrap allocates no terminal"),
+    }
+    for key, (present, reason) in unsupported.items():
+        if present:
+            ctx.add(_at(tree, key), key, f"{reason}; use a Podman runtime class for {key} {why}")
     volumes = data["volumes"]
     if volumes is not INVALID:
         for i, vol in enumerate(volumes):
+            if vol is not INVALID and vol.get("selinux"):
+                ctx.add(
+                    _at(tree, "volumes", i), ("volumes", i), f"bwrap has no SELinux relabelling (z/Z) {why}"
+                )
             if vol is not INVALID and vol["type"] == "volume":
                 ctx.add(
                     _at(tree, "volumes", i),

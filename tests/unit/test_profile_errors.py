@@ -245,6 +245,9 @@ network:
 resources: {{memory: 1g, cpus: 1, pids: 10}}
 volumes: ["data:/data", "./src:/src", {{type: tmpfs, target: /tmp}}]
 healthcheck: {{test: "true"}}
+restart: always
+userns: keep-id
+tty: true
 """,
     )
     assert [(where(p), p.message.split(" (runtime")[0]) for p in found] == [
@@ -266,6 +269,19 @@ healthcheck: {{test: "true"}}
             "bwrap cannot enforce resource limits without delegated cgroups",
         ),
         (("p.yaml", 7, 11, "volumes[0]"), "bwrap cannot mount named volumes (bind and tmpfs mounts work)"),
+        (
+            ("p.yaml", 8, 14, "healthcheck"),
+            "bwrap runs no healthchecks; use a Podman runtime class for healthcheck",
+        ),
+        (
+            ("p.yaml", 9, 10, "restart"),
+            "bwrap containers are not restarted by a daemon; use a Podman runtime class for restart",
+        ),
+        (
+            ("p.yaml", 10, 9, "userns"),
+            "bwrap maps the user to root in its own user namespace; use a Podman runtime class for userns",
+        ),
+        (("p.yaml", 11, 6, "tty"), "bwrap allocates no terminal; use a Podman runtime class for tty"),
     ]
 
 

@@ -1,0 +1,248 @@
+"""The small detached process that runs one bubblewrap container.
+
+``python -m rcontainer.supervisor CONTAINER_DIR START_ID``: started by the bwrap backend in a
+session of its own, so the CLI can exit. It runs ``bwrap`` (options read from ``spec.json``
+and handed over through ``--args FD``, so environment secrets never show in a command line
+other users can read), writes the container's stdout/stderr to the log in k8s-file format,
+and keeps ``runtime.json`` current: its pid, bwrap's, the container's init pid (bwrap's
+``child-pid``), their start times, whether the command has been exec'd, and at the end the
+exit code. bwrap runs with ``--die-with-parent``: if this process is killed, the container
+dies with it, and the backend then reports it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rcontainer.logs import format_line
+
+EXEC_WATCH = 10.0  # seconds to look for bwrap exec'ing the command
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(comm, start time) of a process; see rcontainer.backends.bwrap.parse_stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    head, _, tail = text.rpartition(")")
+    return head.partition(" (")[2], int(tail.split()[19])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Runtime:
+    """runtime.json, replaced atomically on every change (a reader sees a whole document)."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+
+    def update(self, *, durable: bool = False, **fields: Any) -> None:
+        self.data.update(fields)
+        # Not state.write_json_atomic: that recreates a missing folder, and after ``rm`` the
+        # container's folder must stay gone. fsync only for the exit record: the progress
+        # writes are on the start path, where milliseconds count.
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".runtime.", suffix=".tmp")
+        except OSError:
+            return
+        with os.fdopen(fd, "w") as fh:
+            json.dump(self.data, fh)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+
+def _apply_ulimits(ulimits: dict[str, Any]) -> None:
+    for name, lim in ulimits.items():
+        which = getattr(resource, f"RLIMIT_{name.upper()}", None)
+        if which is None:
+            continue
+        soft, hard = (resource.RLIM_INFINITY if v == -1 else int(v) for v in (lim["soft"], lim["hard"]))
+        resource.setrlimit(which, (soft, hard))
+
+
+def _cgroup_for(cid: str) -> Path | None:
+    """A cgroup v2 child of our own, when the user may create one (a delegated unified
+    hierarchy): the container then gets the freezer. None on cgroup v1 or hybrid hosts."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    if len(lines) != 1 or not lines[0].startswith("0::"):
+        return None  # v1 or hybrid: no freezer we may use
+    own = Path("/sys/fs/cgroup") / lines[0][3:].lstrip("/")
+    if not os.access(own, os.W_OK):
+        return None
+    path = own / f"rcontainer-{cid[:12]}"
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return path
+
+
+def main(argv: list[str]) -> int:
+    cdir, start_id = Path(argv[1]), argv[2]
+    spec = json.loads((cdir / "spec.json").read_text())
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_IGN)
+    me = _stat(os.getpid())
+    with open("/proc/sys/kernel/random/boot_id") as fh:
+        boot = fh.read().strip()
+    rt = Runtime(
+        cdir / "runtime.json",
+        {
+            "start_id": start_id,
+            "boot_id": boot,
+            "supervisor_pid": os.getpid(),
+            "supervisor_start": me[1] if me else None,
+            "started_at": _now(),
+        },
+    )
+    _apply_ulimits(spec.get("ulimits") or {})
+    cgroup = _cgroup_for(spec.get("id", start_id))
+
+    # bwrap reads its options NUL-separated from this file (already unlinked); the command
+    # must stay on the real command line: bwrap stops parsing --args content at "--"
+    split = spec["args"].index("--")
+    options, command = spec["args"][:split], spec["args"][split:]
+    argfile = tempfile.TemporaryFile(dir=cdir)
+    argfile.write(b"\0".join(a.encode() for a in options) + b"\0")
+    argfile.seek(0)
+    status_r, status_w = os.pipe()
+
+    def enter_cgroup() -> None:  # in the child, before exec: no window where it is outside
+        if cgroup is not None:
+            with contextlib.suppress(OSError):
+                (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+
+    try:
+        proc = subprocess.Popen(
+            [spec["bwrap"], "--args", str(argfile.fileno()), "--json-status-fd", str(status_w), *command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(argfile.fileno(), status_w),
+            env={},
+            cwd="/",
+            preexec_fn=enter_cgroup if cgroup is not None else None,  # noqa: PLW1509 - single-threaded
+        )
+    except OSError as exc:
+        rt.update(durable=True, setup_error=f"cannot run bwrap: {exc}", exit_code=127, finished_at=_now())
+        return 1
+    os.close(status_w)
+    argfile.close()
+    bstat = _stat(proc.pid)
+    rt.update(
+        bwrap_pid=proc.pid, bwrap_start=bstat[1] if bstat else None, cgroup=str(cgroup) if cgroup else None
+    )
+
+    def on_term(signum, frame) -> None:  # noqa: ANN001 - signal handler signature
+        # asked to go: take the container down with us, then record its end as usual
+        init = rt.data.get("init_pid")
+        if init:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(init, signal.SIGKILL)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+    log = open(spec["log_path"], "a", encoding="utf-8")  # noqa: SIM115 - open for our lifetime
+    sel = selectors.DefaultSelector()
+    assert proc.stdout is not None and proc.stderr is not None
+    streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
+    pending = {"stdout": b"", "stderr": b"", "status": b""}
+    for fd, name in streams.items():
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ, name)
+    sel.register(status_r, selectors.EVENT_READ, "status")
+    bwrap_errors: list[str] = []
+    exit_code: int | None = None
+    watch_until = time.monotonic() + EXEC_WATCH
+    open_fds = 3
+
+    def write_lines(stream: str, chunk: bytes, final: bool) -> None:
+        data = pending[stream] + chunk
+        *lines, rest = data.split(b"\n")
+        if final and rest:
+            lines.append(rest)
+            rest = b""
+        pending[stream] = rest
+        for raw in lines:
+            text = raw.decode("utf-8", errors="replace").rstrip("\r")
+            if stream == "stderr" and not rt.data.get("exec_seen") and text.startswith("bwrap: "):
+                bwrap_errors.append(text)
+            log.write(format_line(stream, text))
+        if lines:
+            log.flush()
+
+    def on_status(chunk: bytes) -> None:
+        nonlocal exit_code
+        pending["status"] += chunk
+        *docs, pending["status"] = pending["status"].split(b"\n")
+        for doc in docs:
+            with contextlib.suppress(ValueError):
+                info = json.loads(doc)
+                if "child-pid" in info:
+                    pid = int(info["child-pid"])
+                    st = _stat(pid)
+                    rt.update(init_pid=pid, init_start=st[1] if st else None)
+                if "exit-code" in info:
+                    exit_code = int(info["exit-code"])
+
+    while open_fds:
+        watching = not rt.data.get("exec_seen") and rt.data.get("init_pid") and time.monotonic() < watch_until
+        for key, _ in sel.select(timeout=0.001 if watching else None):
+            name = key.data
+            try:
+                chunk = os.read(key.fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                sel.unregister(key.fd)
+                open_fds -= 1
+                if name != "status":
+                    write_lines(name, b"", True)
+                continue
+            if name == "status":
+                on_status(chunk)
+            else:
+                write_lines(name, chunk, False)
+        if watching:
+            # bwrap's child keeps the name "bwrap" until it execs the command
+            st = _stat(rt.data["init_pid"])
+            if st is not None and st[0] != "bwrap":
+                rt.update(exec_seen=True)
+    code = proc.wait()
+    if exit_code is None:
+        exit_code = code if code >= 0 else 128 - code
+    log.close()
+    fields: dict[str, Any] = {"exit_code": exit_code, "finished_at": _now()}
+    if not rt.data.get("exec_seen") and bwrap_errors and exit_code != 0:
+        fields["setup_error"] = "; ".join(bwrap_errors)
+    rt.update(durable=True, **fields)
+    if cgroup is not None:
+        with contextlib.suppress(OSError):
+            cgroup.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

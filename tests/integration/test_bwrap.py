@@ -1,0 +1,258 @@
+"""The bubblewrap family through the real CLI: no daemon, the same lifecycle.
+
+The image comes from the session's rootless Podman service (its root filesystem is unpacked
+once into the cache); everything else runs with bubblewrap alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import harness
+
+COUNTER = 'echo "me $$$$ host $$(hostname) color $$COLOR"; i=0; while true; do i=$$((i+1)); echo "tick $$i"; sleep 0.2; done'
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers(isolated_dirs):
+    """No daemon reaps bwrap containers: kill what a test left running."""
+    yield
+    from rcontainer.backends.bwrap import kill_all
+
+    kill_all(isolated_dirs["RCONTAINER_STATE_DIR"])
+
+
+@pytest.fixture
+def profile(tmp_path: Path, busybox_image: str, scope: str):
+    def write(name: str = "bw", **fields) -> Path:
+        doc = {
+            "name": name,
+            "image": busybox_image,
+            "pull": "never",
+            "runtime": "bwrap",
+            "network": {"mode": "none"},
+            "command": ["sh", "-c", COUNTER],
+            "stop_timeout": 1,
+            **fields,
+        }
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(json.dumps(doc))
+        return path
+
+    return write
+
+
+def ok(result):
+    assert result.code == 0, f"exit {result.code}: {result.err}"
+    return result
+
+
+def ps(rc) -> dict[str, dict]:
+    return {row["name"]: row for row in json.loads(ok(rc("ps", "--all", "--json")).out)}
+
+
+def inspect(rc, name: str = "bw") -> dict:
+    return json.loads(ok(rc("inspect", "--json", name)).out)
+
+
+def log_lines(rc, name: str = "bw") -> list[str]:
+    return ok(rc("logs", name)).out.splitlines()
+
+
+def ticks(rc, name: str = "bw") -> int:
+    lines = [line for line in log_lines(rc, name) if line.startswith("tick ")]
+    return int(lines[-1].split()[1]) if lines else 0
+
+
+def gone(pid: int) -> bool:
+    """Dead: no such process, or a zombie (this machine's PID 1 may not reap orphans)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+def cache_snapshot(cache: Path) -> dict[str, tuple[int, int, int]]:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(cache):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            out[p] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def test_up_runs_the_command_under_bubblewrap(rc, profile):
+    ok(rc("up", str(profile(env={"COLOR": "blue"}, network={"mode": "none", "hostname": "boxy"}))))
+    assert ps(rc)["bw"]["state"] == "running"
+    data = inspect(rc)
+    pid = data["pid"]
+    assert data["family"] == "bwrap" and pid
+    # the init is PID 1 of its own namespace, and its parent is bwrap
+    nspid = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("NSpid:"))
+    assert nspid.split()[-1] == "1"
+    ppid = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    assert Path(f"/proc/{ppid}/comm").read_text().strip() == "bwrap"
+    harness.wait_until(lambda: ticks(rc) >= 2, 10, "the counter")
+    assert log_lines(rc)[0] == "me 1 host boxy color blue"
+    assert data["pause_method"] == "signal"
+
+
+def test_walk_through_pause_stop_start_rm_and_history(rc, profile):
+    path = profile(command=["sh", "-c", "trap 'echo bye; exit 3' TERM; " + COUNTER])
+    ok(rc("up", str(path)))
+    harness.wait_until(lambda: ticks(rc) >= 3, 10, "the counter")
+    pid = inspect(rc)["pid"]
+
+    ok(rc("pause", "bw"))
+    assert ps(rc)["bw"]["state"] == "paused"
+    assert Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "T"
+    frozen = ticks(rc)
+    time.sleep(1.0)
+    assert ticks(rc) == frozen, "the counter advanced while paused"
+    ok(rc("unpause", "bw"))
+    harness.wait_until(lambda: ticks(rc) > frozen + 2, 10, "the counter to resume")
+
+    ok(rc("stop", "bw"))
+    row = ps(rc)["bw"]
+    assert (row["state"], row["exit_code"]) == ("stopped", 3), "the stop signal reached the trap"
+    assert "bye" in log_lines(rc)
+    assert gone(pid)
+
+    ok(rc("start", "bw"))
+    assert ps(rc)["bw"]["state"] == "running"
+    assert inspect(rc)["pid"] != pid
+    ok(rc("stop", "-t", "0", "bw"))
+    ok(rc("rm", "bw"))
+    assert ps(rc)["bw"]["state"] == "removed"
+    walked = [(t["from"], t["to"]) for t in json.loads(ok(rc("history", "--json", "bw")).out)]
+    assert walked == [
+        (None, "created"),
+        ("created", "running"),
+        ("running", "paused"),
+        ("paused", "running"),
+        ("running", "stopped"),
+        ("stopped", "running"),
+        ("running", "stopped"),
+        ("stopped", "removed"),
+    ]
+    assert "tick 1" in log_lines(rc), "logs outlive the container"
+
+
+def test_a_command_that_exits_is_stopped_with_its_exit_code(rc, profile):
+    ok(rc("up", str(profile(command=["sh", "-c", "echo done; exit 5"]))))
+    assert ok(rc("wait", "bw")).out.strip() == "5"
+    row = ps(rc)["bw"]
+    assert (row["state"], row["exit_code"]) == ("stopped", 5)
+    assert log_lines(rc) == ["done"]
+
+
+def test_exec_sees_the_containers_root_hostname_and_env(rc, profile):
+    ok(rc("up", str(profile(env={"WHO": "inside"}, network={"mode": "none", "hostname": "boxy"}))))
+    result = ok(rc("exec", "bw", "sh", "-c", "echo $WHO; hostname; head -1 /etc/passwd; cat /proc/1/cmdline"))
+    lines = result.out.splitlines()
+    assert lines[:3] == ["inside", "boxy", "root:x:0:0:root:/root:/bin/sh"]
+    assert "tick" in lines[3], "exec shares the container's PID namespace"
+    assert rc("exec", "bw", "sh", "-c", "exit 7").code == 7
+
+
+def test_the_shared_rootfs_is_never_written(rc, profile, isolated_dirs):
+    ok(rc("up", str(profile())))
+    cache = isolated_dirs["RCONTAINER_CACHE_DIR"] / "rootfs"
+    before = cache_snapshot(cache)
+    assert before, "the image was unpacked into the cache"
+    script = (
+        "echo a > /newfile && echo b > /tmp/f && echo c > /etc/added && echo d >> /etc/passwd"
+        " && mkdir -p /root/x && ! echo e > /bin/nope 2>/dev/null && cat /newfile /etc/added"
+    )
+    assert ok(rc("exec", "bw", "sh", "-c", script)).out.split() == ["a", "c"]
+    assert cache_snapshot(cache) == before
+    # a second container of the same image shares the tree and does not see the first's writes
+    ok(rc("up", str(profile("bw2"))))
+    assert inspect(rc, "bw2")["runtime_details"]["rootfs"] == inspect(rc)["runtime_details"]["rootfs"]
+    assert rc("exec", "bw2", "cat", "/newfile").code != 0
+    assert "d" not in ok(rc("exec", "bw2", "cat", "/etc/passwd")).out.split()
+
+
+def test_a_killed_supervisor_leaves_the_container_stopped_not_running(rc, profile):
+    ok(rc("up", str(profile())))
+    data = inspect(rc)
+    pid = data["pid"]
+    sup = data["runtime_details"]["supervisor_pid"]
+    os.kill(sup, signal.SIGKILL)
+    harness.wait_until(lambda: gone(pid), 10, "the container to die with it")
+    assert ps(rc)["bw"]["state"] == "stopped"
+    ok(rc("start", "bw"))
+    assert ps(rc)["bw"]["state"] == "running"
+
+
+def test_rm_removes_the_containers_folder_but_keeps_the_cache(rc, profile, isolated_dirs):
+    ok(rc("up", str(profile())))
+    folder = Path(inspect(rc)["runtime_details"]["dir"])
+    rootfs = Path(inspect(rc)["runtime_details"]["rootfs"])
+    assert folder.is_dir()
+    ok(rc("rm", "-f", "bw"))
+    assert not folder.exists()
+    assert rootfs.is_dir()
+    from rcontainer import rootfs as rootfs_mod
+
+    assert rootfs_mod.prune_rootfs([rootfs.name]) == 0
+    assert rootfs.is_dir()
+    assert rootfs_mod.prune_rootfs([]) > 0
+    assert not rootfs.exists()
+
+
+def test_a_bwrap_setup_error_fails_the_start_clearly(rc, profile, tmp_path):
+    missing = tmp_path / "no-such-dir"
+    result = rc("up", str(profile(volumes=[f"{missing}:/data"])))
+    assert result.code == 1
+    assert "bwrap" in result.err and "no-such-dir" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_volumes_bind_and_tmpfs(rc, profile, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "in.txt").write_text("from host\n")
+    ok(rc("up", str(profile(volumes=[f"{shared}:/data", {"type": "tmpfs", "target": "/scratch"}]))))
+    out = ok(
+        rc(
+            "exec",
+            "bw",
+            "sh",
+            "-c",
+            "cat /data/in.txt; echo back > /data/out.txt; grep -c scratch /proc/mounts",
+        )
+    )
+    assert out.out.split() == ["from", "host", "1"]
+    assert (shared / "out.txt").read_text() == "back\n"
+
+
+@pytest.mark.parametrize("command", ["validate", "up"])
+def test_ports_are_refused_for_bwrap(rc, profile, command):
+    path = profile(network={"mode": "none", "ports": ["18080:80"]})
+    result = rc(command, str(path))
+    assert result.code == 2, result.err
+    assert "bwrap" in result.err and "ports" in result.err
+    assert "bw" not in ps(rc)
+
+
+def test_read_only_root_still_has_a_writable_tmp(rc, profile):
+    ok(rc("up", str(profile(read_only=True))))
+    assert rc("exec", "bw", "sh", "-c", "echo x > /newfile").code != 0
+    assert rc("exec", "bw", "sh", "-c", "echo x > /etc/added").code != 0
+    ok(rc("exec", "bw", "sh", "-c", "echo x > /tmp/f && cat /tmp/f"))
+
+
+def test_kill_and_user_from_the_profile(rc, profile):
+    ok(rc("up", str(profile(user="nobody"))))
+    assert ok(rc("exec", "bw", "id", "-u")).out.strip() == "65534"
+    ok(rc("kill", "bw"))
+    row = ps(rc)["bw"]
+    assert (row["state"], row["exit_code"]) == ("stopped", 137)
