@@ -283,10 +283,19 @@ class Engine:
     def _hash(self, profile: Profile, image_id: str) -> str:
         return hashlib.sha256(f"{profile.config_hash()}\n{image_id}".encode()).hexdigest()[:16]
 
-    def _usable_class(self, profile: Profile) -> runtimes.RuntimeClass:
-        """The profile's runtime class, refused early (exit 7) when its binaries are missing."""
+    def _usable_class(self, profile: Profile, allow_privileged: bool = False) -> runtimes.RuntimeClass:
+        """The profile's runtime class, refused early (exit 7) when its binaries are missing.
+
+        A privileged profile is refused unless the user passed ``--allow-privileged``: a
+        profile alone must not widen privileges silently."""
         from rcontainer.runtime_probe import check_usable
 
+        if profile.data.get("privileged") and not allow_privileged:
+            raise BadInput(
+                f"{profile.path}: profile {profile.name!r} asks for privileged: true (every capability the user "
+                "has, no seccomp or device restrictions)",
+                hint="pass --allow-privileged to confirm",
+            )
         rclass = runtimes.get(profile.runtime)
         check_usable(rclass)
         return rclass
@@ -363,10 +372,12 @@ class Engine:
         plan.reasons.append("profile unchanged" + ("; already running" if current == State.RUNNING else ""))
         return plan
 
-    def up(self, ref: str, *, force_recreate: bool = False, dry_run: bool = False) -> Plan:
+    def up(
+        self, ref: str, *, force_recreate: bool = False, dry_run: bool = False, allow_privileged: bool = False
+    ) -> Plan:
         """Declarative: make the container of this profile exist, current, and running."""
         profile = self.load_profile(ref)
-        rclass = self._usable_class(profile)
+        rclass = self._usable_class(profile, allow_privileged)
         with state.lock(profile.name):
             rec = state.load(profile.name)
             if rec is not None:
@@ -394,9 +405,9 @@ class Engine:
             plan.done = True
             return plan
 
-    def create(self, ref: str) -> dict[str, Any]:
+    def create(self, ref: str, *, allow_privileged: bool = False) -> dict[str, Any]:
         profile = self.load_profile(ref)
-        rclass = self._usable_class(profile)
+        rclass = self._usable_class(profile, allow_privileged)
         with state.lock(profile.name):
             rec = state.load(profile.name)
             if rec is not None and self.reconcile(rec) != State.REMOVED:

@@ -48,6 +48,9 @@ def _show_progress(quiet: bool) -> bool:
 NAME = click.argument("name", shell_complete=complete_names)
 PROFILE = click.argument("profile", shell_complete=complete_profiles)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+PRIVILEGED = click.option(
+    "--allow-privileged", is_flag=True, help="Confirm a profile that asks for privileged: true."
+)
 
 
 def _done(rec: dict, as_json: bool, verb: str) -> None:
@@ -137,15 +140,22 @@ def _size(n: int) -> str:
 @PROFILE
 @click.option("--force-recreate", is_flag=True, help="Recreate even when nothing changed.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
+@PRIVILEGED
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @JSON
 @click.pass_context
 def up(
-    ctx: click.Context, profile: str, force_recreate: bool, dry_run: bool, quiet: bool, as_json: bool
+    ctx: click.Context,
+    profile: str,
+    force_recreate: bool,
+    dry_run: bool,
+    allow_privileged: bool,
+    quiet: bool,
+    as_json: bool,
 ) -> None:
     """Pull or build if needed, create and start: idempotent, recreates when the profile changed."""
     plan = _engine(ctx, quiet=not _show_progress(quiet)).up(
-        profile, force_recreate=force_recreate, dry_run=dry_run
+        profile, force_recreate=force_recreate, dry_run=dry_run, allow_privileged=allow_privileged
     )
     if as_json:
         emit_json(plan.as_dict())
@@ -170,11 +180,12 @@ def up(
 
 @click.command()
 @PROFILE
+@PRIVILEGED
 @JSON
 @click.pass_context
-def create(ctx: click.Context, profile: str, as_json: bool) -> None:
+def create(ctx: click.Context, profile: str, allow_privileged: bool, as_json: bool) -> None:
     """Create a container from a profile without starting it."""
-    _done(_engine(ctx).create(profile), as_json, "created")
+    _done(_engine(ctx).create(profile, allow_privileged=allow_privileged), as_json, "created")
 
 
 def _simple(op: str, verb: str, doc: str):

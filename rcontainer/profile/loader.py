@@ -448,6 +448,37 @@ def _finish(data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: 
             else:
                 seen[vol["target"]] = i
     _check_runtime(data, tree, ctx)
+    _check_sensitive_mounts(data, tree, ctx)
+
+
+def _sensitive(source: str) -> str | None:
+    """Why mounting this (already resolved) host path is dangerous, or None."""
+    home = Path(os.path.expanduser("~")).resolve()
+    path = Path(source)
+    if path == Path("/"):
+        return "the whole host filesystem"
+    if path == home or path in home.parents:
+        return f"your whole home folder ({home})" if path == home else f"{path}, which holds your home folder"
+    return None
+
+
+def _check_sensitive_mounts(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
+    """Bind sources are resolved (``~``, relative paths, ``..``, symlinks) before this check, so a
+    symlink to ``/`` is caught too. Mounting ``/`` or the whole home needs an explicit opt-in."""
+    volumes = data["volumes"]
+    if volumes is INVALID or data.get("allow_sensitive_mounts") is True:
+        return
+    for i, vol in enumerate(volumes):
+        if vol is INVALID or vol["type"] != "bind":
+            continue
+        why = _sensitive(vol["source"])
+        if why:
+            ctx.add(
+                _at(tree, "volumes", i),
+                ("volumes", i),
+                f"bind-mounts {why} (resolved from the profile as {vol['source']}); mount a sub-folder, "
+                "or set allow_sensitive_mounts: true if you mean it",
+            )
 
 
 def _check_runtime(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:

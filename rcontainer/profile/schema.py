@@ -1435,6 +1435,10 @@ PROFILE = Obj(
             unique=True,
         ),
         "no_new_privileges": Bool("Forbid gaining privileges (setuid binaries).", default=True),
+        "allow_sensitive_mounts": Bool(
+            "Allow bind mounts of / or of your whole home folder (refused otherwise).",
+            default=False,
+        ),
         "privileged": Bool("Give the container every capability the user has.", default=False),
         "labels": _labels("Container labels."),
         "annotations": _labels("OCI annotations."),

@@ -39,6 +39,7 @@ def test_minimal_profile_gets_every_default(tmp_path: Path) -> None:
         "cap_add": [],
         "cap_drop": [],
         "no_new_privileges": True,
+        "allow_sensitive_mounts": False,
         "privileged": False,
         "labels": {},
         "annotations": {},
