@@ -221,14 +221,9 @@ def _bad(file: Path, lines: _Lines | None, path: tuple[str | int, ...], expected
 
 
 def _found(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    from rcontainer.profile.schema import found  # one way to describe a bad value, as profiles do
+
+    return found(value)
 
 
 class _Service:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from rcontainer import paths
 
@@ -84,7 +81,6 @@ def test_bash_completes_container_names_from_the_records(rc, tmp_path, busybox_i
         rc("down", "compl")
 
 
-@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish_completes_with_its_own_api(isolated_dirs):
     folder = paths.profiles_dir()
     folder.mkdir(parents=True)
@@ -96,7 +92,6 @@ def test_fish_completes_with_its_own_api(isolated_dirs):
     assert "stop" in lines and "webby" in lines
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 def test_zsh_completes_through_its_completion_function(isolated_dirs):
     folder = paths.profiles_dir()
     folder.mkdir(parents=True)

@@ -253,3 +253,42 @@ def test_unknown_container_is_a_clear_error(rc, scope):
     result = rc("stop", "nosuch")
     assert result.code == 3
     assert "no container named 'nosuch'" in result.err
+
+
+def test_events_show_transitions_live_including_outside_ones(rc, profile, runtime):
+    import subprocess
+    import sys
+
+    events = subprocess.Popen(
+        [sys.executable, "-m", "rcontainer", "events", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1)  # let it start following the journal
+        ok(rc("up", str(profile())))
+        ok(rc("stop", "app"))
+        ok(rc("start", "app"))
+        rec = json.loads(ok(rc("inspect", "--json", "app")).out)
+        if runtime == "bwrap":
+            os.kill(rec["pid"], signal.SIGKILL)
+        else:
+            harness.podman("stop", "-t", "0", rec["id"])
+        seen: list[tuple] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(seen) < 5:
+            line = events.stdout.readline()
+            if line:
+                e = json.loads(line)
+                seen.append((e["name"], e["from"], e["to"], e["by"]))
+    finally:
+        events.terminate()
+        events.wait(10)
+    assert seen == [
+        ("app", None, "created", "rcontainer"),
+        ("app", "created", "running", "rcontainer"),
+        ("app", "running", "stopped", "rcontainer"),
+        ("app", "stopped", "running", "rcontainer"),
+        ("app", "running", "stopped", "observed"),
+    ]

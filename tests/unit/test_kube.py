@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -335,7 +336,6 @@ def test_without_podman_digests_are_not_looked_up_and_nothing_fails(monkeypatch,
 
 # -- validation against the Kubernetes schemas ------------------------------------------------
 
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
 K8S_VERSION = "1.33.0"  # hostUsers is beta and on by default from 1.33 (KEP-127)
 
 
