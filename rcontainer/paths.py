@@ -10,19 +10,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "rcontainer"
 
 
-def _dir(env: str, default: Path) -> Path:
+def _dir(env: str, kind: str) -> Path:
     value = os.environ.get(env)
-    return Path(value).expanduser() if value else default
+    if value:
+        return Path(value).expanduser()
+    import platformdirs  # lazy: --help and subcommand completion never need it
+
+    return getattr(platformdirs, f"user_{kind}_path")(APP)
 
 
 def config_dir() -> Path:
     """``$XDG_CONFIG_HOME/rcontainer``: runtimes.yaml, profiles/."""
-    return _dir("RCONTAINER_CONFIG_DIR", platformdirs.user_config_path(APP))
+    return _dir("RCONTAINER_CONFIG_DIR", "config")
 
 
 def profiles_dir() -> Path:
@@ -37,7 +39,7 @@ def runtimes_file() -> Path:
 
 def state_dir() -> Path:
     """``$XDG_STATE_HOME/rcontainer``: per-container records."""
-    return _dir("RCONTAINER_STATE_DIR", platformdirs.user_state_path(APP))
+    return _dir("RCONTAINER_STATE_DIR", "state")
 
 
 def containers_dir() -> Path:
@@ -51,7 +53,7 @@ def logs_dir() -> Path:
 
 def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/rcontainer``: unpacked image root filesystems, runtime probes."""
-    return _dir("RCONTAINER_CACHE_DIR", platformdirs.user_cache_path(APP))
+    return _dir("RCONTAINER_CACHE_DIR", "cache")
 
 
 def rootfs_cache_dir() -> Path:
