@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer import runtimes, state
 from rcontainer.backends.base import Backend, Observed, State
-from rcontainer.errors import BadInput, IllegalTransition, NotFound
+from rcontainer.errors import BadInput, Busy, IllegalTransition, NotFound
 
 if TYPE_CHECKING:
     from rcontainer.profile import Profile
@@ -235,7 +235,7 @@ class Engine:
     def pull(self, ref: str) -> dict[str, Any]:
         from rcontainer import image
 
-        if "/" in ref and ref.endswith((".yaml", ".yml")) or ref.endswith((".yaml", ".yml")):
+        if ref.endswith((".yaml", ".yml")):  # a profile: pull the image it names
             prof = self.load_profile(ref).data
             if prof.get("build"):
                 raise BadInput(f"{ref}: the profile builds its image; use rcontainer build")
@@ -338,13 +338,10 @@ class Engine:
         state.save(rec)
         return rec
 
-    def _adopt_orphan(self, name: str) -> None:
+    def _remove_orphan(self, name: str) -> None:
         """A container of ours with no record (a CLI killed between Podman's create and the
         record's write): remove it so the name is free."""
-        from rcontainer.backends.podman import PodmanBackend
-
         backend = self.podman
-        assert isinstance(backend, PodmanBackend)
         for observed_name, obs in backend.observe_all([], state.scope()).items():
             if observed_name == name:
                 backend.remove({"name": name, "backend": {"id": obs.id}})
@@ -393,7 +390,7 @@ class Engine:
                 state.save(rec)
             if plan.action in ("create", "recreate"):
                 if rclass.family == runtimes.PODMAN and (rec is None or rec.get("state") == State.REMOVED):
-                    self._adopt_orphan(profile.name)
+                    self._remove_orphan(profile.name)
                 rec = self._create(profile, rclass, image_ref, image_id, rec)
             assert rec is not None
             if plan.action in ("create", "recreate", "start"):
@@ -417,7 +414,7 @@ class Engine:
                 )
             image_ref, image_id = self.ensure_image(profile.data)
             if rclass.family == runtimes.PODMAN:
-                self._adopt_orphan(profile.name)
+                self._remove_orphan(profile.name)
             return self._create(profile, rclass, image_ref, image_id, rec)
 
     # -- transitions ---------------------------------------------------------------------------
@@ -537,7 +534,7 @@ class Engine:
                 try:
                     with state.lock(rec["name"], timeout=0):
                         self.reconcile(rec, obs, look=False)
-                except Exception:  # noqa: BLE001 - busy: another command is changing it; show what we know
+                except Busy:  # another command is changing it right now: show what we know
                     pass
             if rec.get("state") == State.REMOVED and not all:
                 continue

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,7 +34,8 @@ def test_root_is_refused_without_allow_root(monkeypatch, capsys):
 def test_root_may_still_validate_profiles(monkeypatch, capsys):
     monkeypatch.delenv("RCONTAINER_ALLOW_ROOT", raising=False)
     monkeypatch.setattr(cli.os, "geteuid", lambda: 0)
-    code, out, _ = run_main(["validate", "profiles/hello.yaml"], capsys)
+    hello = Path(__file__).resolve().parents[2] / "profiles" / "hello.yaml"
+    code, out, _ = run_main(["validate", str(hello)], capsys)
     assert code == 0 and "ok" in out
 
 
@@ -89,7 +93,11 @@ ARG = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("RC_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(argv=st.lists(ARG, max_size=6))
 def test_any_argument_list_gives_a_documented_status_and_no_traceback(argv, monkeypatch, tmp_path, capsys):
     # no Podman here: commands that parse fine end at "no socket" (autostart off)
