@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer import runtimes, state
 from rcontainer.backends.base import Backend, Observed, State
-from rcontainer.errors import BadInput, Busy, IllegalTransition, NotFound
+from rcontainer.errors import BadInput, Busy, IllegalTransition, NotFound, OperationFailed
 
 if TYPE_CHECKING:
     from rcontainer.profile import Profile
@@ -217,19 +217,21 @@ class Engine:
 
     # -- images --------------------------------------------------------------------------------
     def ensure_image(self, profile: dict[str, Any]) -> tuple[str, str]:
-        from rcontainer import image
+        """The profile's image reference and id, pulled or built as its pull policy says."""
+        from rcontainer import image, podman_client
 
-        if (
-            runtimes.get(profile["runtime"]).family == runtimes.BWRAP
-            and not profile.get("build")
-            and profile.get("pull") in ("missing", "never")
-        ):
-            # the unpacked tree of an immutable image is cached by id: no need to ask Podman
-            from rcontainer.rootfs import cached_ref
+        if not profile.get("build") and profile.get("pull") in ("missing", "never"):
+            if runtimes.get(profile["runtime"]).family == runtimes.BWRAP:
+                # the unpacked tree of an immutable image is cached by id: no need to ask Podman
+                from rcontainer.rootfs import cached_ref
 
-            image_id = cached_ref(profile["image"])
-            if image_id:
-                return profile["image"], image_id
+                image_id = cached_ref(profile["image"])
+                if image_id:
+                    return profile["image"], image_id
+            # present already: one small request, without importing podman-py
+            attrs = podman_client.get_json(self.podman.api_endpoint, f"/images/{profile['image']}/json")
+            if attrs and attrs.get("Id"):
+                return profile["image"], attrs["Id"]
         return image.ensure(self.podman.client, profile, self.progress)
 
     def pull(self, ref: str) -> dict[str, Any]:
@@ -331,20 +333,32 @@ class Engine:
         if log.exists():  # the previous container's output stays readable beside the new one
             log.replace(log.with_name(log.name + ".1"))
         backend = self.backend(rclass.family)
-        backend.create(rec, profile.data, image_id, rclass, self._labels(profile, rclass, config_hash))
+        labels = self._labels(profile, rclass, config_hash)
+        try:
+            backend.create(rec, profile.data, image_id, rclass, labels)
+        except OperationFailed as exc:
+            # A container of ours with this name but no record: a CLI killed between Podman's
+            # create and the record's write. Remove it and create again; a container that is
+            # not rcontainer's keeps its name and the error stands.
+            if rclass.family != runtimes.PODMAN or "already in use" not in str(exc):
+                raise
+            if not self._remove_orphan(profile.name):
+                raise
+            backend.create(rec, profile.data, image_id, rclass, labels)
         self._transition(
             rec, State.CREATED, note=f"image {image_ref} ({image_id[:12]}), runtime {rclass.name}"
         )
         state.save(rec)
         return rec
 
-    def _remove_orphan(self, name: str) -> None:
-        """A container of ours with no record (a CLI killed between Podman's create and the
-        record's write): remove it so the name is free."""
+    def _remove_orphan(self, name: str) -> bool:
+        """Remove this scope's container of that name that has no record; True if there was one."""
         backend = self.podman
         for observed_name, obs in backend.observe_all([], state.scope()).items():
             if observed_name == name:
                 backend.remove({"name": name, "backend": {"id": obs.id}})
+                return True
+        return False
 
     def plan_up(self, profile: Profile, rec: dict[str, Any] | None, image_id: str, *, force: bool) -> Plan:
         rclass = runtimes.get(profile.runtime)
@@ -389,8 +403,6 @@ class Engine:
                 self._transition(rec, State.REMOVED, note="recreated: " + ", ".join(plan.changed))
                 state.save(rec)
             if plan.action in ("create", "recreate"):
-                if rclass.family == runtimes.PODMAN and (rec is None or rec.get("state") == State.REMOVED):
-                    self._remove_orphan(profile.name)
                 rec = self._create(profile, rclass, image_ref, image_id, rec)
             assert rec is not None
             if plan.action in ("create", "recreate", "start"):
@@ -413,8 +425,6 @@ class Engine:
                     hint="use rcontainer up to update it, or rcontainer rm first",
                 )
             image_ref, image_id = self.ensure_image(profile.data)
-            if rclass.family == runtimes.PODMAN:
-                self._remove_orphan(profile.name)
             return self._create(profile, rclass, image_ref, image_id, rec)
 
     # -- transitions ---------------------------------------------------------------------------
@@ -484,6 +494,14 @@ class Engine:
         return self._op("restart", ref, act)
 
     def rm(self, ref: str, *, force: bool = False) -> dict[str, Any]:
+        if force:
+            name = self.name_of(ref)
+            with state.lock(name):
+                rec = self._record(name)
+                # removed, but ps shows an orphan of that name (see ps): rm -f cleans it up
+                if self.reconcile(rec) == State.REMOVED and rec.get("family") == runtimes.PODMAN:
+                    if self._remove_orphan(name):
+                        return rec
         return self._op("rm", ref, lambda rec, b: b.remove(rec), force=force)
 
     def down(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
@@ -517,19 +535,20 @@ class Engine:
         for rec in recs:
             by_family.setdefault(rec.get("family", runtimes.PODMAN), []).append(rec)
         observed: dict[str, Observed] = {}
-        if by_family.get(runtimes.PODMAN) or not recs:
-            with_podman = [r for r in recs if r.get("family") == runtimes.PODMAN]
-            if with_podman:
-                observed.update(self.podman.observe_all(with_podman, state.scope()))
+        if by_family.get(runtimes.PODMAN):
+            observed.update(self.podman.observe_all(by_family[runtimes.PODMAN], state.scope()))
         if by_family.get(runtimes.BWRAP):
             observed.update(
                 self.backend(runtimes.BWRAP).observe_all(by_family[runtimes.BWRAP], state.scope())
             )
         rows = []
+        matched: set[str] = set()
         for rec in recs:
             obs = observed.get(rec["name"])
             if obs is not None and rec.get("backend", {}).get("id") and obs.id != rec["backend"]["id"]:
                 obs = None  # a container of the same name that is not this record's
+            if obs is not None:
+                matched.add(rec["name"])
             if rec.get("state") != State.REMOVED:
                 try:
                     with state.lock(rec["name"], timeout=0):
@@ -539,6 +558,26 @@ class Engine:
             if rec.get("state") == State.REMOVED and not all:
                 continue
             rows.append(self._row(rec, obs))
+        for name, obs in observed.items():
+            if name not in matched:
+                # ours (labelled) but not the record's: a CLI killed between Podman's create and
+                # the record's write. Shown as Podman sees it; the next up or rm cleans it up.
+                labels = obs.details.get("labels") or {}
+                rows.append(
+                    {
+                        "name": name,
+                        "state": str(obs.state),
+                        "runtime": labels.get(f"{LABEL}.runtime"),
+                        "profile": labels.get(f"{LABEL}.profile"),
+                        "image": obs.details.get("image"),
+                        "ports": obs.ports,
+                        "uptime_seconds": None,
+                        "started_at": obs.started_at,
+                        "id": obs.id[:12],
+                        "exit_code": None,
+                        "orphan": True,
+                    }
+                )
         return rows
 
     def _row(self, rec: dict[str, Any], obs: Observed | None) -> dict[str, Any]:

@@ -84,9 +84,14 @@ run_as() {
   local user=$1; shift
   local uid home
   uid=$(id -u "$user"); home=$(getent passwd "$user" | cut -d: -f6)
+  local pass=() var
+  # knobs for on-demand runs (RC_STRESS_TRIALS=200, RC_FUZZ_EXAMPLES=5000) go through when set
+  for var in RC_STRESS_TRIALS RC_FUZZ_EXAMPLES; do
+    [ -n "${!var:-}" ] && pass+=("$var=${!var}")
+  done
   runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash \
     PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 XDG_RUNTIME_DIR="/run/user/$uid" \
-    CI="${CI:-}" TERM="${TERM:-dumb}" PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-}" "$@"
+    CI="${CI:-}" TERM="${TERM:-dumb}" PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-}" "${pass[@]}" "$@"
 }
 
 # A virtual environment for the Python side, with Debian's python3 (the default python3 on these

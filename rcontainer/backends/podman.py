@@ -230,17 +230,32 @@ class PodmanBackend:
         return self._call(f"look up {rec['name']}", self.client.containers.get, rec["backend"]["id"])
 
     # -- lifecycle -------------------------------------------------------------------------
-    def create_client(self, rclass: RuntimeClass) -> PodmanClient:
-        """The client whose service stamps new containers with the class's runtime.
+    # These go through podman_client.request (the standard library) rather than podman-py:
+    # importing podman-py costs more than the requests themselves, and up/down/start/stop are
+    # the commands people run most (see request()'s docstring and BENCHMARKS.md).
+    def _post(
+        self, rec: dict[str, Any], action: str, params: dict[str, str] | None = None, ok: tuple[int, ...] = ()
+    ) -> podman_client.Response:
+        cid = rec["backend"]["id"]
+        return podman_client.request(
+            self.api_endpoint,
+            "POST",
+            f"/containers/{cid}/{action}",
+            params,
+            what=f"{action} {rec['name']}",
+            ok=ok,
+        )
+
+    def create_endpoint(self, rclass: RuntimeClass) -> podman_client.Endpoint:
+        """The service that stamps new containers with the class's runtime.
 
         Podman 4.x ignores the runtime named in a create request (upstream issue 28429). A
         service started as ``podman --runtime NAME system service`` uses NAME for every
         container it creates, and later start/stop/rm through any socket keep it.
         """
         if rclass.handler is None:
-            return self.client
-        endpoint = podman_client.runtime_service(rclass, notices=self._notices)
-        return podman_client.client(endpoint)
+            return self.api_endpoint
+        return podman_client.runtime_service(rclass, notices=self._notices)
 
     def create(
         self,
@@ -258,62 +273,58 @@ class PodmanBackend:
             log_path=rec["log_path"],
             handler=rclass.handler,
         )
-        client = self.create_client(rclass)
-        response = self._call(
-            f"create {rec['name']}",
-            client.api.post,
+        response = podman_client.request(
+            self.create_endpoint(rclass),
+            "POST",
             "/containers/create",
-            data=json.dumps(spec),
-            headers={"content-type": "application/json"},
+            body=spec,
+            what=f"create {rec['name']}",
         )
         cid = response.json()["Id"]
         rec["backend"] = {"id": cid}
         return cid
 
     def start(self, rec: dict[str, Any]) -> None:
-        c = self._container(rec)
-        self._call(f"start {rec['name']}", c.start)
+        self._post(rec, "start", ok=(304,))  # 304: already running
 
     def stop(self, rec: dict[str, Any], timeout: int) -> None:
-        c = self._container(rec)
-        # ignore=True: an already stopped container answers 304 with an empty body, which
-        # podman-py would otherwise fail to decode.
-        self._call(f"stop {rec['name']}", c.stop, timeout=timeout, ignore=True)
+        self._post(rec, "stop", {"timeout": str(timeout)}, ok=(304,))  # 304: already stopped
 
     def kill(self, rec: dict[str, Any], signal: str) -> None:
-        c = self._container(rec)
-        self._call(f"kill {rec['name']}", c.kill, signal=signal_number(signal))
+        self._post(rec, "kill", {"signal": str(signal_number(signal))})
 
     def pause(self, rec: dict[str, Any]) -> str:
-        from podman.errors import APIError
-
-        c = self._container(rec)
         try:
-            c.pause()
+            self._post(rec, "pause")
             return "freezer"
-        except APIError as exc:
-            if ROOTLESS_V1_PAUSE not in str(getattr(exc, "explanation", "") or exc).lower():
-                raise podman_client.explain_api_error(exc, f"pause {rec['name']}") from None
-        self._signal_all(rec, c, "STOP")
+        except OperationFailed as exc:
+            if ROOTLESS_V1_PAUSE not in str(exc).lower():
+                raise
+        self._signal_all(rec, "STOP")
         return "signal"
 
     def unpause(self, rec: dict[str, Any]) -> None:
-        c = self._container(rec)
         if rec.get("pause_method") == "signal":
-            self._signal_all(rec, c, "CONT")
+            self._signal_all(rec, "CONT")
         else:
-            self._call(f"unpause {rec['name']}", c.unpause)
+            self._post(rec, "unpause")
 
-    def _host_pids(self, rec: dict[str, Any], c) -> set[int]:
-        top = self._call(f"list processes of {rec['name']}", c.top, ps_args="hpid")
+    def _host_pids(self, rec: dict[str, Any]) -> set[int]:
+        top = podman_client.request(
+            self.api_endpoint,
+            "GET",
+            f"/containers/{rec['backend']['id']}/top",
+            {"ps_args": "hpid"},
+            what=f"list processes of {rec['name']}",
+        ).json()
         pids = set()
-        for row in top.get("Processes") or []:
+        for row in (top or {}).get("Processes") or []:
             value = row[0].strip() if row else ""
             if value.isdigit():
                 pids.add(int(value))
         return pids
 
-    def _signal_all(self, rec: dict[str, Any], c, sig: str) -> None:
+    def _signal_all(self, rec: dict[str, Any], sig: str) -> None:
         """Stop (or continue) every process of the container: the pause method where Podman has
         no cgroup freezer for rootless containers (cgroup v1).
 
@@ -327,7 +338,7 @@ class PodmanBackend:
             raise OperationFailed("pausing needs the podman command on PATH (signal method)")
         done: set[int] = set()
         for _ in range(10):
-            pids = self._host_pids(rec, c) - (done if sig == "STOP" else set())
+            pids = self._host_pids(rec) - (done if sig == "STOP" else set())
             if not pids:
                 break
             proc = subprocess.run(
@@ -346,21 +357,21 @@ class PodmanBackend:
                 break
 
     def remove(self, rec: dict[str, Any]) -> None:
-        c = None
-        with contextlib.suppress(NotFound):
-            c = self._container(rec)
-        if c is None:
+        cid = (rec.get("backend") or {}).get("id")
+        if not cid:
             return
         if rec.get("pause_method") == "signal":
-            with contextlib.suppress(Exception):
-                self._signal_all(rec, c, "CONT")
-        try:
-            self._call(f"remove {rec['name']}", c.remove, force=True)
-        except NotFound:
-            pass
-        except OperationFailed as exc:
-            if "no such container" not in str(exc).lower():
-                raise
+            # continue frozen processes first: a stopped process cannot act on anything
+            with contextlib.suppress(NotFound, OperationFailed):
+                self._signal_all(rec, "CONT")
+        with contextlib.suppress(NotFound):  # already gone: removed is what we wanted
+            podman_client.request(
+                self.api_endpoint,
+                "DELETE",
+                f"/containers/{cid}",
+                {"force": "true"},
+                what=f"remove {rec['name']}",
+            )
 
     def observe(self, rec: dict[str, Any]) -> Observed | None:
         if not rec.get("backend", {}).get("id"):
