@@ -299,8 +299,10 @@ def bench_pull(rows: list[Row], runs: int, registry: harness.Registry, work: Pat
         )
         return
     remote = registry.ref("bench/debian:bookworm")
-    harness.push(image, remote)
     size = harness.podman("image", "inspect", image, "--format", "{{.Size}}").stdout.strip()
+    harness.push(image, remote)
+    # drop the local copy too: every pull below must fetch every layer from the registry
+    harness.podman("rmi", "-f", image)
 
     def clean() -> None:
         harness.podman("rmi", "-f", remote, check=False)
