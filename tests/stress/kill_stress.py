@@ -69,7 +69,8 @@ def _agrees(scope: str) -> str | None:
     theirs = {k: mapping.get(v.lower(), v) for k, v in theirs.items()}
     for name, st in theirs.items():
         if ours.get(name) not in (st, "paused" if st == "running" else st):
-            return f"ps says {name} is {ours.get(name)}, Podman says {st}"
+            detail = _rc("ps", "--all", "--json").stdout
+            return f"ps says {name} is {ours.get(name)}, Podman says {st}; ps --all: {detail}"
     if set(ours) - set(theirs):
         return f"ps shows containers Podman does not have: {sorted(set(ours) - set(theirs))}"
     if len(theirs) > 1:
@@ -105,7 +106,13 @@ def run(trials: int, profile: Path, scope: str, state_dir: Path, seed: int = 0) 
         if bad:
             report.failures.append(f"trial {i} ({op}): unreadable records: {bad}")
             continue
-        problem = _agrees(scope)
+        # A request the killed CLI sent may still be finishing inside Podman (a create goes on
+        # after its client died): compare once things settle, up to three looks.
+        for _ in range(3):
+            problem = _agrees(scope)
+            if problem is None:
+                break
+            time.sleep(0.5)
         if problem:
             report.failures.append(f"trial {i} ({op}): {problem}")
         up = _rc("up", str(profile))
