@@ -5,21 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rcontainer import paths, podman_client
-from rcontainer.errors import PodmanUnavailable
 
 
 def gather() -> dict[str, Any]:
     """Ask the Podman service about itself. Never starts a service: reports the missing one."""
     endpoint = podman_client.resolve_endpoint(autostart=False)
-    from podman.errors import APIError
-
-    try:
-        with podman_client.client(endpoint, timeout=30) as client:
-            raw = client.info()
-    except APIError as exc:
-        raise podman_client.explain_api_error(exc, "podman info") from None
-    except Exception as exc:  # requests' connection errors are not APIError
-        raise PodmanUnavailable(f"{endpoint.socket}: {exc}") from None
+    raw = podman_client.get_json(endpoint, "/info") or {}
     host = raw.get("host", {})
     store = raw.get("store", {})
     oci = host.get("ociRuntime", {}) or {}
