@@ -503,7 +503,9 @@ class BwrapBackend:
         }
         with open(cdir / "supervisor.log", "ab") as errlog:
             supervisor = subprocess.Popen(
-                [sys.executable, "-m", "rcontainer.supervisor", str(cdir), start_id],
+                # -S: no site-packages needed (the supervisor uses the standard library and this
+                # package, found through PYTHONPATH); it saves part of every start
+                [sys.executable, "-S", "-m", "rcontainer.supervisor", str(cdir), start_id],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=errlog,
