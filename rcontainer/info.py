@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rcontainer import paths, podman_client
+
+KNOWN_RUNTIMES = ("runc", "crun", "runsc", "kata-runtime", "youki", "krun")
+
+
+def installed_runtimes() -> dict[str, str]:
+    """OCI runtimes found on PATH (or Podman's usual places): name -> path."""
+    import shutil
+
+    found = {}
+    for name in KNOWN_RUNTIMES:
+        path = shutil.which(
+            name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+        )
+        if path:
+            found[name] = path
+    return found
 
 
 def gather() -> dict[str, Any]:
@@ -24,6 +41,8 @@ def gather() -> dict[str, Any]:
         "rootless": bool(host.get("security", {}).get("rootless")),
         "cgroup": {"version": host.get("cgroupVersion"), "manager": host.get("cgroupManager")},
         "oci_runtime": {"default": oci.get("name"), "path": oci.get("path"), "version": oci.get("version")},
+        # the REST API names only the default runtime: the others are the ones installed here
+        "oci_runtimes": installed_runtimes(),
         "storage": {"driver": store.get("graphDriverName"), "root": store.get("graphRoot")},
         "network_backend": host.get("networkBackend"),
         "rcontainer": {k: str(v) for k, v in paths.all_paths().items()},

@@ -23,6 +23,7 @@ def info(as_json: bool) -> None:
         ("rootless", "yes" if data["rootless"] else "no"),
         ("cgroup version", f"{data['cgroup']['version']} (manager {data['cgroup']['manager']})"),
         ("default OCI runtime", f"{data['oci_runtime']['default']} ({data['oci_runtime']['path']})"),
+        ("OCI runtimes installed", ", ".join(data["oci_runtimes"]) or "none"),
         ("storage driver", data["storage"]["driver"]),
         ("network backend", data["network_backend"]),
     ]

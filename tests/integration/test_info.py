@@ -19,6 +19,7 @@ def test_info_reports_the_rootless_service(rc, podman_env, isolated_dirs):
     assert data["cgroup"]["version"] in {"v1", "v2"}
     assert data["storage"]["driver"]
     assert data["oci_runtime"]["default"]
+    assert data["oci_runtime"]["default"] in data["oci_runtimes"]
     assert data["rcontainer"]["state"] == str(isolated_dirs["RCONTAINER_STATE_DIR"])
 
 
