@@ -451,8 +451,7 @@ class Engine:
 
     def stop(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
         def act(rec: dict[str, Any], b: Backend) -> None:
-            t = timeout if timeout is not None else int((rec.get("profile") or {}).get("stop_timeout", 10))
-            b.stop(rec, t)
+            b.stop(rec, _stop_timeout(rec, timeout))
 
         return self._op("stop", ref, act)
 
@@ -478,16 +477,12 @@ class Engine:
         self._transition(rec, State.RUNNING)
 
     def unpause(self, ref: str) -> dict[str, Any]:
-        def act(rec: dict[str, Any], b: Backend) -> None:
-            b.unpause(rec)
-            rec.pop("paused_by_signal", None)
-
-        return self._op("unpause", ref, act)
+        return self._op("unpause", ref, lambda rec, b: self._unpause(rec))
 
     def restart(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
         def act(rec: dict[str, Any], b: Backend) -> None:
             if rec["state"] == State.RUNNING:
-                b.stop(rec, timeout if timeout is not None else int(rec["profile"].get("stop_timeout", 10)))
+                b.stop(rec, _stop_timeout(rec, timeout))
                 self._transition(rec, State.STOPPED)
             b.start(rec)
 
@@ -514,13 +509,9 @@ class Engine:
                 return rec
             backend = self.backend(rec["family"])
             if current == State.PAUSED:
-                backend.unpause(rec)
-                rec.pop("paused_by_signal", None)
-                self._transition(rec, State.RUNNING)
+                self._unpause(rec)
             if current in (State.RUNNING, State.PAUSED):
-                backend.stop(
-                    rec, timeout if timeout is not None else int(rec["profile"].get("stop_timeout", 10))
-                )
+                backend.stop(rec, _stop_timeout(rec, timeout))
                 self._transition(rec, State.STOPPED)
             backend.remove(rec)
             self._transition(rec, State.REMOVED)
@@ -708,6 +699,11 @@ class Engine:
                         except ValueError:
                             continue
             time.sleep(interval)
+
+
+def _stop_timeout(rec: dict[str, Any], timeout: int | None) -> int:
+    """The timeout asked for, else the profile's stop_timeout."""
+    return timeout if timeout is not None else int((rec.get("profile") or {}).get("stop_timeout", 10))
 
 
 def _normal_time(value: str | None) -> str | None:

@@ -58,6 +58,13 @@ def generate(profile: str, fmt: str) -> None:
             click.echo(f"  - {loss}", err=True)
 
 
+def _emit_result(result) -> None:
+    """install's and uninstall's result as JSON."""
+    emit_json(
+        {"unit": result.unit, "path": str(result.path), "actions": result.actions, "notices": result.notices}
+    )
+
+
 @systemd_group.command()
 @PROFILE
 @click.option("--enable", is_flag=True, help="Enable the unit: start it with your user manager.")
@@ -69,14 +76,7 @@ def install(profile: str, enable: bool, now: bool, as_json: bool) -> None:
 
     result = systemd.install(profile, enable=enable, now=now)
     if as_json:
-        emit_json(
-            {
-                "unit": result.unit,
-                "path": str(result.path),
-                "actions": result.actions,
-                "notices": result.notices,
-            }
-        )
+        _emit_result(result)
     else:
         done = f" ({', '.join(result.actions)})" if result.actions else ""
         click.echo(f"{result.unit}: installed in {result.path}{done}")
@@ -93,14 +93,7 @@ def uninstall(name: str, as_json: bool) -> None:
 
     result = systemd.uninstall(name)
     if as_json:
-        emit_json(
-            {
-                "unit": result.unit,
-                "path": str(result.path),
-                "actions": result.actions,
-                "notices": result.notices,
-            }
-        )
+        _emit_result(result)
     else:
         click.echo(f"{result.unit}: removed from {result.path.parent}")
     for notice in result.notices:
