@@ -251,8 +251,8 @@ def check_cgroups(mode: str, controllers: set[str]) -> Check:
 def check_runtimes(needs: Needs) -> list[Check]:
     """Each class, probed as ``rcontainer runtimes`` does (cached); the default class is probed
     only through a service that already answers."""
-    from rcontainer import runtime_probe
     from rcontainer.errors import BadInput
+    from rcontainer.runtimes import probe as runtime_probe
 
     try:
         results = runtime_probe.statuses(autostart=False)
@@ -294,7 +294,7 @@ def runtime_fix(name: str, reason: str) -> str:
 
 def check_podman(*, autostart: bool) -> list[Check]:
     """The socket and Podman's version; the storage driver from ``podman info``."""
-    from rcontainer import podman_client
+    from rcontainer.backends.podman import api as podman_client
     from rcontainer.errors import RcError
 
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rcontainer import paths, podman_client
+from rcontainer import paths
+from rcontainer.backends.podman import api as podman_client
 
 KNOWN_RUNTIMES = ("runc", "crun", "runsc", "kata-runtime", "youki", "krun")
 

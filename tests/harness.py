@@ -58,7 +58,7 @@ def stop_pid(proc: subprocess.Popen, timeout: float = 10) -> None:
 
 
 def socket_answers(path: Path) -> bool:
-    from rcontainer.podman_client import _answers
+    from rcontainer.backends.podman.api import _answers
 
     return _answers(path, timeout=1)
 

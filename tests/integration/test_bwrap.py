@@ -23,7 +23,7 @@ COUNTER = 'echo "me $$$$ host $$(hostname) color $$COLOR"; i=0; while true; do i
 def no_leftovers(isolated_dirs):
     """No daemon reaps bwrap containers: kill what a test left running."""
     yield
-    from rcontainer.backends.bwrap import kill_all
+    from rcontainer.backends.bwrap.backend import kill_all
 
     kill_all(isolated_dirs["RCONTAINER_STATE_DIR"])
 
@@ -200,7 +200,7 @@ def test_rm_removes_the_containers_folder_but_keeps_the_cache(rc, profile, isola
     ok(rc("rm", "-f", "bw"))
     assert not folder.exists()
     assert rootfs.is_dir()
-    from rcontainer import rootfs as rootfs_mod
+    from rcontainer.backends.bwrap import rootfs as rootfs_mod
 
     assert rootfs_mod.prune_rootfs([rootfs.name]) == 0
     assert rootfs.is_dir()

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rcontainer import kube
-from rcontainer.podman_client import client as podman_client
-from rcontainer.podman_client import find_endpoint
+from rcontainer.backends.podman.api import client as podman_client
+from rcontainer.backends.podman.api import find_endpoint
+from rcontainer.convert import kube
 from rcontainer.profile import load_profile
 from tests import harness
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rcontainer.backends import bwrap
+from rcontainer.backends.bwrap import backend as bwrap
 from rcontainer.errors import BadInput
 
 BASE = {

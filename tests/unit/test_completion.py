@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rcontainer import completion
-from rcontainer.cli import cli
+from rcontainer.cli import cli, completion
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_shipped_completion_scripts_are_current(shell):
     shipped = (REPO / "completions" / completion.FILES[shell]).read_text()
     assert shipped == completion.script(shell), (
-        "completions/ is stale: run python -m rcontainer.completion --write completions/"
+        "completions/ is stale: run python -m rcontainer.cli.completion --write completions/"
     )
 
 

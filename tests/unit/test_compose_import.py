@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rcontainer import compose_import
+from rcontainer.convert import compose as compose_import
 from rcontainer.errors import BadInput, NotFound
 from rcontainer.profile import load_profile
 

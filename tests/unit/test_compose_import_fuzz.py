@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rcontainer.compose_import import import_compose
+from rcontainer.convert.compose import import_compose
 from rcontainer.errors import BadInput
 
 KEYS = [

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rcontainer import doctor, runtime_probe
+from rcontainer import doctor
 from rcontainer.errors import ExitStatus, RuntimeUnavailable
 from rcontainer.runtimes import BUILTIN, PODMAN, RuntimeClass
+from rcontainer.runtimes import probe as runtime_probe
 
 HYBRID = """\
 25 30 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755

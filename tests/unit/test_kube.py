@@ -9,7 +9,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from rcontainer import kube
+from rcontainer.convert import kube
 from rcontainer.profile import load_profile
 from tests.unit.profile_helpers import IMAGE, load
 

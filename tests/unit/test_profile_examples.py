@@ -203,7 +203,7 @@ def test_cli_render_bad_profile(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_completion_of_profile_names(tmp_path: Path) -> None:
     from rcontainer import paths
-    from rcontainer.commands.profiles import complete_profiles
+    from rcontainer.cli.profiles import complete_profiles
 
     folder = paths.profiles_dir()
     write(folder, "image: x\n", "web.yaml")
@@ -219,7 +219,7 @@ def test_completion_of_profile_names(tmp_path: Path) -> None:
 
 def test_commands_module_imports_nothing_heavy() -> None:
     code = (
-        "import sys, rcontainer.commands.profiles as m; "
+        "import sys, rcontainer.cli.profiles as m; "
         "heavy = [n for n in ('yaml', 'rcontainer.profile', 'podman') if n in sys.modules]; "
         "print(heavy)"
     )

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rcontainer import paths, rootfs
+from rcontainer import paths
+from rcontainer.backends.bwrap import rootfs
 
 
 def make_tar(entries: list[tuple]) -> bytes:

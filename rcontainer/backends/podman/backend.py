@@ -16,8 +16,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import podman_client
-from rcontainer.backends.base import Observed, State
+from rcontainer.backends.podman import api as podman_client
+from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 from rcontainer.runtimes import RuntimeClass
 
@@ -226,23 +226,23 @@ class PodmanBackend:
                 ) from None
             raise
 
-    def _container(self, rec: dict[str, Any]):
-        return self._call(f"look up {rec['name']}", self.client.containers.get, rec["backend"]["id"])
+    def _container(self, rec: Record):
+        return self._call(f"look up {rec.name}", self.client.containers.get, rec.backend["id"])
 
     # -- lifecycle -------------------------------------------------------------------------
     # These go through podman_client.request (the standard library) rather than podman-py:
     # importing podman-py costs more than the requests themselves, and up/down/start/stop are
     # the commands people run most (see request()'s docstring and BENCHMARKS.md).
     def _post(
-        self, rec: dict[str, Any], action: str, params: dict[str, str] | None = None, ok: tuple[int, ...] = ()
+        self, rec: Record, action: str, params: dict[str, str] | None = None, ok: tuple[int, ...] = ()
     ) -> podman_client.Response:
-        cid = rec["backend"]["id"]
+        cid = rec.backend["id"]
         return podman_client.request(
             self.api_endpoint,
             "POST",
             f"/containers/{cid}/{action}",
             params,
-            what=f"{action} {rec['name']}",
+            what=f"{action} {rec.name}",
             ok=ok,
         )
 
@@ -259,7 +259,7 @@ class PodmanBackend:
 
     def create(
         self,
-        rec: dict[str, Any],
+        rec: Record,
         profile: dict[str, Any],
         image: str,
         rclass: RuntimeClass,
@@ -268,9 +268,9 @@ class PodmanBackend:
         spec = spec_from_profile(
             profile,
             image,
-            name=rec["container_name"],
+            name=rec.container_name,
             labels=labels,
-            log_path=rec["log_path"],
+            log_path=rec.log_path,
             handler=rclass.handler,
         )
         response = podman_client.request(
@@ -278,22 +278,22 @@ class PodmanBackend:
             "POST",
             "/containers/create",
             body=spec,
-            what=f"create {rec['name']}",
+            what=f"create {rec.name}",
         )
         cid = response.json()["Id"]
-        rec["backend"] = {"id": cid}
+        rec.backend = {"id": cid}
         return cid
 
-    def start(self, rec: dict[str, Any]) -> None:
+    def start(self, rec: Record) -> None:
         self._post(rec, "start", ok=(304,))  # 304: already running
 
-    def stop(self, rec: dict[str, Any], timeout: int) -> None:
+    def stop(self, rec: Record, timeout: int) -> None:
         self._post(rec, "stop", {"timeout": str(timeout)}, ok=(304,))  # 304: already stopped
 
-    def kill(self, rec: dict[str, Any], signal: str) -> None:
+    def kill(self, rec: Record, signal: str) -> None:
         self._post(rec, "kill", {"signal": str(signal_number(signal))})
 
-    def pause(self, rec: dict[str, Any]) -> str:
+    def pause(self, rec: Record) -> str:
         try:
             self._post(rec, "pause")
             return "freezer"
@@ -303,19 +303,19 @@ class PodmanBackend:
         self._signal_all(rec, "STOP")
         return "signal"
 
-    def unpause(self, rec: dict[str, Any]) -> None:
-        if rec.get("pause_method") == "signal":
+    def unpause(self, rec: Record) -> None:
+        if rec.pause_method == "signal":
             self._signal_all(rec, "CONT")
         else:
             self._post(rec, "unpause")
 
-    def _host_pids(self, rec: dict[str, Any]) -> set[int]:
+    def _host_pids(self, rec: Record) -> set[int]:
         top = podman_client.request(
             self.api_endpoint,
             "GET",
-            f"/containers/{rec['backend']['id']}/top",
+            f"/containers/{rec.backend['id']}/top",
             {"ps_args": "hpid"},
-            what=f"list processes of {rec['name']}",
+            what=f"list processes of {rec.name}",
         ).json()
         pids = set()
         for row in (top or {}).get("Processes") or []:
@@ -324,7 +324,7 @@ class PodmanBackend:
                 pids.add(int(value))
         return pids
 
-    def _signal_all(self, rec: dict[str, Any], sig: str) -> None:
+    def _signal_all(self, rec: Record, sig: str) -> None:
         """Stop (or continue) every process of the container: the pause method where Podman has
         no cgroup freezer for rootless containers (cgroup v1).
 
@@ -349,18 +349,18 @@ class PodmanBackend:
             )
             if proc.returncode != 0 and "No such process" not in proc.stderr:
                 raise OperationFailed(
-                    f"{'pause' if sig == 'STOP' else 'unpause'} {rec['name']}: "
+                    f"{'pause' if sig == 'STOP' else 'unpause'} {rec.name}: "
                     f"kill -{sig} failed: {proc.stderr.strip()}"
                 )
             done |= pids
             if sig == "CONT":
                 break
 
-    def remove(self, rec: dict[str, Any]) -> None:
-        cid = (rec.get("backend") or {}).get("id")
+    def remove(self, rec: Record) -> None:
+        cid = rec.backend.get("id")
         if not cid:
             return
-        if rec.get("pause_method") == "signal":
+        if rec.pause_method == "signal":
             # continue frozen processes first: a stopped process cannot act on anything
             with contextlib.suppress(NotFound, OperationFailed):
                 self._signal_all(rec, "CONT")
@@ -370,21 +370,21 @@ class PodmanBackend:
                 "DELETE",
                 f"/containers/{cid}",
                 {"force": "true"},
-                what=f"remove {rec['name']}",
+                what=f"remove {rec.name}",
             )
 
-    def observe(self, rec: dict[str, Any]) -> Observed | None:
-        if not rec.get("backend", {}).get("id"):
+    def observe(self, rec: Record) -> Observed | None:
+        if not rec.backend.get("id"):
             return None
-        attrs = podman_client.get_json(self.api_endpoint, f"/containers/{rec['backend']['id']}/json")
+        attrs = podman_client.get_json(self.api_endpoint, f"/containers/{rec.backend['id']}/json")
         if attrs is None:
             return None
         return self._observed_from_inspect(rec, attrs)
 
-    def _observed_from_inspect(self, rec: dict[str, Any], attrs: dict[str, Any]) -> Observed:
+    def _observed_from_inspect(self, rec: Record, attrs: dict[str, Any]) -> Observed:
         st = attrs.get("State") or {}
         state = _STATUS.get(str(st.get("Status", "")).lower(), State.STOPPED)
-        if state == State.RUNNING and rec.get("paused_by_signal"):
+        if state == State.RUNNING and rec is not None and rec.paused_by_signal:
             state = State.PAUSED
         health = (st.get("Health") or st.get("Healthcheck") or {}).get("Status") or None
         ports = []
@@ -414,21 +414,21 @@ class PodmanBackend:
             },
         )
 
-    def observe_all(self, recs: list[dict[str, Any]], scope: str) -> dict[str, Observed]:
+    def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
         """One list call for every container of the scope (``ps`` cost stays linear)."""
         filters = json.dumps({"label": [f"{LABEL}.scope={scope}"]})
         items = podman_client.get_json(
             self.api_endpoint, "/containers/json", {"all": "true", "filters": filters}
         )
-        by_name = {r["name"]: r for r in recs}
+        by_name = {r.name: r for r in recs}
         out: dict[str, Observed] = {}
         for item in items or []:
             name = (item.get("Labels") or {}).get(f"{LABEL}.name")
             if not name:
                 continue
-            rec = by_name.get(name, {})
+            rec = by_name.get(name)
             state = _STATUS.get(str(item.get("State", "")).lower(), State.STOPPED)
-            if state == State.RUNNING and rec.get("paused_by_signal"):
+            if state == State.RUNNING and rec is not None and rec.paused_by_signal:
                 state = State.PAUSED
             ports = [_port_text(p) for p in item.get("Ports") or []]
             out[name] = Observed(
@@ -442,7 +442,7 @@ class PodmanBackend:
             )
         return out
 
-    def wait(self, rec: dict[str, Any], timeout: float | None) -> int | None:
+    def wait(self, rec: Record, timeout: float | None) -> int | None:
         """Podman's wait, on a client without a request timeout (a client-wide timeout would cut
         a long wait); with ``timeout``, the container is polled instead, because podman-py turns
         Podman's own wait timeout into a failed call on 4.3."""
@@ -458,10 +458,10 @@ class PodmanBackend:
         self.client  # noqa: B018 - resolves the endpoint
         assert self.endpoint is not None
         with podman_client.client(self.endpoint, timeout=None) as unbounded:
-            c = self._call(f"look up {rec['name']}", unbounded.containers.get, rec["backend"]["id"])
-            return int(self._call(f"wait {rec['name']}", c.wait, condition=["exited", "stopped"]))
+            c = self._call(f"look up {rec.name}", unbounded.containers.get, rec.backend["id"])
+            return int(self._call(f"wait {rec.name}", c.wait, condition=["exited", "stopped"]))
 
-    def exec(self, rec: dict[str, Any], argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
+    def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
         if tty:
             # podman-py cannot attach an interactive terminal to an exec session (it has no
             # hijacked stdin stream), so a terminal session goes through the podman command.
@@ -471,10 +471,10 @@ class PodmanBackend:
             cmd = [podman, "exec", "-it"]
             for k, v in env.items():
                 cmd += ["-e", f"{k}={v}"]
-            return subprocess.call([*cmd, rec["backend"]["id"], *argv], env=podman_client.local_env())
+            return subprocess.call([*cmd, rec.backend["id"], *argv], env=podman_client.local_env())
         c = self._container(rec)
         code, output = self._call(
-            f"exec in {rec['name']}",
+            f"exec in {rec.name}",
             c.exec_run,
             argv,
             demux=True,

@@ -1,6 +1,6 @@
 """The small detached process that runs one bubblewrap container.
 
-``python -m rcontainer.supervisor CONTAINER_DIR START_ID``: started by the bwrap backend in a
+``python -m rcontainer.backends.bwrap.supervisor CONTAINER_DIR START_ID``: started by the bwrap backend in a
 session of its own, so the CLI can exit. It runs ``bwrap`` (options read from ``spec.json``
 and handed over through ``--args FD``, so environment secrets never show in a command line
 other users can read), writes the container's stdout/stderr to the log in k8s-file format,
@@ -26,13 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rcontainer.logs import format_line
+from rcontainer.engine.logs import format_line
 
 EXEC_WATCH = 10.0  # seconds to look for bwrap exec'ing the command
 
 
 def _stat(pid: int) -> tuple[str, int] | None:
-    """(comm, start time) of a process; see rcontainer.backends.bwrap.parse_stat."""
+    """(comm, start time) of a process; see rcontainer.backends.bwrap.backend.parse_stat."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
             text = fh.read()

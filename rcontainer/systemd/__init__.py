@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rcontainer import __version__, paths, runtimes
+from rcontainer.container import Record
 from rcontainer.errors import BadInput, NotFound, OperationFailed
 
 if TYPE_CHECKING:
-    from rcontainer.lifecycle import Engine
+    from rcontainer.engine.core import Engine
     from rcontainer.profile import Profile
 
 # Seconds systemd waits between a failure and the restart. systemd's own default (100 ms)
@@ -531,7 +532,7 @@ def unit_engine(*, autostart: bool = True) -> Engine:
     With both, Podman would restart the container in place while systemd sees the main process
     end and restarts the unit: two loops fighting over one container.
     """
-    from rcontainer.lifecycle import Engine
+    from rcontainer.engine.core import Engine
 
     class UnitEngine(Engine):
         def load_profile(self, ref: str | Path) -> Profile:
@@ -554,22 +555,22 @@ class ExitWatch:
     def __init__(self, engine: Engine, name: str) -> None:
         import threading
 
-        from rcontainer import state
+        from rcontainer.engine import store as state
 
         self.engine = engine
         self.name = name
         self.code: int | None = None
         self.error: Exception | None = None
         self.done = threading.Event()
-        rec = state.load(name) or {}
+        rec = state.load(name) or Record(name=name)
         target: Callable[[], int | None]
-        if rec.get("family") == runtimes.PODMAN:
-            from rcontainer import podman_client
+        if rec.family == runtimes.PODMAN:
+            from rcontainer.backends.podman import api as podman_client
 
             backend = engine.podman
             backend.client  # noqa: B018 - resolves the endpoint the engine uses
             client = podman_client.client(backend.endpoint, timeout=None)
-            cid = rec["backend"]["id"]
+            cid = rec.backend["id"]
 
             def target() -> int | None:
                 return int(client.containers.get(cid).wait(condition=["exited", "stopped"]))
@@ -616,11 +617,11 @@ def run_healthcheck(engine: Engine, name: str) -> dict[str, Any]:
     stays ``starting``), so the unit runs them itself, as ``podman healthcheck run`` would:
     ``GET /libpod/containers/ID/healthcheck`` runs one check and records its result.
     """
-    from rcontainer import state
+    from rcontainer.engine import store as state
 
-    rec = state.load(name) or {}
-    cid = (rec.get("backend") or {}).get("id")
-    if cid and rec.get("family") == runtimes.PODMAN:
+    rec = state.load(name) or Record(name=name)
+    cid = rec.backend.get("id")
+    if cid and rec.family == runtimes.PODMAN:
         with contextlib.suppress(Exception):  # a failed call is judged by the status below
             engine.podman.client.api.get(f"/containers/{cid}/healthcheck")
     return engine.inspect(name)
@@ -640,7 +641,7 @@ def run_unit(
     ``Restart=on-failure``. SIGTERM (systemd's, when ExecStop failed; or Ctrl-C by hand) stops
     the container through rcontainer before returning, so nothing keeps running unsupervised.
     """
-    from rcontainer import state
+    from rcontainer.engine import store as state
 
     engine = engine or unit_engine()
 
@@ -653,7 +654,7 @@ def run_unit(
         notify("STATUS=starting container")
         plan = engine.up(ref)
         name = plan.name
-        profile = (state.load(name) or {}).get("profile") or {}
+        profile = rec.profile if (rec := state.load(name)) else {}
         hc = profile.get("healthcheck")
         interval = float(hc.get("interval") or 30) if hc else poll
         watch = ExitWatch(engine, name)
@@ -701,10 +702,10 @@ def run_unit(
 
 
 def _finish(engine: Engine, name: str, code: int, say: Callable[[str], None]) -> int:
-    from rcontainer import state
+    from rcontainer.engine import store as state
 
-    rec = state.load(name) or {}
-    last = (rec.get("transitions") or [{}])[-1]
+    rec = state.load(name) or Record(name=name)
+    last = (rec.transitions or [{}])[-1]
     if last.get("to") in ("stopped", "removed") and last.get("by") == "rcontainer":
         notify(f"STOPPING=1\nSTATUS={name}: stopped through rcontainer (exit code {code})")
         say(f"{name}: stopped through rcontainer (exit code {code})")

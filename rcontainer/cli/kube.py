@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.commands.profiles import complete_profiles
+from rcontainer.cli.profiles import complete_profiles
 
 
 @click.group("kube")
@@ -43,7 +43,7 @@ def export_cmd(profiles: tuple[str, ...], kind: str, output: str | None, no_dige
     pinned by digest when a Podman socket answers and has the image. Every field Kubernetes
     cannot express is reported on standard error as "PROFILE: field: what happened".
     """
-    from rcontainer import kube
+    from rcontainer.convert import kube
     from rcontainer.profile import load_profile
 
     loaded = [load_profile(ref) for ref in profiles]
@@ -94,13 +94,13 @@ def import_cmd(
     """
     from pathlib import Path
 
-    from rcontainer import compose_import
+    from rcontainer.convert import compose as compose_import
 
     result = compose_import.import_compose(
         Path(compose_file), services=list(services) or None, output_dir=Path(output_dir), force=force
     )
     if as_json:
-        from rcontainer.output import emit_json
+        from rcontainer.cli.output import emit_json
 
         emit_json(
             {

@@ -8,13 +8,15 @@ podman-py nor yaml at import time, so a completion request stays a bare interpre
 
 The shipped copies in ``completions/`` are regenerated with::
 
-    python -m rcontainer.completion --write completions/
+    python -m rcontainer.cli.completion --write completions/
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+import click
 
 PROG = "rcontainer"
 COMPLETE_VAR = "_RCONTAINER_COMPLETE"
@@ -57,6 +59,22 @@ def complete_runtimes(ctx, param, incomplete: str) -> list:
     return [CompletionItem(n) for n in runtimes.names() if n.startswith(incomplete)]
 
 
+@click.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+def completion(shell: str) -> None:
+    """Print the completion script for bash, zsh or fish (see README, "Shell completion").
+
+    \b
+    bash:  rcontainer completion bash > ~/.local/share/bash-completion/completions/rcontainer
+    zsh:   rcontainer completion zsh > ~/.zfunc/_rcontainer   (with fpath+=(~/.zfunc) in ~/.zshrc)
+    fish:  rcontainer completion fish > ~/.config/fish/completions/rcontainer.fish
+    """
+    click.echo(script(shell), nl=False)
+
+
+COMMANDS = [completion]
+
+
 def _main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "--write":
         for path in write(Path(argv[1])):
@@ -65,7 +83,7 @@ def _main(argv: list[str]) -> int:
     if len(argv) == 1 and argv[0] in FILES:
         sys.stdout.write(script(argv[0]))
         return 0
-    sys.stderr.write("usage: python -m rcontainer.completion (--write FOLDER | bash | zsh | fish)\n")
+    sys.stderr.write("usage: python -m rcontainer.cli.completion (--write FOLDER | bash | zsh | fish)\n")
     return 2
 
 

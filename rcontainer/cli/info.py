@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.output import emit_json, key_values
+from rcontainer.cli.output import emit_json, key_values
 
 
 @click.command()

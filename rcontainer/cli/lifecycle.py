@@ -1,4 +1,4 @@
-"""Lifecycle, image and looking commands: thin wrappers over ``rcontainer.lifecycle.Engine``."""
+"""Lifecycle, image and looking commands: thin wrappers over ``rcontainer.engine.core.Engine``."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import sys
 
 import click
 
-from rcontainer.commands.profiles import complete_profiles
-from rcontainer.output import emit_json, key_values, table, warn
+from rcontainer.cli.output import emit_json, key_values, table, warn
+from rcontainer.cli.profiles import complete_profiles
 
 
 def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """Container names from the records (no Podman call, no heavy import), then profile files."""
     from click.shell_completion import CompletionItem
 
-    from rcontainer import state
+    from rcontainer.engine import store as state
 
     try:
         names = state.names()
@@ -27,7 +27,7 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 
 def _engine(ctx: click.Context, *, quiet: bool = True):
-    from rcontainer.lifecycle import Engine
+    from rcontainer.engine.core import Engine
 
     app = ctx.obj
     progress = None
@@ -53,11 +53,11 @@ PRIVILEGED = click.option(
 )
 
 
-def _done(rec: dict, as_json: bool, verb: str) -> None:
+def _done(rec, as_json: bool, verb: str) -> None:
     if as_json:
-        emit_json({"name": rec["name"], "state": rec["state"]})
+        emit_json({"name": rec.name, "state": rec.state})
     else:
-        click.echo(f"{rec['name']}: {verb} ({rec['state']})")
+        click.echo(f"{rec.name}: {verb} ({rec.state})")
 
 
 # -- images -----------------------------------------------------------------------------------
@@ -356,7 +356,7 @@ def logs(
     ctx: click.Context, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool
 ) -> None:
     """Print a container's output; works after the container is removed."""
-    from rcontainer import logs as logmod
+    from rcontainer.engine import logs as logmod
 
     engine = _engine(ctx)
     path, rec = engine.log_path(name)

@@ -187,7 +187,7 @@ def start_private_service(endpoint: Endpoint, global_args: tuple[str, ...] = ())
     podman = shutil.which("podman")
     if podman is None:
         raise PodmanUnavailable("podman is not installed", hint="apt-get install podman")
-    from rcontainer.state import ensure_dir
+    from rcontainer.engine.store import ensure_dir
 
     ensure_dir(endpoint.socket.parent)
     if endpoint.socket.exists():

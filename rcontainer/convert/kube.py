@@ -133,7 +133,7 @@ def lookup_digests(refs: Iterable[str]) -> DigestLookup:
     Only asks a socket that already answers (the user's, or rcontainer's private service):
     export never starts Podman and never fails without it.
     """
-    from rcontainer import podman_client
+    from rcontainer.backends.podman import api as podman_client
 
     refs = sorted(set(refs))
     if not refs:
@@ -166,7 +166,7 @@ def lookup_digests(refs: Iterable[str]) -> DigestLookup:
 
 
 def _digest_for(ref: str, attrs: dict[str, Any]) -> str | None:
-    from rcontainer.image import split_ref
+    from rcontainer.backends.podman.images import split_ref
 
     repo, _ = split_ref(ref)
     for entry in attrs.get("RepoDigests") or []:
@@ -394,7 +394,7 @@ class _Translation:
         out: dict[str, Any] = {}
         digest = self.digests.digests.get(ref)
         if digest and "@" not in ref:
-            from rcontainer.image import split_ref
+            from rcontainer.backends.podman.images import split_ref
 
             out["image"] = f"{split_ref(ref)[0]}@{digest}"
         else:

@@ -29,7 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rcontainer import paths, podman_client, runtimes, state
+from rcontainer import paths, runtimes
+from rcontainer.backends.podman import api as podman_client
+from rcontainer.engine import store as state
 from rcontainer.errors import OperationFailed, PodmanUnavailable, RuntimeUnavailable
 from rcontainer.runtimes import RuntimeClass
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.output import emit_json, table
+from rcontainer.cli.output import emit_json, table
 
 
 @click.command("runtimes")
@@ -18,7 +18,7 @@ def runtimes_cmd(app: object, as_json: bool, refresh: bool) -> None:
     it; the answer is cached until the runtime binary or Podman changes (--refresh probes
     again). The probe uses RCONTAINER_PROBE_IMAGE, or the first local image.
     """
-    from rcontainer.runtime_probe import statuses
+    from rcontainer.runtimes.probe import statuses
 
     results = statuses(refresh=refresh, autostart=getattr(app, "autostart", True))
     if as_json:

@@ -5,13 +5,13 @@ Layout of one container (``<state>/containers[/<scope>]/.bwrap/<name>-<id12>/``)
     root/          bound at / (writable): mount points, symlinks and copies of the image's
                    small writable folders (/etc, /root, /home, /var, ...); the image's other
                    top-level folders (/bin, /usr, /lib, ...) are bound over it READ-ONLY from
-                   the shared cache (``rcontainer.rootfs``), so no container writes there
+                   the shared cache (``rcontainer.backends.bwrap.rootfs``), so no container writes there
     spec.json      the bubblewrap options, command and environment (0600: may hold secrets)
     runtime.json   written by the supervisor: its pid, bwrap's, the container's init pid,
                    their start times, the boot id and, at the end, the exit code
     supervisor.log the supervisor's own errors
 
-The container's stdout/stderr go to ``rec["log_path"]`` in k8s-file format. State comes from
+The container's stdout/stderr go to ``rec.log_path`` in k8s-file format. State comes from
 ``runtime.json`` and /proc: a process counts as alive only when its pid, its start time and
 the boot id all match, so PID reuse or a reboot never shows a dead container as running.
 """
@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import rootfs, state
-from rcontainer.backends.base import Observed, State
+from rcontainer.backends.bwrap import rootfs
+from rcontainer.container import Observed, Record, State
+from rcontainer.engine import store as state
 from rcontainer.errors import BadInput, NotFound, OperationFailed, RuntimeUnavailable
 
 if TYPE_CHECKING:
-    from rcontainer.lifecycle import Engine
+    from rcontainer.engine.core import Engine
     from rcontainer.runtimes import RuntimeClass
 
 # Mount points bwrap fills itself; never bound from the image.
@@ -400,10 +401,10 @@ class BwrapBackend:
 
     # paths of one container
     @staticmethod
-    def _dir(rec: dict[str, Any]) -> Path:
-        return Path(rec["backend"]["dir"])
+    def _dir(rec: Record) -> Path:
+        return Path(rec.backend["dir"])
 
-    def _runtime(self, rec: dict[str, Any]) -> dict[str, Any]:
+    def _runtime(self, rec: Record) -> dict[str, Any]:
         with contextlib.suppress(OSError, ValueError):
             return json.loads((self._dir(rec) / "runtime.json").read_text())
         return {}
@@ -419,7 +420,7 @@ class BwrapBackend:
     # -- create ------------------------------------------------------------------------------
     def create(
         self,
-        rec: dict[str, Any],
+        rec: Record,
         profile: dict[str, Any],
         image: str,
         rclass: RuntimeClass,
@@ -433,10 +434,10 @@ class BwrapBackend:
 
         tree = rootfs.ensure(client, image_id)
         config = rootfs.image_config(client, image_id)
-        if rec.get("image"):
-            rootfs.remember_ref(rec["image"], image_id)
+        if rec.image:
+            rootfs.remember_ref(rec.image, image_id)
         cid = secrets.token_hex(32)
-        cdir = state.scope_dir("containers") / ".bwrap" / f"{rec['name']}-{cid[:12]}"
+        cdir = state.scope_dir("containers") / ".bwrap" / f"{rec.name}-{cid[:12]}"
         hostname = (profile.get("network") or {}).get("hostname") or cid[:12]
         try:
             cdir.mkdir(parents=True, mode=0o700)
@@ -462,7 +463,7 @@ class BwrapBackend:
             spec = {
                 "bwrap": bwrap,
                 "args": args,
-                "log_path": rec["log_path"],
+                "log_path": rec.log_path,
                 "ulimits": profile.get("ulimits") or {},
                 "id": cid,
             }
@@ -473,7 +474,7 @@ class BwrapBackend:
             rootfs.rmtree(cdir)
             raise
         stop_signal = profile.get("stop_signal") or config.get("StopSignal") or "SIGTERM"
-        rec["backend"] = {
+        rec.backend = {
             "id": cid,
             "rootfs": str(tree),
             "dir": str(cdir),
@@ -485,10 +486,10 @@ class BwrapBackend:
         return cid
 
     # -- start -------------------------------------------------------------------------------
-    def start(self, rec: dict[str, Any]) -> None:
+    def start(self, rec: Record) -> None:
         cdir = self._dir(rec)
         if not (cdir / "spec.json").exists():
-            raise NotFound(f"start {rec['name']}: its bubblewrap folder {cdir} is gone")
+            raise NotFound(f"start {rec.name}: its bubblewrap folder {cdir} is gone")
         runtime = cdir / "runtime.json"
         with contextlib.suppress(FileNotFoundError):
             runtime.unlink()
@@ -505,7 +506,7 @@ class BwrapBackend:
             supervisor = subprocess.Popen(
                 # -S: no site-packages needed (the supervisor uses the standard library and this
                 # package, found through PYTHONPATH); it saves part of every start
-                [sys.executable, "-S", "-m", "rcontainer.supervisor", str(cdir), start_id],
+                [sys.executable, "-S", "-m", "rcontainer.backends.bwrap.supervisor", str(cdir), start_id],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=errlog,
@@ -518,26 +519,26 @@ class BwrapBackend:
             rt = self._runtime(rec)
             if rt.get("start_id") == start_id:
                 if rt.get("setup_error"):
-                    raise OperationFailed(f"start {rec['name']}: {rt['setup_error']}")
+                    raise OperationFailed(f"start {rec.name}: {rt['setup_error']}")
                 if rt.get("exec_seen") or rt.get("exit_code") is not None:
                     return
             if supervisor.poll() is not None and rt.get("start_id") != start_id:
                 text = (cdir / "supervisor.log").read_text(errors="replace").strip().splitlines()[-5:]
                 raise OperationFailed(
-                    f"start {rec['name']}: the bubblewrap supervisor exited with status "
+                    f"start {rec.name}: the bubblewrap supervisor exited with status "
                     f"{supervisor.returncode}: {' '.join(text) or 'no message'}"
                 )
             if time.monotonic() > deadline:
                 if alive(rt.get("init_pid"), rt.get("init_start")):
                     return  # slow machine: bwrap has not exec'd yet but runs
                 raise OperationFailed(
-                    f"start {rec['name']}: bubblewrap did not start within {START_TIMEOUT:.0f}s"
+                    f"start {rec.name}: bubblewrap did not start within {START_TIMEOUT:.0f}s"
                 )
             time.sleep(0.002)
 
     # -- looking -----------------------------------------------------------------------------
-    def observe(self, rec: dict[str, Any]) -> Observed | None:
-        b = rec.get("backend") or {}
+    def observe(self, rec: Record) -> Observed | None:
+        b = rec.backend or {}
         if not b.get("id") or not b.get("dir") or not Path(b["dir"]).is_dir():
             return None
         rt = self._runtime(rec)
@@ -557,7 +558,7 @@ class BwrapBackend:
             # between the supervisor's start and bwrap's first report: starting counts as running
             init_alive = alive(rt.get("supervisor_pid"), rt.get("supervisor_start"), boot)
         if init_alive:
-            st = State.PAUSED if rec.get("paused_by_signal") else State.RUNNING
+            st = State.PAUSED if rec.paused_by_signal else State.RUNNING
             return Observed(
                 st, b["id"], pid=rt.get("init_pid"), started_at=rt.get("started_at"), details=details
             )
@@ -572,15 +573,15 @@ class BwrapBackend:
             details=details,
         )
 
-    def observe_all(self, recs: list[dict[str, Any]], scope: str) -> dict[str, Observed]:
+    def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
         out: dict[str, Observed] = {}
         for rec in recs:
             obs = self.observe(rec)
             if obs is not None:
-                out[rec["name"]] = obs
+                out[rec.name] = obs
         return out
 
-    def _await_exit_code(self, rec: dict[str, Any], timeout: float) -> dict[str, Any]:
+    def _await_exit_code(self, rec: Record, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             rt = self._runtime(rec)
@@ -590,13 +591,13 @@ class BwrapBackend:
                 return self._runtime(rec)
             time.sleep(0.01)
 
-    def _init(self, rec: dict[str, Any]) -> int | None:
+    def _init(self, rec: Record) -> int | None:
         rt = self._runtime(rec)
         if alive(rt.get("init_pid"), rt.get("init_start"), rt.get("boot_id")):
             return int(rt["init_pid"])
         return None
 
-    def _wait_dead(self, rec: dict[str, Any], pid: int, timeout: float) -> bool:
+    def _wait_dead(self, rec: Record, pid: int, timeout: float) -> bool:
         rt = self._runtime(rec)
         deadline = time.monotonic() + timeout
         while alive(pid, rt.get("init_start")):
@@ -606,37 +607,37 @@ class BwrapBackend:
         return True
 
     # -- transitions -------------------------------------------------------------------------
-    def stop(self, rec: dict[str, Any], timeout: int) -> None:
+    def stop(self, rec: Record, timeout: int) -> None:
         pid = self._init(rec)
         if pid is None:
             return
         sig = signal_number(
-            (rec.get("profile") or {}).get("stop_signal") or rec["backend"].get("stop_signal") or "SIGTERM"
+            (rec.profile or {}).get("stop_signal") or rec.backend.get("stop_signal") or "SIGTERM"
         )
         _send(pid, sig)
         if not self._wait_dead(rec, pid, float(timeout)):
             # SIGKILL to a PID namespace's init kills every process in the namespace
             _send(pid, signals.SIGKILL)
             if not self._wait_dead(rec, pid, 10.0):
-                raise OperationFailed(f"stop {rec['name']}: process {pid} survived SIGKILL")
+                raise OperationFailed(f"stop {rec.name}: process {pid} survived SIGKILL")
         self._await_exit_code(rec, 5.0)
 
-    def kill(self, rec: dict[str, Any], signal: str) -> None:
+    def kill(self, rec: Record, signal: str) -> None:
         pid = self._init(rec)
         if pid is None:
-            raise OperationFailed(f"kill {rec['name']}: it is not running")
+            raise OperationFailed(f"kill {rec.name}: it is not running")
         _send(pid, signal_number(signal))
         if signal_number(signal) == signals.SIGKILL:
             self._wait_dead(rec, pid, 5.0)
             self._await_exit_code(rec, 2.0)
 
-    def pause(self, rec: dict[str, Any]) -> str:
+    def pause(self, rec: Record) -> str:
         rt = self._runtime(rec)
         if rt.get("cgroup") and _freeze(Path(rt["cgroup"]), True):
             return "freezer"
         pid = self._init(rec)
         if pid is None:
-            raise OperationFailed(f"pause {rec['name']}: it is not running")
+            raise OperationFailed(f"pause {rec.name}: it is not running")
         # repeat until no new process appears: one may fork while the others are being stopped
         done: set[int] = set()
         for _ in range(20):
@@ -648,9 +649,9 @@ class BwrapBackend:
             done.update(pids)
         return "signal"
 
-    def unpause(self, rec: dict[str, Any]) -> None:
+    def unpause(self, rec: Record) -> None:
         rt = self._runtime(rec)
-        if rec.get("pause_method") == "freezer" and rt.get("cgroup"):
+        if rec.pause_method == "freezer" and rt.get("cgroup"):
             _freeze(Path(rt["cgroup"]), False)
             return
         pid = self._init(rec)
@@ -659,8 +660,8 @@ class BwrapBackend:
         for p in namespace_pids(pid):
             _send(p, signals.SIGCONT)
 
-    def remove(self, rec: dict[str, Any]) -> None:
-        b = rec.get("backend") or {}
+    def remove(self, rec: Record) -> None:
+        b = rec.backend or {}
         if not b.get("dir"):
             return
         cdir = Path(b["dir"])
@@ -679,22 +680,22 @@ class BwrapBackend:
                 os.rmdir(rt["cgroup"])
         rootfs.rmtree(cdir)
 
-    def wait(self, rec: dict[str, Any], timeout: float | None) -> int | None:
+    def wait(self, rec: Record, timeout: float | None) -> int | None:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             obs = self.observe(rec)
             if obs is None:
-                raise NotFound(f"wait {rec['name']}: it was removed")
+                raise NotFound(f"wait {rec.name}: it was removed")
             if obs.state == State.STOPPED:
                 return obs.exit_code
             if deadline is not None and time.monotonic() > deadline:
                 return None
             time.sleep(0.05)
 
-    def exec(self, rec: dict[str, Any], argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
+    def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
         pid = self._init(rec)
         if pid is None:
-            raise OperationFailed(f"exec in {rec['name']}: it is not running")
+            raise OperationFailed(f"exec in {rec.name}: it is not running")
         spec = json.loads((self._dir(rec) / "spec.json").read_text())
         args: list[str] = spec["args"]
         options = args[: args.index("--")]

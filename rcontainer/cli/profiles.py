@@ -61,7 +61,7 @@ def validate(ctx: click.Context, profiles: tuple[str, ...], as_json: bool) -> No
         if not as_json:
             click.echo(f"{file}: ok ({profile.name}, runtime {profile.runtime})")
     if as_json:
-        from rcontainer.output import emit_json
+        from rcontainer.cli.output import emit_json
 
         emit_json(results)
         if problems or missing:
@@ -87,7 +87,7 @@ def render(profile: str, as_json: bool) -> None:
 
     data = load_profile(profile).to_dict(mask_secrets=True)
     if as_json:
-        from rcontainer.output import emit_json
+        from rcontainer.cli.output import emit_json
 
         emit_json(data)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.output import emit_json
+from rcontainer.cli.output import emit_json
 
 MARK = {"error": "FAIL", "warning": "WARN", "info": "info"}
 

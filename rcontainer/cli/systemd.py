@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.commands.lifecycle import complete_names
-from rcontainer.commands.profiles import complete_profiles
-from rcontainer.output import emit_json, warn
+from rcontainer.cli.lifecycle import complete_names
+from rcontainer.cli.output import emit_json, warn
+from rcontainer.cli.profiles import complete_profiles
 
 PROFILE = click.argument("profile", shell_complete=complete_profiles)
 

@@ -26,7 +26,7 @@ class App:
         self.notices: list[str] = []
 
     def notice(self, message: str) -> None:
-        from rcontainer.output import warn
+        from rcontainer.cli.output import warn
 
         warn(message)
 
@@ -73,7 +73,7 @@ def cli(ctx: click.Context, no_autostart: bool, allow_root: bool, traceback: boo
 
 
 def _register() -> None:
-    from rcontainer.commands import completion, doctor, info, kube, lifecycle, profiles, runtimes, systemd
+    from rcontainer.cli import completion, doctor, info, kube, lifecycle, profiles, runtimes, systemd
 
     for module in (info, profiles, lifecycle, runtimes, doctor, completion, systemd, kube):
         for command in module.COMMANDS:

@@ -4,7 +4,7 @@ A record is what rcontainer knows about one container that Podman (or bubblewrap
 keep for it: the profile it came from, the resolved profile and its hash, the runtime class,
 the pause method, where the logs go, and every lifecycle transition with its time. Podman
 stays the source of truth for what is running; records are reconciled with it on every
-command (``rcontainer.lifecycle``).
+command (``rcontainer.engine.core``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from rcontainer import paths
+from rcontainer.container import Record
 from rcontainer.errors import Busy, OperationFailed
 
 DEFAULT_SCOPE = "default"
@@ -140,15 +141,16 @@ def lock(name: str, *, timeout: float = 30.0) -> Iterator[None]:
         os.close(fd)
 
 
-def load(name: str) -> dict[str, Any] | None:
-    return read_json(record_path(name))
+def load(name: str) -> Record | None:
+    data = read_json(record_path(name))
+    return None if data is None else Record.from_dict(data)
 
 
-def save(record: dict[str, Any]) -> None:
-    write_json_atomic(record_path(record["name"]), record)
+def save(record: Record) -> None:
+    write_json_atomic(record_path(record.name), record.to_dict())
 
 
-def all_records(*, every_scope: bool = False) -> list[dict[str, Any]]:
+def all_records(*, every_scope: bool = False) -> list[Record]:
     """This scope's records (or, for cache pruning, every scope's)."""
     folder = paths.containers_dir() if every_scope else scope_dir("containers")
     if not folder.is_dir():
@@ -157,9 +159,9 @@ def all_records(*, every_scope: bool = False) -> list[dict[str, Any]]:
     for path in sorted(folder.glob("**/*.json" if every_scope else "*.json")):
         if path.name.startswith("."):
             continue
-        rec = read_json(path)
-        if rec is not None:
-            out.append(rec)
+        data = read_json(path)
+        if data is not None:
+            out.append(Record.from_dict(data))
     return out
 
 

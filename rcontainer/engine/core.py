@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import runtimes, state
-from rcontainer.backends.base import Backend, Observed, State
+from rcontainer import runtimes
+from rcontainer.backends.base import Backend
+from rcontainer.container import Observed, Record, State
+from rcontainer.engine import store as state
 from rcontainer.errors import BadInput, Busy, IllegalTransition, NotFound, OperationFailed
 
 if TYPE_CHECKING:
@@ -124,11 +126,11 @@ class Engine:
     def backend(self, family: str) -> Backend:
         if family not in self._backends:
             if family == runtimes.PODMAN:
-                from rcontainer.backends.podman import PodmanBackend
+                from rcontainer.backends.podman.backend import PodmanBackend
 
                 self._backends[family] = PodmanBackend(autostart=self.autostart, notices=self.notices)
             elif family == runtimes.BWRAP:
-                from rcontainer.backends.bwrap import BwrapBackend
+                from rcontainer.backends.bwrap.backend import BwrapBackend
 
                 self._backends[family] = BwrapBackend(self)
             else:  # pragma: no cover - runtimes only knows these two
@@ -150,7 +152,7 @@ class Engine:
             return self.load_profile(ref).name
         return ref
 
-    def _record(self, name: str) -> dict[str, Any]:
+    def _record(self, name: str) -> Record:
         rec = state.load(name)
         if rec is None:
             raise NotFound(
@@ -161,22 +163,22 @@ class Engine:
 
     def _transition(
         self,
-        rec: dict[str, Any],
+        rec: Record,
         to: State,
         *,
         by: str = "rcontainer",
         at: str | None = None,
         note: str | None = None,
     ) -> None:
-        previous = rec.get("state")
+        previous = rec.state
         if previous == to:
             return
         entry = {"at": at or now_iso(), "from": previous, "to": str(to), "by": by}
         if note:
             entry["note"] = note
-        rec.setdefault("transitions", []).append(entry)
-        rec["state"] = str(to)
-        self._journal({"name": rec["name"], **entry})
+        rec.transitions.append(entry)
+        rec.state = str(to)
+        self._journal({"name": rec.name, **entry})
 
     def _journal(self, event: dict[str, Any]) -> None:
         """Append to the events journal ``rcontainer events`` follows (one JSON line each)."""
@@ -188,17 +190,17 @@ class Engine:
         finally:
             os.close(fd)
 
-    def reconcile(self, rec: dict[str, Any], observed: Observed | None = None, *, look: bool = True) -> State:
+    def reconcile(self, rec: Record, observed: Observed | None = None, *, look: bool = True) -> State:
         """Bring the record in line with the runtime; transitions made outside rcontainer are
         recorded as ``observed``, at the time the runtime reports where it knows it."""
-        current = State(rec.get("state") or State.CREATED)
+        current = State(rec.state or State.CREATED)
         if current == State.REMOVED:
             return current
         if observed is None and look:
-            observed = self.backend(rec["family"]).observe(rec)
+            observed = self.backend(rec.family).observe(rec)
         seen = observed.state if observed is not None else State.REMOVED
         if seen != State.PAUSED:
-            rec.pop("paused_by_signal", None)
+            rec.paused_by_signal = False
         if seen != current:
             at = None
             if observed is not None and seen == State.STOPPED and observed.finished_at:
@@ -212,18 +214,19 @@ class Engine:
             self._transition(rec, seen, by="observed", at=at, note=note)
             state.save(rec)
         if observed is not None and observed.exit_code is not None:
-            rec["exit_code"] = observed.exit_code
+            rec.exit_code = observed.exit_code
         return seen
 
     # -- images --------------------------------------------------------------------------------
     def ensure_image(self, profile: dict[str, Any]) -> tuple[str, str]:
         """The profile's image reference and id, pulled or built as its pull policy says."""
-        from rcontainer import image, podman_client
+        from rcontainer.backends.podman import api as podman_client
+        from rcontainer.backends.podman import images as image
 
         if not profile.get("build") and profile.get("pull") in ("missing", "never"):
             if runtimes.get(profile["runtime"]).family == runtimes.BWRAP:
                 # the unpacked tree of an immutable image is cached by id: no need to ask Podman
-                from rcontainer.rootfs import cached_ref
+                from rcontainer.backends.bwrap.rootfs import cached_ref
 
                 image_id = cached_ref(profile["image"])
                 if image_id:
@@ -235,7 +238,7 @@ class Engine:
         return image.ensure(self.podman.client, profile, self.progress)
 
     def pull(self, ref: str) -> dict[str, Any]:
-        from rcontainer import image
+        from rcontainer.backends.podman import images as image
 
         if ref.endswith((".yaml", ".yml")):  # a profile: pull the image it names
             prof = self.load_profile(ref).data
@@ -246,7 +249,7 @@ class Engine:
         return image.inspect(self.podman.client, image_id).as_dict() | {"reference": ref}
 
     def build(self, ref: str) -> dict[str, Any]:
-        from rcontainer import image
+        from rcontainer.backends.podman import images as image
 
         prof = self.load_profile(ref).data
         if not prof.get("build"):
@@ -256,19 +259,15 @@ class Engine:
         return image.inspect(self.podman.client, image_id).as_dict() | {"reference": tag}
 
     def images(self) -> list[dict[str, Any]]:
-        from rcontainer import image
+        from rcontainer.backends.podman import images as image
 
         return [i.as_dict() for i in image.list_images(self.podman.client)]
 
     def prune(self) -> dict[str, Any]:
         """Remove unpacked root filesystems (bwrap's cache) that no container of any scope uses."""
-        from rcontainer.rootfs import prune_rootfs
+        from rcontainer.backends.bwrap.rootfs import prune_rootfs
 
-        in_use = [
-            rec.get("image_id")
-            for rec in state.all_records(every_scope=True)
-            if rec.get("state") != State.REMOVED
-        ]
+        in_use = [rec.image_id for rec in state.all_records(every_scope=True) if rec.state != State.REMOVED]
         return {"freed_bytes": prune_rootfs(in_use)}
 
     # -- create / up ---------------------------------------------------------------------------
@@ -290,7 +289,7 @@ class Engine:
 
         A privileged profile is refused unless the user passed ``--allow-privileged``: a
         profile alone must not widen privileges silently."""
-        from rcontainer.runtime_probe import check_usable
+        from rcontainer.runtimes.probe import check_usable
 
         if profile.data.get("privileged") and not allow_privileged:
             raise BadInput(
@@ -308,27 +307,26 @@ class Engine:
         rclass: runtimes.RuntimeClass,
         image_ref: str,
         image_id: str,
-        old: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+        old: Record | None,
+    ) -> Record:
         config_hash = self._hash(profile, image_id)
-        rec: dict[str, Any] = {
-            "name": profile.name,
-            "scope": state.scope(),
-            "container_name": container_name(profile.name),
-            "profile_path": str(profile.path),
-            "profile": profile.to_dict(mask_secrets=True),
-            "hash": config_hash,
-            "image": image_ref,
-            "image_id": image_id,
-            "runtime": rclass.name,
-            "family": rclass.family,
-            "log_path": str(state.log_path(profile.name)),
-            "created_at": now_iso(),
-            "state": (old or {}).get("state"),
-            "transitions": (old or {}).get("transitions", []),
-            "backend": {},
-        }
-        log = Path(rec["log_path"])
+        rec = Record(
+            name=profile.name,
+            scope=state.scope(),
+            container_name=container_name(profile.name),
+            profile_path=str(profile.path),
+            profile=profile.to_dict(mask_secrets=True),
+            hash=config_hash,
+            image=image_ref,
+            image_id=image_id,
+            runtime=rclass.name,
+            family=rclass.family,
+            log_path=str(state.log_path(profile.name)),
+            created_at=now_iso(),
+            state=old.state if old else None,
+            transitions=old.transitions if old else [],
+        )
+        log = Path(rec.log_path)
         state.ensure_dir(log.parent)
         if log.exists():  # the previous container's output stays readable beside the new one
             log.replace(log.with_name(log.name + ".1"))
@@ -360,21 +358,21 @@ class Engine:
                 return True
         return False
 
-    def plan_up(self, profile: Profile, rec: dict[str, Any] | None, image_id: str, *, force: bool) -> Plan:
+    def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
         rclass = runtimes.get(profile.runtime)
         plan = Plan(profile.name, "none", image=image_id, runtime=rclass.name)
-        current = State(rec["state"]) if rec and rec.get("state") else None
+        current = State(rec.state) if rec and rec.state else None
         if rec is None or current in (None, State.REMOVED):
             plan.action = "create"
             plan.reasons.append("no container yet")
             return plan
         new_hash = self._hash(profile, image_id)
-        if force or new_hash != rec.get("hash"):
+        if force or new_hash != rec.hash:
             plan.action = "recreate"
             if force:
                 plan.reasons.append("--force-recreate")
-            plan.changed = changed_fields(rec.get("profile") or {}, profile.to_dict(mask_secrets=True))
-            if image_id != rec.get("image_id"):
+            plan.changed = changed_fields(rec.profile or {}, profile.to_dict(mask_secrets=True))
+            if image_id != rec.image_id:
                 plan.changed.append(f"image id {str(rec.get('image_id'))[:12]} -> {image_id[:12]}")
             if not plan.changed and not force:
                 plan.changed.append("secret values")
@@ -399,14 +397,14 @@ class Engine:
                 return plan
             if plan.action == "recreate":
                 assert rec is not None
-                self.backend(rec["family"]).remove(rec)
+                self.backend(rec.family).remove(rec)
                 self._transition(rec, State.REMOVED, note="recreated: " + ", ".join(plan.changed))
                 state.save(rec)
             if plan.action in ("create", "recreate"):
                 rec = self._create(profile, rclass, image_ref, image_id, rec)
             assert rec is not None
             if plan.action in ("create", "recreate", "start"):
-                self.backend(rec["family"]).start(rec)
+                self.backend(rec.family).start(rec)
                 self._transition(rec, State.RUNNING)
             elif plan.action == "unpause":
                 self._unpause(rec)
@@ -414,14 +412,14 @@ class Engine:
             plan.done = True
             return plan
 
-    def create(self, ref: str, *, allow_privileged: bool = False) -> dict[str, Any]:
+    def create(self, ref: str, *, allow_privileged: bool = False) -> Record:
         profile = self.load_profile(ref)
         rclass = self._usable_class(profile, allow_privileged)
         with state.lock(profile.name):
             rec = state.load(profile.name)
             if rec is not None and self.reconcile(rec) != State.REMOVED:
                 raise IllegalTransition(
-                    f"cannot create {profile.name}: it exists and is {rec['state']}",
+                    f"cannot create {profile.name}: it exists and is {rec.state}",
                     hint="use rcontainer up to update it, or rcontainer rm first",
                 )
             image_ref, image_id = self.ensure_image(profile.data)
@@ -429,14 +427,14 @@ class Engine:
 
     # -- transitions ---------------------------------------------------------------------------
     def _op(
-        self, op: str, ref: str, action: Callable[[dict[str, Any], Backend], None], *, force: bool = False
-    ) -> dict[str, Any]:
+        self, op: str, ref: str, action: Callable[[Record, Backend], None], *, force: bool = False
+    ) -> Record:
         name = self.name_of(ref)
         with state.lock(name):
             rec = self._record(name)
             current = self.reconcile(rec)
             check_transition(op, current, name, force=force)
-            backend = self.backend(rec["family"])
+            backend = self.backend(rec.family)
             action(rec, backend)
             target = LEGAL[op][1]
             if target is not None:
@@ -446,60 +444,60 @@ class Engine:
             state.save(rec)
             return rec
 
-    def start(self, ref: str) -> dict[str, Any]:
+    def start(self, ref: str) -> Record:
         return self._op("start", ref, lambda rec, b: b.start(rec))
 
-    def stop(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
-        def act(rec: dict[str, Any], b: Backend) -> None:
+    def stop(self, ref: str, timeout: int | None = None) -> Record:
+        def act(rec: Record, b: Backend) -> None:
             b.stop(rec, _stop_timeout(rec, timeout))
 
         return self._op("stop", ref, act)
 
-    def kill(self, ref: str, signal: str = "SIGKILL") -> dict[str, Any]:
-        def act(rec: dict[str, Any], b: Backend) -> None:
-            if rec.get("paused_by_signal") and signal not in ("SIGKILL", "KILL", "9"):
+    def kill(self, ref: str, signal: str = "SIGKILL") -> Record:
+        def act(rec: Record, b: Backend) -> None:
+            if rec.paused_by_signal and signal not in ("SIGKILL", "KILL", "9"):
                 b.unpause(rec)  # a stopped process would not act on the signal until continued
             b.kill(rec, signal)
             time.sleep(0.1)  # let the runtime see the process go before we look again
 
         return self._op("kill", ref, act)
 
-    def pause(self, ref: str) -> dict[str, Any]:
-        def act(rec: dict[str, Any], b: Backend) -> None:
-            rec["pause_method"] = b.pause(rec)
-            rec["paused_by_signal"] = rec["pause_method"] == "signal"
+    def pause(self, ref: str) -> Record:
+        def act(rec: Record, b: Backend) -> None:
+            rec.pause_method = b.pause(rec)
+            rec.paused_by_signal = rec.pause_method == "signal"
 
         return self._op("pause", ref, act)
 
-    def _unpause(self, rec: dict[str, Any]) -> None:
-        self.backend(rec["family"]).unpause(rec)
-        rec.pop("paused_by_signal", None)
+    def _unpause(self, rec: Record) -> None:
+        self.backend(rec.family).unpause(rec)
+        rec.paused_by_signal = False
         self._transition(rec, State.RUNNING)
 
-    def unpause(self, ref: str) -> dict[str, Any]:
+    def unpause(self, ref: str) -> Record:
         return self._op("unpause", ref, lambda rec, b: self._unpause(rec))
 
-    def restart(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
-        def act(rec: dict[str, Any], b: Backend) -> None:
-            if rec["state"] == State.RUNNING:
+    def restart(self, ref: str, timeout: int | None = None) -> Record:
+        def act(rec: Record, b: Backend) -> None:
+            if rec.state == State.RUNNING:
                 b.stop(rec, _stop_timeout(rec, timeout))
                 self._transition(rec, State.STOPPED)
             b.start(rec)
 
         return self._op("restart", ref, act)
 
-    def rm(self, ref: str, *, force: bool = False) -> dict[str, Any]:
+    def rm(self, ref: str, *, force: bool = False) -> Record:
         if force:
             name = self.name_of(ref)
             with state.lock(name):
                 rec = self._record(name)
                 # removed, but ps shows an orphan of that name (see ps): rm -f cleans it up
-                if self.reconcile(rec) == State.REMOVED and rec.get("family") == runtimes.PODMAN:
+                if self.reconcile(rec) == State.REMOVED and rec.family == runtimes.PODMAN:
                     if self._remove_orphan(name):
                         return rec
         return self._op("rm", ref, lambda rec, b: b.remove(rec), force=force)
 
-    def down(self, ref: str, timeout: int | None = None) -> dict[str, Any]:
+    def down(self, ref: str, timeout: int | None = None) -> Record:
         """Stop (gracefully, when running) and remove; the record and logs stay for history."""
         name = self.name_of(ref)
         with state.lock(name):
@@ -507,7 +505,7 @@ class Engine:
             current = self.reconcile(rec)
             if current == State.REMOVED:
                 return rec
-            backend = self.backend(rec["family"])
+            backend = self.backend(rec.family)
             if current == State.PAUSED:
                 self._unpause(rec)
             if current in (State.RUNNING, State.PAUSED):
@@ -524,7 +522,7 @@ class Engine:
         recs = state.all_records()
         by_family: dict[str, list[dict[str, Any]]] = {}
         for rec in recs:
-            by_family.setdefault(rec.get("family", runtimes.PODMAN), []).append(rec)
+            by_family.setdefault(rec.family, []).append(rec)
         observed: dict[str, Observed] = {}
         if by_family.get(runtimes.PODMAN):
             observed.update(self.podman.observe_all(by_family[runtimes.PODMAN], state.scope()))
@@ -535,18 +533,18 @@ class Engine:
         rows = []
         matched: set[str] = set()
         for rec in recs:
-            obs = observed.get(rec["name"])
-            if obs is not None and rec.get("backend", {}).get("id") and obs.id != rec["backend"]["id"]:
+            obs = observed.get(rec.name)
+            if obs is not None and rec.backend.get("id") and obs.id != rec.backend["id"]:
                 obs = None  # a container of the same name that is not this record's
             if obs is not None:
-                matched.add(rec["name"])
-            if rec.get("state") != State.REMOVED:
+                matched.add(rec.name)
+            if rec.state != State.REMOVED:
                 try:
-                    with state.lock(rec["name"], timeout=0):
+                    with state.lock(rec.name, timeout=0):
                         self.reconcile(rec, obs, look=False)
                 except Busy:  # another command is changing it right now: show what we know
                     pass
-            if rec.get("state") == State.REMOVED and not all:
+            if rec.state == State.REMOVED and not all:
                 continue
             rows.append(self._row(rec, obs))
         for name, obs in observed.items():
@@ -571,53 +569,53 @@ class Engine:
                 )
         return rows
 
-    def _row(self, rec: dict[str, Any], obs: Observed | None) -> dict[str, Any]:
+    def _row(self, rec: Record, obs: Observed | None) -> dict[str, Any]:
         started = obs.started_at if obs else None
         uptime = None
-        if rec.get("state") in (State.RUNNING, State.PAUSED):
-            for t in reversed(rec.get("transitions", [])):
+        if rec.state in (State.RUNNING, State.PAUSED):
+            for t in reversed(rec.transitions):
                 if t["to"] == State.RUNNING:
                     uptime = _seconds_since(t["at"])
                     break
         return {
-            "name": rec["name"],
-            "state": rec.get("state"),
-            "runtime": rec.get("runtime"),
-            "profile": rec.get("profile_path"),
-            "image": rec.get("image"),
+            "name": rec.name,
+            "state": rec.state,
+            "runtime": rec.runtime,
+            "profile": rec.profile_path,
+            "image": rec.image,
             "ports": obs.ports if obs else [],
             "uptime_seconds": uptime,
             "started_at": started,
-            "id": (rec.get("backend") or {}).get("id", "")[:12],
-            "exit_code": rec.get("exit_code") if rec.get("state") == State.STOPPED else None,
+            "id": rec.backend.get("id", "")[:12],
+            "exit_code": rec.exit_code if rec.state == State.STOPPED else None,
         }
 
     def inspect(self, ref: str) -> dict[str, Any]:
         name = self.name_of(ref)
         rec = self._record(name)
         obs = None
-        if rec.get("state") != State.REMOVED:
-            obs = self.backend(rec["family"]).observe(rec)
+        if rec.state != State.REMOVED:
+            obs = self.backend(rec.family).observe(rec)
             with state.lock(name):
                 self.reconcile(rec, obs, look=False)
-        prof = rec.get("profile") or {}
+        prof = rec.profile or {}
         return {
-            "name": rec["name"],
-            "state": rec.get("state"),
-            "runtime": rec.get("runtime"),
-            "family": rec.get("family"),
-            "container": rec.get("container_name"),
-            "id": (rec.get("backend") or {}).get("id"),
-            "image": rec.get("image"),
-            "image_id": rec.get("image_id"),
-            "profile": rec.get("profile_path"),
-            "hash": rec.get("hash"),
-            "pause_method": rec.get("pause_method") or self._expected_pause_method(rec),
-            "log_path": rec.get("log_path"),
+            "name": rec.name,
+            "state": rec.state,
+            "runtime": rec.runtime,
+            "family": rec.family,
+            "container": rec.container_name,
+            "id": rec.backend.get("id"),
+            "image": rec.image,
+            "image_id": rec.image_id,
+            "profile": rec.profile_path,
+            "hash": rec.hash,
+            "pause_method": rec.pause_method or self._expected_pause_method(rec),
+            "log_path": rec.log_path,
             "pid": obs.pid if obs else None,
             "health": obs.health if obs else None,
             "ports": obs.ports if obs else [],
-            "exit_code": rec.get("exit_code"),
+            "exit_code": rec.exit_code,
             "security": {
                 "no_new_privileges": prof.get("no_new_privileges", True),
                 "privileged": prof.get("privileged", False),
@@ -628,33 +626,33 @@ class Engine:
             },
             "runtime_details": obs.details if obs else {},
             "resolved_profile": prof,
-            "transitions": rec.get("transitions", []),
+            "transitions": rec.transitions,
         }
 
-    def _expected_pause_method(self, rec: dict[str, Any]) -> str:
-        if rec.get("family") == runtimes.BWRAP:
+    def _expected_pause_method(self, rec: Record) -> str:
+        if rec.family == runtimes.BWRAP:
             return "signal"
         return "freezer or signal (decided at the first pause)"
 
     def history(self, ref: str) -> list[dict[str, Any]]:
         name = self.name_of(ref)
         rec = self._record(name)
-        if rec.get("state") != State.REMOVED:
+        if rec.state != State.REMOVED:
             with state.lock(name):
                 self.reconcile(rec)
-        return rec.get("transitions", [])
+        return rec.transitions
 
-    def log_path(self, ref: str) -> tuple[Path, dict[str, Any]]:
+    def log_path(self, ref: str) -> tuple[Path, Record]:
         name = self.name_of(ref)
         rec = self._record(name)
-        return Path(rec["log_path"]), rec
+        return Path(rec.log_path), rec
 
-    def is_active(self, rec: dict[str, Any]) -> bool:
+    def is_active(self, rec: Record) -> bool:
         """Running or paused right now (for logs -f)."""
-        fresh = state.load(rec["name"]) or rec
-        if fresh.get("state") == State.REMOVED:
+        fresh = state.load(rec.name) or rec
+        if fresh.state == State.REMOVED:
             return False
-        obs = self.backend(fresh["family"]).observe(fresh)
+        obs = self.backend(fresh.family).observe(fresh)
         return obs is not None and obs.state in (State.RUNNING, State.PAUSED)
 
     def wait(self, ref: str, timeout: float | None = None) -> int | None:
@@ -663,7 +661,7 @@ class Engine:
         current = self.reconcile(rec)
         if current == State.REMOVED:
             raise IllegalTransition(f"cannot wait for {name}: it is removed")
-        code = self.backend(rec["family"]).wait(rec, timeout)
+        code = self.backend(rec.family).wait(rec, timeout)
         with state.lock(name):
             rec = self._record(name)
             self.reconcile(rec)
@@ -673,7 +671,7 @@ class Engine:
         name = self.name_of(ref)
         rec = self._record(name)
         check_transition("exec", self.reconcile(rec), name)
-        return self.backend(rec["family"]).exec(rec, argv, tty=tty, env=env or {})
+        return self.backend(rec.family).exec(rec, argv, tty=tty, env=env or {})
 
     def events(
         self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False
@@ -701,16 +699,16 @@ class Engine:
             time.sleep(interval)
 
 
-def _stop_timeout(rec: dict[str, Any], timeout: int | None) -> int:
+def _stop_timeout(rec: Record, timeout: int | None) -> int:
     """The timeout asked for, else the profile's stop_timeout."""
-    return timeout if timeout is not None else int((rec.get("profile") or {}).get("stop_timeout", 10))
+    return timeout if timeout is not None else int((rec.profile or {}).get("stop_timeout", 10))
 
 
 def _normal_time(value: str | None) -> str | None:
     """A runtime's timestamp in the records' format; None when it has none (year 1)."""
     if not value or not value[:4].isdigit() or value.startswith("0001"):
         return None
-    from rcontainer.logs import parse_time
+    from rcontainer.engine.logs import parse_time
 
     try:
         return (

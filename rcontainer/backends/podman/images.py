@@ -69,7 +69,7 @@ class ImageInfo:
 
 
 def _api_error(exc: Exception, what: str) -> Exception:
-    from rcontainer.podman_client import explain_api_error
+    from rcontainer.backends.podman.api import explain_api_error
 
     return explain_api_error(exc, what)
 

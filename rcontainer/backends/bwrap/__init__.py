@@ -1,0 +1,1 @@
+"""The bubblewrap runtime family: no daemon; a supervisor per container."""

@@ -1,0 +1,1 @@
+"""Conversions to and from other formats: compose import, kube export, Quadlet."""
