@@ -8,6 +8,7 @@ user changing ``XDG_*`` between calls) get fresh answers.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 APP = "rcontainer"
@@ -96,3 +97,25 @@ def all_paths() -> dict[str, Path]:
         "logs": logs_dir(),
         "cache": cache_dir(),
     }
+
+
+DEFAULT_SCOPE = "default"
+_SCOPE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+
+
+def scope() -> str:
+    """The scope this rcontainer works in (``RCONTAINER_SCOPE``): containers of other scopes
+    are invisible to it. Tests use a scope each; users normally never set it."""
+    value = os.environ.get("RCONTAINER_SCOPE", DEFAULT_SCOPE)
+    if not _SCOPE_RE.match(value):
+        from rcontainer.errors import BadInput
+
+        raise BadInput(f"RCONTAINER_SCOPE={value!r}: expected lowercase letters, digits, '.', '_' or '-'")
+    return value
+
+
+def scope_dir(kind: str) -> Path:
+    """This scope's folder of ``kind`` (containers or logs)."""
+    base = containers_dir() if kind == "containers" else logs_dir()
+    s = scope()
+    return base if s == DEFAULT_SCOPE else base / s

@@ -1,1 +1,55 @@
-"""Runtime families: each drives containers of its runtime classes behind ``Backend``."""
+"""Runtime families behind one interface (``base.Backend``).
+
+``open_backends`` is the one place that knows which class implements which family and how they
+are wired together: the bubblewrap family unpacks images that the Podman family's image store
+provides. ``capabilities`` answers what a family can do without importing it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rcontainer.backends.base import Backend, Capabilities, ImageSource
+
+
+def capabilities(family: str) -> Capabilities:
+    """A family's declared capabilities (import-light: completion and validate use it)."""
+    if family == "bwrap":
+        from rcontainer.backends.bwrap.capabilities import CAPABILITIES
+    else:
+        from rcontainer.backends.podman.capabilities import CAPABILITIES
+    return CAPABILITIES
+
+
+class Backends:
+    """The backends of one command, made on first use and shared (one Podman connection)."""
+
+    def __init__(self, *, autostart: bool, notices: list[str]) -> None:
+        self.autostart = autostart
+        self.notices = notices
+        self._made: dict[str, Backend] = {}
+
+    def __call__(self, family: str) -> Backend:
+        if family not in self._made:
+            self._made[family] = self._make(family)
+        return self._made[family]
+
+    @property
+    def images(self) -> ImageSource:
+        """The image store every family's images come from (Podman's)."""
+        return self("podman").images  # type: ignore[attr-defined]
+
+    def _make(self, family: str) -> Backend:
+        from rcontainer.errors import BadInput
+
+        if family == "podman":
+            from rcontainer.backends.podman.backend import PodmanBackend
+
+            return PodmanBackend(autostart=self.autostart, notices=self.notices)
+        if family == "bwrap":
+            from rcontainer.backends.bwrap.backend import BwrapBackend
+
+            podman = self("podman")
+            return BwrapBackend(images=podman.images)  # type: ignore[attr-defined]
+        raise BadInput(f"unknown runtime family {family!r}")

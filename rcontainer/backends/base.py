@@ -1,13 +1,16 @@
-"""The interface the lifecycle drives. One implementation per runtime family.
+"""The interface the engine drives. One implementation per runtime family.
 
 A backend knows how to make a container do something and how to look at it; it knows nothing
-of records, locks or which transitions are legal (``rcontainer.engine.core`` does). ``rec`` is
-the container's record (``rcontainer.engine.store``); a backend may store what it needs in
-``rec.backend`` and the lifecycle saves it.
+of records' storage, locks or which transitions are legal (``rcontainer.engine`` does). ``rec``
+is the container's ``Record``; a backend keeps what it needs in ``rec.backend`` and the engine
+saves it. What a family cannot do it declares itself (``Capabilities``), so no caller ever asks
+"which backend is this?".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rcontainer.container import Observed, Record
@@ -15,9 +18,55 @@ from rcontainer.container import Observed, Record
 if TYPE_CHECKING:
     from rcontainer.runtimes import RuntimeClass
 
+# (layer or step, text) during pulls and builds
+ProgressFn = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a family can do, declared beside it and readable without importing it.
+
+    ``pause_method`` is what ``inspect`` shows before the first pause; ``orphans`` says whether
+    a container can exist in the runtime without a record (a CLI killed between the runtime's
+    create and the record's write), which the engine then cleans up through ``remove_orphan``.
+    """
+
+    pause_method: str
+    orphans: bool
+    healthchecks: bool
+
+
+class ImageSource(Protocol):
+    """Where images come from (Podman's image store); the bwrap family unpacks them."""
+
+    def ensure(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+        """The profile's image reference and id, pulled or built as its pull policy says."""
+
+    def local_id(self, ref: str) -> str | None:
+        """The id of an image already present under ``ref``, without pulling; None if absent."""
+
+    def pull(self, ref: str, progress: ProgressFn | None) -> dict[str, Any]:
+        """Pull ``ref``; what ``images`` shows of it, with ``reference``."""
+
+    def build(self, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None) -> dict[str, Any]:
+        """Build a profile's build section as ``tag``; what ``images`` shows of it."""
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every image: tags, id, digest, layers, size."""
+
+    def export_rootfs(self, image_id: str) -> Iterable[bytes]:
+        """The image's root filesystem as a tar stream."""
+
+    def config(self, image_id: str) -> dict[str, Any]:
+        """The image's OCI config (Entrypoint, Cmd, Env, WorkingDir, User, ...)."""
+
 
 class Backend(Protocol):
     family: str
+    capabilities: Capabilities
+
+    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+        """The profile's image reference and id, as cheaply as this family can tell."""
 
     def create(
         self,
@@ -44,16 +93,22 @@ class Backend(Protocol):
     def unpause(self, rec: Record) -> None: ...
 
     def remove(self, rec: Record) -> None:
-        """Remove the container whatever its state (the lifecycle has checked legality)."""
+        """Remove the container whatever its state (the engine has checked legality)."""
+
+    def remove_orphan(self, name: str, scope: str) -> bool:
+        """Remove a container of ours that has no record; True when one was removed."""
 
     def observe(self, rec: Record) -> Observed | None:
         """The container's state now, or None when it no longer exists."""
 
     def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
-        """Observe many containers in one call; keyed by container name."""
+        """Observe many containers in one call; keyed by rcontainer name."""
 
     def wait(self, rec: Record, timeout: float | None) -> int | None:
         """Wait for the container to stop; its exit code (None on timeout)."""
+
+    def run_healthcheck(self, rec: Record) -> None:
+        """Run the container's healthcheck once now (its result shows in ``observe``)."""
 
     def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
         """Run a process in the running container with this process's stdio; its exit code."""

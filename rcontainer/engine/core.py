@@ -18,11 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import runtimes
+from rcontainer import paths, runtimes
+from rcontainer.backends import Backends
 from rcontainer.backends.base import Backend
 from rcontainer.container import Observed, Record, State
 from rcontainer.engine import store as state
 from rcontainer.errors import BadInput, Busy, IllegalTransition, NotFound, OperationFailed
+from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
     from rcontainer.profile import Profile
@@ -93,8 +95,8 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def container_name(name: str) -> str:
-    s = state.scope()
-    return f"rc-{name}" if s == state.DEFAULT_SCOPE else f"rc-{s}-{name}"
+    s = paths.scope()
+    return f"rc-{name}" if s == paths.DEFAULT_SCOPE else f"rc-{s}-{name}"
 
 
 @dataclass
@@ -120,26 +122,11 @@ class Engine:
         self.autostart = autostart
         self.progress = progress
         self.notices: list[str] = []
-        self._backends: dict[str, Backend] = {}
+        self._backends = Backends(autostart=autostart, notices=self.notices)
 
     # -- plumbing ------------------------------------------------------------------------------
     def backend(self, family: str) -> Backend:
-        if family not in self._backends:
-            if family == runtimes.PODMAN:
-                from rcontainer.backends.podman.backend import PodmanBackend
-
-                self._backends[family] = PodmanBackend(autostart=self.autostart, notices=self.notices)
-            elif family == runtimes.BWRAP:
-                from rcontainer.backends.bwrap.backend import BwrapBackend
-
-                self._backends[family] = BwrapBackend(self)
-            else:  # pragma: no cover - runtimes only knows these two
-                raise BadInput(f"unknown runtime family {family!r}")
-        return self._backends[family]
-
-    @property
-    def podman(self):
-        return self.backend(runtimes.PODMAN)
+        return self._backends(family)
 
     def load_profile(self, ref: str | Path) -> Profile:
         from rcontainer.profile import load_profile
@@ -173,17 +160,17 @@ class Engine:
         previous = rec.state
         if previous == to:
             return
-        entry = {"at": at or now_iso(), "from": previous, "to": str(to), "by": by}
+        entry = {"at": at or now_iso(), "from": str(previous) if previous else None, "to": str(to), "by": by}
         if note:
             entry["note"] = note
         rec.transitions.append(entry)
-        rec.state = str(to)
+        rec.state = State(to)
         self._journal({"name": rec.name, **entry})
 
     def _journal(self, event: dict[str, Any]) -> None:
         """Append to the events journal ``rcontainer events`` follows (one JSON line each)."""
-        path = state.scope_dir("containers") / "events.jsonl"
-        state.ensure_dir(path.parent)
+        path = paths.scope_dir("containers") / "events.jsonl"
+        ensure_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, (json.dumps(event, sort_keys=True) + "\n").encode())
@@ -220,48 +207,26 @@ class Engine:
     # -- images --------------------------------------------------------------------------------
     def ensure_image(self, profile: dict[str, Any]) -> tuple[str, str]:
         """The profile's image reference and id, pulled or built as its pull policy says."""
-        from rcontainer.backends.podman import api as podman_client
-        from rcontainer.backends.podman import images as image
-
-        if not profile.get("build") and profile.get("pull") in ("missing", "never"):
-            if runtimes.get(profile["runtime"]).family == runtimes.BWRAP:
-                # the unpacked tree of an immutable image is cached by id: no need to ask Podman
-                from rcontainer.backends.bwrap.rootfs import cached_ref
-
-                image_id = cached_ref(profile["image"])
-                if image_id:
-                    return profile["image"], image_id
-            # present already: one small request, without importing podman-py
-            attrs = podman_client.get_json(self.podman.api_endpoint, f"/images/{profile['image']}/json")
-            if attrs and attrs.get("Id"):
-                return profile["image"], attrs["Id"]
-        return image.ensure(self.podman.client, profile, self.progress)
+        family = runtimes.get(profile["runtime"]).family
+        return self.backend(family).ensure_image(profile, self.progress)
 
     def pull(self, ref: str) -> dict[str, Any]:
-        from rcontainer.backends.podman import images as image
-
         if ref.endswith((".yaml", ".yml")):  # a profile: pull the image it names
             prof = self.load_profile(ref).data
             if prof.get("build"):
                 raise BadInput(f"{ref}: the profile builds its image; use rcontainer build")
             ref = prof["image"]
-        image_id = image.pull(self.podman.client, ref, self.progress)
-        return image.inspect(self.podman.client, image_id).as_dict() | {"reference": ref}
+        return self._backends.images.pull(ref, self.progress)
 
     def build(self, ref: str) -> dict[str, Any]:
-        from rcontainer.backends.podman import images as image
-
         prof = self.load_profile(ref).data
         if not prof.get("build"):
             raise BadInput(f"{ref}: the profile has no build section (it uses image {prof.get('image')!r})")
         tag = f"localhost/rcontainer/{prof['name']}:latest"
-        image_id = image.build(self.podman.client, prof["build"], tag, self.progress)
-        return image.inspect(self.podman.client, image_id).as_dict() | {"reference": tag}
+        return self._backends.images.build(prof["build"], tag, self.progress)
 
     def images(self) -> list[dict[str, Any]]:
-        from rcontainer.backends.podman import images as image
-
-        return [i.as_dict() for i in image.list_images(self.podman.client)]
+        return self._backends.images.list()
 
     def prune(self) -> dict[str, Any]:
         """Remove unpacked root filesystems (bwrap's cache) that no container of any scope uses."""
@@ -274,7 +239,7 @@ class Engine:
     def _labels(self, profile: Profile, rclass: runtimes.RuntimeClass, config_hash: str) -> dict[str, str]:
         return {
             f"{LABEL}.managed": "true",
-            f"{LABEL}.scope": state.scope(),
+            f"{LABEL}.scope": paths.scope(),
             f"{LABEL}.name": profile.name,
             f"{LABEL}.hash": config_hash,
             f"{LABEL}.runtime": rclass.name,
@@ -312,7 +277,7 @@ class Engine:
         config_hash = self._hash(profile, image_id)
         rec = Record(
             name=profile.name,
-            scope=state.scope(),
+            scope=paths.scope(),
             container_name=container_name(profile.name),
             profile_path=str(profile.path),
             profile=profile.to_dict(mask_secrets=True),
@@ -327,7 +292,7 @@ class Engine:
             transitions=old.transitions if old else [],
         )
         log = Path(rec.log_path)
-        state.ensure_dir(log.parent)
+        ensure_dir(log.parent)
         if log.exists():  # the previous container's output stays readable beside the new one
             log.replace(log.with_name(log.name + ".1"))
         backend = self.backend(rclass.family)
@@ -338,9 +303,7 @@ class Engine:
             # A container of ours with this name but no record: a CLI killed between Podman's
             # create and the record's write. Remove it and create again; a container that is
             # not rcontainer's keeps its name and the error stands.
-            if rclass.family != runtimes.PODMAN or "already in use" not in str(exc):
-                raise
-            if not self._remove_orphan(profile.name):
+            if "already in use" not in str(exc) or not self._remove_orphan(rec):
                 raise
             backend.create(rec, profile.data, image_id, rclass, labels)
         self._transition(
@@ -349,14 +312,13 @@ class Engine:
         state.save(rec)
         return rec
 
-    def _remove_orphan(self, name: str) -> bool:
-        """Remove this scope's container of that name that has no record; True if there was one."""
-        backend = self.podman
-        for observed_name, obs in backend.observe_all([], state.scope()).items():
-            if observed_name == name:
-                backend.remove({"name": name, "backend": {"id": obs.id}})
-                return True
-        return False
+    def _remove_orphan(self, rec: Record) -> bool:
+        """Remove this scope's container of the record's name that the runtime has but no record
+        points at (a CLI killed between the runtime's create and the record's write)."""
+        backend = self.backend(rec.family)
+        if not backend.capabilities.orphans:
+            return False
+        return backend.remove_orphan(rec.name, paths.scope())
 
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
         rclass = runtimes.get(profile.runtime)
@@ -373,7 +335,7 @@ class Engine:
                 plan.reasons.append("--force-recreate")
             plan.changed = changed_fields(rec.profile or {}, profile.to_dict(mask_secrets=True))
             if image_id != rec.image_id:
-                plan.changed.append(f"image id {str(rec.get('image_id'))[:12]} -> {image_id[:12]}")
+                plan.changed.append(f"image id {rec.image_id[:12]} -> {image_id[:12]}")
             if not plan.changed and not force:
                 plan.changed.append("secret values")
             return plan
@@ -492,9 +454,8 @@ class Engine:
             with state.lock(name):
                 rec = self._record(name)
                 # removed, but ps shows an orphan of that name (see ps): rm -f cleans it up
-                if self.reconcile(rec) == State.REMOVED and rec.family == runtimes.PODMAN:
-                    if self._remove_orphan(name):
-                        return rec
+                if self.reconcile(rec) == State.REMOVED and self._remove_orphan(rec):
+                    return rec
         return self._op("rm", ref, lambda rec, b: b.remove(rec), force=force)
 
     def down(self, ref: str, timeout: int | None = None) -> Record:
@@ -520,16 +481,12 @@ class Engine:
     def ps(self, *, all: bool = False) -> list[dict[str, Any]]:
         """Every container of this scope, reconciled, with one list call per family."""
         recs = state.all_records()
-        by_family: dict[str, list[dict[str, Any]]] = {}
+        by_family: dict[str, list[Record]] = {}
         for rec in recs:
             by_family.setdefault(rec.family, []).append(rec)
         observed: dict[str, Observed] = {}
-        if by_family.get(runtimes.PODMAN):
-            observed.update(self.podman.observe_all(by_family[runtimes.PODMAN], state.scope()))
-        if by_family.get(runtimes.BWRAP):
-            observed.update(
-                self.backend(runtimes.BWRAP).observe_all(by_family[runtimes.BWRAP], state.scope())
-            )
+        for family, family_recs in by_family.items():
+            observed.update(self.backend(family).observe_all(family_recs, paths.scope()))
         rows = []
         matched: set[str] = set()
         for rec in recs:
@@ -630,9 +587,7 @@ class Engine:
         }
 
     def _expected_pause_method(self, rec: Record) -> str:
-        if rec.family == runtimes.BWRAP:
-            return "signal"
-        return "freezer or signal (decided at the first pause)"
+        return self.backend(rec.family).capabilities.pause_method
 
     def history(self, ref: str) -> list[dict[str, Any]]:
         name = self.name_of(ref)
@@ -667,6 +622,11 @@ class Engine:
             self.reconcile(rec)
         return code
 
+    def run_healthcheck(self, ref: str) -> None:
+        """Run the container's healthcheck once now (systemd units do, without Podman's timers)."""
+        rec = self._record(self.name_of(ref))
+        self.backend(rec.family).run_healthcheck(rec)
+
     def exec(self, ref: str, argv: list[str], *, tty: bool, env: dict[str, str] | None = None) -> int:
         name = self.name_of(ref)
         rec = self._record(name)
@@ -678,8 +638,8 @@ class Engine:
     ) -> Iterator[dict[str, Any]]:
         """Live transitions: the journal every command appends to, plus what a periodic look at
         the runtimes notices (transitions made outside rcontainer)."""
-        path = state.scope_dir("containers") / "events.jsonl"
-        state.ensure_dir(path.parent)
+        path = paths.scope_dir("containers") / "events.jsonl"
+        ensure_dir(path.parent)
         path.touch(mode=0o600, exist_ok=True)
         offset = path.stat().st_size
         last_look = 0.0

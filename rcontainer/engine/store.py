@@ -12,38 +12,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
-import re
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from rcontainer import paths
 from rcontainer.container import Record
-from rcontainer.errors import Busy, OperationFailed
-
-DEFAULT_SCOPE = "default"
-_SCOPE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-
-
-def scope() -> str:
-    """The scope this rcontainer works in (``RCONTAINER_SCOPE``): containers of other scopes
-    are invisible to it. Tests use a scope each; users normally never set it."""
-    value = os.environ.get("RCONTAINER_SCOPE", DEFAULT_SCOPE)
-    if not _SCOPE_RE.match(value):
-        from rcontainer.errors import BadInput
-
-        raise BadInput(f"RCONTAINER_SCOPE={value!r}: expected lowercase letters, digits, '.', '_' or '-'")
-    return value
-
-
-def scope_dir(kind: str) -> Path:
-    base = paths.containers_dir() if kind == "containers" else paths.logs_dir()
-    s = scope()
-    return base if s == DEFAULT_SCOPE else base / s
+from rcontainer.errors import Busy
+from rcontainer.files import ensure_dir, read_json, write_json_atomic
+from rcontainer.paths import scope_dir
 
 
 def record_path(name: str) -> Path:
@@ -52,63 +30,6 @@ def record_path(name: str) -> Path:
 
 def log_path(name: str) -> Path:
     return scope_dir("logs") / f"{name}.log"
-
-
-def ensure_dir(path: Path) -> None:
-    """Create a folder and its missing parents, each 0700: state and logs are the user's alone
-    (``mkdir(parents=True, mode=...)`` would give the parents the umask's mode)."""
-    missing = []
-    while not path.exists():
-        missing.append(path)
-        if path.parent == path:
-            break
-        path = path.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write a temporary file in the same folder, fsync it, rename it over the old one.
-
-    A reader sees the old record or the new one, never half of one; on a full disk or a
-    read-only folder the old record stays as it was.
-    """
-    ensure_dir(path.parent)
-    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OperationFailed(f"cannot write {path}: {exc.strerror}; the previous record is intact") from None
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        dfd = os.open(path.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise OperationFailed(
-            f"cannot write {path}: {exc.strerror or exc}; the previous record is intact"
-        ) from None
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise OperationFailed(f"cannot read {path}: {exc}") from None
 
 
 @contextlib.contextmanager

@@ -31,8 +31,8 @@ from typing import Any
 
 from rcontainer import paths, runtimes
 from rcontainer.backends.podman import api as podman_client
-from rcontainer.engine import store as state
 from rcontainer.errors import OperationFailed, PodmanUnavailable, RuntimeUnavailable
+from rcontainer.files import read_json, write_json_atomic
 from rcontainer.runtimes import RuntimeClass
 
 CACHE_VERSION = 1
@@ -143,7 +143,7 @@ def cache_key(rclass: RuntimeClass, podman_version: str | None) -> dict[str, Any
 
 def _read_cache() -> dict[str, Any]:
     try:
-        data = state.read_json(cache_file())
+        data = read_json(cache_file())
     except OperationFailed:
         return {}  # a damaged cache is only a cache
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
@@ -154,7 +154,7 @@ def _read_cache() -> dict[str, Any]:
 def _write_cache(probes: dict[str, Any]) -> None:
     # a cache that cannot be written costs a probe next time, not this command
     with contextlib.suppress(OperationFailed):
-        state.write_json_atomic(cache_file(), {"version": CACHE_VERSION, "probes": probes})
+        write_json_atomic(cache_file(), {"version": CACHE_VERSION, "probes": probes})
 
 
 # -- probes ------------------------------------------------------------------------------------

@@ -547,38 +547,22 @@ class ExitWatch:
     """Waits for the container to exit in a thread, so the main thread can run healthchecks
     and handle SIGTERM meanwhile.
 
-    The wait is one long API call on a client without timeout: the Engine's client has a
-    client-wide timeout (it would cut the wait off after two minutes), and the Podman backend
-    reports podman-py's wait timeout as a failed call, not as "still running".
+    The wait is one long call on an engine of its own (the backends' wait uses a connection
+    without timeout: a client-wide timeout would cut the wait off after two minutes).
     """
 
     def __init__(self, engine: Engine, name: str) -> None:
         import threading
-
-        from rcontainer.engine import store as state
 
         self.engine = engine
         self.name = name
         self.code: int | None = None
         self.error: Exception | None = None
         self.done = threading.Event()
-        rec = state.load(name) or Record(name=name)
-        target: Callable[[], int | None]
-        if rec.family == runtimes.PODMAN:
-            from rcontainer.backends.podman import api as podman_client
+        other = unit_engine(autostart=engine.autostart)  # its own connection: this is a thread
 
-            backend = engine.podman
-            backend.client  # noqa: B018 - resolves the endpoint the engine uses
-            client = podman_client.client(backend.endpoint, timeout=None)
-            cid = rec.backend["id"]
-
-            def target() -> int | None:
-                return int(client.containers.get(cid).wait(condition=["exited", "stopped"]))
-        else:
-            other = unit_engine(autostart=engine.autostart)
-
-            def target() -> int | None:
-                return other.wait(name)
+        def target() -> int | None:
+            return other.wait(name)
 
         def run() -> None:
             try:
@@ -617,13 +601,7 @@ def run_healthcheck(engine: Engine, name: str) -> dict[str, Any]:
     stays ``starting``), so the unit runs them itself, as ``podman healthcheck run`` would:
     ``GET /libpod/containers/ID/healthcheck`` runs one check and records its result.
     """
-    from rcontainer.engine import store as state
-
-    rec = state.load(name) or Record(name=name)
-    cid = rec.backend.get("id")
-    if cid and rec.family == runtimes.PODMAN:
-        with contextlib.suppress(Exception):  # a failed call is judged by the status below
-            engine.podman.client.api.get(f"/containers/{cid}/healthcheck")
+    engine.run_healthcheck(name)
     return engine.inspect(name)
 
 

@@ -131,46 +131,31 @@ def test_normal_id_and_member_paths():
     assert rootfs.clean_member_path("a/../../b") is None
 
 
-class FakeContainer:
-    def __init__(self, data: bytes, calls: list[str]) -> None:
-        self.data, self.calls = data, calls
+class FakeSource:
+    """An in-memory ``ImageSource`` (rcontainer's own interface): the tar and config of one image."""
 
-    def export(self):
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.calls: list[str] = []
+
+    def export_rootfs(self, image_id: str):
         self.calls.append("export")
         time.sleep(0.2)  # long enough for a concurrent create to queue on the lock
-        return chunks(self.data)
+        try:
+            yield from chunks(self.data)
+        finally:
+            self.calls.append("closed")
 
-    def remove(self, force: bool = False) -> None:
-        self.calls.append("remove")
-
-
-class FakeClient:
-    def __init__(self, data: bytes) -> None:
-        self.calls: list[str] = []
-        outer = self
-
-        class Containers:
-            def create(self, image, command, network_mode):
-                outer.calls.append(f"create {image} {command} {network_mode}")
-                return FakeContainer(data, outer.calls)
-
-        class Image:
-            attrs = {"Config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"], "WorkingDir": ""}}
-
-        class Images:
-            def get(self, image_id):
-                outer.calls.append("inspect")
-                return Image()
-
-        self.containers = Containers()
-        self.images = Images()
+    def config(self, image_id: str):
+        self.calls.append("inspect")
+        return {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"], "WorkingDir": ""}
 
 
 def test_ensure_builds_once_even_when_two_creates_race(tmp_path):
-    client = FakeClient(make_tar([("bin/", "dir", None, 0o755), ("bin/x", "file", "x", 0o755)]))
+    source = FakeSource(make_tar([("bin/", "dir", None, 0o755), ("bin/x", "file", "x", 0o755)]))
     results: list[Path] = []
     threads = [
-        threading.Thread(target=lambda: results.append(rootfs.ensure(lambda: client, "sha256:" + "a" * 64)))
+        threading.Thread(target=lambda: results.append(rootfs.ensure(source, "sha256:" + "a" * 64)))
         for _ in range(2)
     ]
     for t in threads:
@@ -178,28 +163,28 @@ def test_ensure_builds_once_even_when_two_creates_race(tmp_path):
     for t in threads:
         t.join()
     assert results[0] == results[1] == paths.rootfs_cache_dir() / ("a" * 64)
-    assert client.calls.count("export") == 1 and client.calls.count("remove") == 1
+    assert source.calls.count("export") == 1 and source.calls.count("closed") == 1
     assert (results[0] / "bin/x").read_text() == "x"
     assert not [p for p in paths.rootfs_cache_dir().iterdir() if p.name.endswith(".tmp")]
-    assert rootfs.image_config(lambda: client, "a" * 64)["Cmd"] == ["/bin/sh"]
-    assert rootfs.image_config(lambda: client, "a" * 64)["Env"] == ["PATH=/bin"]
-    assert client.calls.count("inspect") == 1, "the image config is cached beside the tree"
+    assert rootfs.image_config(source, "a" * 64)["Cmd"] == ["/bin/sh"]
+    assert rootfs.image_config(source, "a" * 64)["Env"] == ["PATH=/bin"]
+    assert source.calls.count("inspect") == 1, "the image config is cached beside the tree"
 
 
 def test_a_failed_export_leaves_no_half_tree(tmp_path):
-    client = FakeClient(b"this is not a tar" * 100)
+    source = FakeSource(b"this is not a tar" * 100)
     with pytest.raises(Exception):  # noqa: B017 - OperationFailed; the point is what is left
-        rootfs.ensure(lambda: client, "b" * 64)
+        rootfs.ensure(source, "b" * 64)
     assert not (paths.rootfs_cache_dir() / ("b" * 64)).exists()
     assert not [p for p in paths.rootfs_cache_dir().iterdir() if p.name.endswith(".tmp")]
-    assert client.calls[-1] == "remove", "the throwaway container is removed"
+    assert source.calls[-1] == "closed", "the export stream is closed"
 
 
 def test_prune_removes_unused_trees_and_reports_bytes(tmp_path):
-    client = FakeClient(make_tar([("data", "file", "x" * 100_000, 0o444), ("ro/", "dir", None, 0o500)]))
-    used = rootfs.ensure(lambda: client, "c" * 64)
-    unused = rootfs.ensure(lambda: client, "d" * 64)
-    rootfs.image_config(lambda: client, "d" * 64)
+    source = FakeSource(make_tar([("data", "file", "x" * 100_000, 0o444), ("ro/", "dir", None, 0o500)]))
+    used = rootfs.ensure(source, "c" * 64)
+    unused = rootfs.ensure(source, "d" * 64)
+    rootfs.image_config(source, "d" * 64)
     assert rootfs.prune_rootfs(["sha256:" + "c" * 64]) >= 100_000
     assert used.is_dir() and not unused.exists()
     assert not rootfs.config_path("d" * 64).exists()
@@ -208,24 +193,23 @@ def test_prune_removes_unused_trees_and_reports_bytes(tmp_path):
 
 
 def test_refs_point_at_cached_images_only(tmp_path):
-    client = FakeClient(make_tar([("bin/", "dir", None, 0o755)]))
+    source = FakeSource(make_tar([("bin/", "dir", None, 0o755)]))
     assert rootfs.cached_ref("localhost/x:latest") is None
-    rootfs.ensure(lambda: client, "e" * 64)
+    rootfs.ensure(source, "e" * 64)
     rootfs.remember_ref("localhost/x:latest", "sha256:" + "e" * 64)
     assert rootfs.cached_ref("localhost/x:latest") is None, "no configuration cached yet"
-    rootfs.image_config(lambda: client, "e" * 64)
+    rootfs.image_config(source, "e" * 64)
     assert rootfs.cached_ref("localhost/x:latest") == "e" * 64
     rootfs.prune_rootfs([])
     assert rootfs.cached_ref("localhost/x:latest") is None
 
 
 def test_nothing_asks_podman_when_the_image_is_cached(tmp_path):
-    client = FakeClient(make_tar([("bin/", "dir", None, 0o755)]))
-    rootfs.ensure(lambda: client, "f" * 64)
-    rootfs.image_config(lambda: client, "f" * 64)
+    source = FakeSource(make_tar([("bin/", "dir", None, 0o755)]))
+    rootfs.ensure(source, "f" * 64)
+    rootfs.image_config(source, "f" * 64)
 
-    def no_client():
-        raise AssertionError("Podman was asked")
-
-    assert rootfs.ensure(no_client, "f" * 64).is_dir()
-    assert rootfs.image_config(no_client, "f" * 64)["Cmd"] == ["/bin/sh"]
+    asked = len(source.calls)
+    assert rootfs.ensure(source, "f" * 64).is_dir()
+    assert rootfs.image_config(source, "f" * 64)["Cmd"] == ["/bin/sh"]
+    assert len(source.calls) == asked, "the image source was asked again"

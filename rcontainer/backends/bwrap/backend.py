@@ -32,13 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import rcontainer
+from rcontainer import paths
 from rcontainer.backends.bwrap import rootfs
+from rcontainer.backends.bwrap.capabilities import CAPABILITIES
 from rcontainer.container import Observed, Record, State
-from rcontainer.engine import store as state
 from rcontainer.errors import BadInput, NotFound, OperationFailed, RuntimeUnavailable
 
 if TYPE_CHECKING:
-    from rcontainer.engine.core import Engine
+    from rcontainer.backends.base import ImageSource, ProgressFn
     from rcontainer.runtimes import RuntimeClass
 
 # Mount points bwrap fills itself; never bound from the image.
@@ -395,9 +397,25 @@ def _send(pid: int, sig: int) -> None:
 # -- the backend -------------------------------------------------------------------------------
 class BwrapBackend:
     family = "bwrap"
+    capabilities = CAPABILITIES
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, *, images: ImageSource) -> None:
+        self.images = images
+
+    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+        """The unpacked tree of an immutable image is cached by id: when the cache knows the
+        reference, the image source is not asked at all."""
+        if not profile.get("build") and profile.get("pull") in ("missing", "never"):
+            image_id = rootfs.cached_ref(profile["image"])
+            if image_id:
+                return profile["image"], image_id
+        return self.images.ensure(profile, progress)
+
+    def remove_orphan(self, name: str, scope: str) -> bool:
+        return False  # the record is written before the supervisor starts: no orphans
+
+    def run_healthcheck(self, rec: Record) -> None:
+        return None  # no healthchecks (capabilities); validate refuses a profile with one
 
     # paths of one container
     @staticmethod
@@ -428,16 +446,12 @@ class BwrapBackend:
     ) -> str:
         bwrap = self._bwrap()
         image_id = rootfs.normal_id(image)
-
-        def client():  # only when the cache lacks the image: no podman-py import otherwise
-            return self.engine.podman.client
-
-        tree = rootfs.ensure(client, image_id)
-        config = rootfs.image_config(client, image_id)
+        tree = rootfs.ensure(self.images, image_id)
+        config = rootfs.image_config(self.images, image_id)
         if rec.image:
             rootfs.remember_ref(rec.image, image_id)
         cid = secrets.token_hex(32)
-        cdir = state.scope_dir("containers") / ".bwrap" / f"{rec.name}-{cid[:12]}"
+        cdir = paths.scope_dir("containers") / ".bwrap" / f"{rec.name}-{cid[:12]}"
         hostname = (profile.get("network") or {}).get("hostname") or cid[:12]
         try:
             cdir.mkdir(parents=True, mode=0o700)
@@ -496,7 +510,7 @@ class BwrapBackend:
         start_id = secrets.token_hex(8)
         # the supervisor must find this package whatever its cwd (/): an editable install or
         # a source checkout alike
-        pkg_parent = str(Path(__file__).resolve().parents[2])
+        pkg_parent = str(Path(rcontainer.__file__).resolve().parent.parent)  # the folder holding the package
         env = {
             "PATH": os.environ.get("PATH", DEFAULT_PATH),
             "PYTHONPATH": os.pathsep.join(p for p in (pkg_parent, os.environ.get("PYTHONPATH")) if p),

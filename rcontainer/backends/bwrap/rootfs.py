@@ -21,7 +21,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ from rcontainer import paths
 from rcontainer.errors import OperationFailed
 
 if TYPE_CHECKING:
-    from podman import PodmanClient
+    from rcontainer.backends.base import ImageSource
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -234,18 +234,13 @@ def config_path(image_id: str) -> Path:
     return paths.rootfs_cache_dir() / f"{normal_id(image_id)}.{CONFIG}"
 
 
-def image_config(get_client: Callable[[], PodmanClient], image_id: str) -> dict[str, Any]:
+def image_config(images: ImageSource, image_id: str) -> dict[str, Any]:
     """Cmd, Entrypoint, Env, WorkingDir and User of the image (kept beside the tree, so a
-    second container of the image asks Podman nothing: ``get_client`` is only called, and
-    podman-py only imported, when something must be asked)."""
+    second container of the image asks the image source nothing)."""
     cached = config_path(image_id)
     with contextlib.suppress(OSError, ValueError):
         return json.loads(cached.read_text())
-    try:
-        attrs = get_client().images.get(image_id).attrs
-    except Exception as exc:  # noqa: BLE001 - podman-py raises many kinds; say which image
-        raise OperationFailed(f"cannot read the configuration of image {image_id[:12]}: {exc}") from None
-    cfg = attrs.get("Config") or {}
+    cfg = images.config(image_id)
     out = {key: cfg.get(key) for key in ("Cmd", "Entrypoint", "Env", "WorkingDir", "User", "StopSignal")}
     cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
@@ -254,9 +249,9 @@ def image_config(get_client: Callable[[], PodmanClient], image_id: str) -> dict[
     return out
 
 
-def ensure(get_client: Callable[[], PodmanClient], image_id: str) -> Path:
-    """The image's unpacked root filesystem, built on first use (the only time Podman is
-    asked: ``get_client`` is called then)."""
+def ensure(images: ImageSource, image_id: str) -> Path:
+    """The image's unpacked root filesystem, built on first use (the only time the image
+    source is asked)."""
     final = rootfs_path(image_id)
     if final.is_dir():
         return final
@@ -265,7 +260,7 @@ def ensure(get_client: Callable[[], PodmanClient], image_id: str) -> Path:
             return final
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name[:12]}.", suffix=".tmp"))
         try:
-            _export_into(get_client(), image_id, tmp)
+            _export_into(images, image_id, tmp)
             os.chmod(tmp, 0o755)
             os.rename(tmp, final)
         except BaseException:
@@ -274,21 +269,11 @@ def ensure(get_client: Callable[[], PodmanClient], image_id: str) -> Path:
     return final
 
 
-def _export_into(client: PodmanClient, image_id: str, dest: Path) -> None:
-    """Podman cannot export an image's merged tree, only a container's: make a throwaway one."""
+def _export_into(images: ImageSource, image_id: str, dest: Path) -> None:
     try:
-        container = client.containers.create(image_id, command=["true"], network_mode="none")
-    except Exception as exc:  # noqa: BLE001
-        raise OperationFailed(
-            f"cannot unpack image {image_id[:12]} (creating a container failed): {exc}"
-        ) from None
-    try:
-        extract(_ChunkReader(container.export()), dest)
+        extract(_ChunkReader(images.export_rootfs(image_id)), dest)
     except (tarfile.TarError, OSError) as exc:
         raise OperationFailed(f"cannot unpack image {image_id[:12]}: {exc}") from None
-    finally:
-        with contextlib.suppress(Exception):
-            container.remove(force=True)
 
 
 REFS = "refs.json"

@@ -55,7 +55,7 @@ class Runtime:
 
     def update(self, *, durable: bool = False, **fields: Any) -> None:
         self.data.update(fields)
-        # Not state.write_json_atomic: that recreates a missing folder, and after ``rm`` the
+        # Not files.write_json_atomic: that recreates a missing folder, and after ``rm`` the
         # container's folder must stay gone. fsync only for the exit record: the progress
         # writes are on the start path, where milliseconds count.
         try:

@@ -17,12 +17,16 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.backends.podman import api as podman_client
+from rcontainer.backends.podman.capabilities import CAPABILITIES
+from rcontainer.backends.podman.images import PodmanImages
 from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 from rcontainer.runtimes import RuntimeClass
 
 if TYPE_CHECKING:
     from podman import PodmanClient
+
+    from rcontainer.backends.base import ProgressFn
 
 LABEL = "io.rcontainer"
 NS = 1_000_000_000
@@ -181,12 +185,39 @@ def _idmap(m: Any) -> dict[str, int]:
 
 class PodmanBackend:
     family = "podman"
+    capabilities = CAPABILITIES
 
     def __init__(self, *, autostart: bool, notices: list[str]) -> None:
         self._autostart = autostart
         self._notices = notices
         self._client: PodmanClient | None = None
         self.endpoint: podman_client.Endpoint | None = None
+        self.images = PodmanImages(self)
+
+    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+        return self.images.ensure(profile, progress)
+
+    def remove_orphan(self, name: str, scope: str) -> bool:
+        """Remove this scope's container of that name that has no record; True if there was one."""
+        for observed_name, obs in self.observe_all([], scope).items():
+            if observed_name == name:
+                self.remove(Record(name=name, backend={"id": obs.id}))
+                return True
+        return False
+
+    def run_healthcheck(self, rec: Record) -> None:
+        """``GET /libpod/containers/ID/healthcheck`` runs one check and records its result, as
+        ``podman healthcheck run`` does (rootless without a user manager, Podman's own timers
+        never exist); a failed call is judged by the status ``observe`` reads afterwards."""
+        if rec.id:
+            with contextlib.suppress(OperationFailed, PodmanUnavailable, NotFound):
+                podman_client.request(
+                    self.api_endpoint,
+                    "GET",
+                    f"/containers/{rec.id}/healthcheck",
+                    what=f"healthcheck {rec.name}",
+                    ok=(500,),
+                )
 
     # -- connection ------------------------------------------------------------------------
     @property

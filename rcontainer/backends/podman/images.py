@@ -6,18 +6,20 @@ the image id a container was created from, so ``up`` notices when a tag moved.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rcontainer.backends.base import ProgressFn
 from rcontainer.errors import BadInput, NotFound, OperationFailed
 
 if TYPE_CHECKING:
     from podman import PodmanClient
 
-ProgressFn = Callable[[str, str], None]  # (layer or "", status text)
+    from rcontainer.backends.podman.backend import PodmanBackend
 
 
 def registry_host(ref: str) -> str | None:
@@ -205,3 +207,59 @@ def ensure(
         if policy == "newer" and have:  # no registry reachable: keep what we have, as Podman does
             return ref, inspect(client, ref).id
         raise
+
+
+class PodmanImages:
+    """Podman's image store as an ``ImageSource``: what the engine and the bwrap family use.
+
+    Answers that need no podman-py (an image already present) go through one libpod request;
+    podman-py is imported only to pull, build or export."""
+
+    def __init__(self, backend: PodmanBackend) -> None:
+        self._backend = backend
+
+    def local_id(self, ref: str) -> str | None:
+        from rcontainer.backends.podman import api as podman_client
+
+        attrs = podman_client.get_json(self._backend.api_endpoint, f"/images/{ref}/json")
+        return (attrs or {}).get("Id") or None
+
+    def ensure(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+        if not profile.get("build") and profile.get("pull") in ("missing", "never"):
+            image_id = self.local_id(profile["image"])
+            if image_id:
+                return profile["image"], image_id
+        return ensure(self._backend.client, profile, progress)
+
+    def pull(self, ref: str, progress: ProgressFn | None) -> dict[str, Any]:
+        client = self._backend.client
+        return inspect(client, pull(client, ref, progress)).as_dict() | {"reference": ref}
+
+    def build(self, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None) -> dict[str, Any]:
+        client = self._backend.client
+        return inspect(client, build(client, build_spec, tag, progress)).as_dict() | {"reference": tag}
+
+    def list(self) -> list[dict[str, Any]]:
+        return [i.as_dict() for i in list_images(self._backend.client)]
+
+    def export_rootfs(self, image_id: str) -> Iterator[bytes]:
+        """Podman cannot export an image's merged tree, only a container's: make a throwaway one."""
+        client = self._backend.client
+        try:
+            container = client.containers.create(image_id, command=["true"], network_mode="none")
+        except Exception as exc:  # noqa: BLE001
+            raise OperationFailed(
+                f"cannot unpack image {image_id[:12]} (creating a container failed): {exc}"
+            ) from None
+        try:
+            yield from container.export()
+        finally:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+
+    def config(self, image_id: str) -> dict[str, Any]:
+        try:
+            attrs = self._backend.client.images.get(image_id).attrs
+        except Exception as exc:  # noqa: BLE001 - podman-py raises many kinds; say which image
+            raise OperationFailed(f"cannot read the configuration of image {image_id[:12]}: {exc}") from None
+        return attrs.get("Config") or {}

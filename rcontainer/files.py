@@ -1,0 +1,73 @@
+"""The user's private files: folders made 0700, JSON written atomically, read with a clear error.
+
+Records, caches and the runtime probe all write through here, so a full disk or a read-only
+folder leaves the previous file intact and gives one kind of message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rcontainer.errors import OperationFailed
+
+
+def ensure_dir(path: Path) -> None:
+    """Create a folder and its missing parents, each 0700: state and logs are the user's alone
+    (``mkdir(parents=True, mode=...)`` would give the parents the umask's mode)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write a temporary file in the same folder, fsync it, rename it over the old one.
+
+    A reader sees the old record or the new one, never half of one; on a full disk or a
+    read-only folder the old record stays as it was.
+    """
+    ensure_dir(path.parent)
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OperationFailed(f"cannot write {path}: {exc.strerror}; the previous record is intact") from None
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        dfd = os.open(path.parent, os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OperationFailed(
+            f"cannot write {path}: {exc.strerror or exc}; the previous record is intact"
+        ) from None
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise OperationFailed(f"cannot read {path}: {exc}") from None
