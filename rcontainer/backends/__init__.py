@@ -40,6 +40,13 @@ class Backends:
         """The image store every family's images come from (Podman's)."""
         return self("podman").images  # type: ignore[attr-defined]
 
+    def prune_caches(self, in_use_ids: list[str]) -> int:
+        """Free what families keep beside Podman's store (bwrap's unpacked root filesystems)
+        for images no container uses; the bytes freed."""
+        from rcontainer.backends.bwrap.rootfs import prune_rootfs
+
+        return prune_rootfs(in_use_ids)
+
     def _make(self, family: str) -> Backend:
         from rcontainer.errors import BadInput
 

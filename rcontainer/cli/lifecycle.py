@@ -356,7 +356,7 @@ def logs(
     ctx: click.Context, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool
 ) -> None:
     """Print a container's output; works after the container is removed."""
-    from rcontainer.engine import logs as logmod
+    from rcontainer import logs as logmod
 
     engine = _engine(ctx)
     path, rec = engine.log_path(name)

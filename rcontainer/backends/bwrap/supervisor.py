@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rcontainer.engine.logs import format_line
+from rcontainer.logs import format_line
 
 EXEC_WATCH = 10.0  # seconds to look for bwrap exec'ing the command
 

@@ -1,0 +1,105 @@
+"""Creating a container: the runtime class checked, the record made, the backend's create as one step.
+
+A record is written only after the runtime created the container; a CLI killed in between
+leaves a container of ours without a record (an orphan), which the next create removes
+before trying again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rcontainer import paths, runtimes
+from rcontainer.backends.base import Backend
+from rcontainer.container import Record
+from rcontainer.engine import store
+from rcontainer.engine.plan import config_hash
+from rcontainer.engine.queries import LABEL
+from rcontainer.engine.states import Op
+from rcontainer.engine.transitions import Transitions, now_iso
+from rcontainer.errors import BadInput, OperationFailed
+from rcontainer.files import ensure_dir
+
+if TYPE_CHECKING:
+    from rcontainer.profile import Profile
+
+
+def container_name(name: str) -> str:
+    """The runtime's name for a container: scoped, so tests and users never collide."""
+    s = paths.scope()
+    return f"rc-{name}" if s == paths.DEFAULT_SCOPE else f"rc-{s}-{name}"
+
+
+def usable_class(profile: Profile, allow_privileged: bool = False) -> runtimes.RuntimeClass:
+    """The profile's runtime class, refused early (exit 7) when its binaries are missing.
+
+    A privileged profile is refused unless the user passed ``--allow-privileged``: a profile
+    alone must not widen privileges silently."""
+    from rcontainer.runtimes.probe import check_usable
+
+    if profile.data.get("privileged") and not allow_privileged:
+        raise BadInput(
+            f"{profile.path}: profile {profile.name!r} asks for privileged: true (every capability the user "
+            "has, no seccomp or device restrictions)",
+            hint="pass --allow-privileged to confirm",
+        )
+    rclass = runtimes.get(profile.runtime)
+    check_usable(rclass)
+    return rclass
+
+
+def create(
+    t: Transitions,
+    profile: Profile,
+    rclass: runtimes.RuntimeClass,
+    image: tuple[str, str],
+    old: Record | None,
+    remove_orphan: Callable[[Record], bool],
+) -> Record:
+    """Create the profile's container from ``image`` (reference, id); ``old`` is the removed
+    container's record, whose history the new one continues."""
+    image_ref, image_id = image
+    rec = Record(
+        name=profile.name,
+        scope=paths.scope(),
+        container_name=container_name(profile.name),
+        profile_path=str(profile.path),
+        profile=profile.to_dict(mask_secrets=True),
+        hash=config_hash(profile, image_id),
+        image=image_ref,
+        image_id=image_id,
+        runtime=rclass.name,
+        family=rclass.family,
+        log_path=str(store.log_path(profile.name)),
+        created_at=now_iso(),
+        state=old.state if old else None,
+        transitions=old.transitions if old else [],
+    )
+    log = Path(rec.log_path)
+    ensure_dir(log.parent)
+    if log.exists():  # the previous container's output stays readable beside the new one
+        log.replace(log.with_name(log.name + ".1"))
+    labels = {
+        f"{LABEL}.managed": "true",
+        f"{LABEL}.scope": paths.scope(),
+        f"{LABEL}.name": profile.name,
+        f"{LABEL}.hash": rec.hash,
+        f"{LABEL}.runtime": rclass.name,
+        f"{LABEL}.profile": str(profile.path),
+    }
+
+    def act(rec: Record, backend: Backend) -> None:
+        try:
+            backend.create(rec, profile.data, image_id, rclass, labels)
+        except OperationFailed as exc:
+            # A container of ours with this name but no record: remove it and create again; a
+            # container that is not rcontainer's keeps its name and the error stands.
+            if "already in use" not in str(exc) or not remove_orphan(rec):
+                raise
+            backend.create(rec, profile.data, image_id, rclass, labels)
+
+    t.step(rec, Op.CREATE, act, note=f"image {image_ref} ({image_id[:12]}), runtime {rclass.name}")
+    store.save(rec)
+    return rec

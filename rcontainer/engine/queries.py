@@ -1,0 +1,155 @@
+"""Looking at containers: ps, inspect, history, wait. Each reconciles what it shows.
+
+``ps`` makes one list call per runtime family, whatever the number of containers, and shows
+containers of ours that have no record (orphans: a CLI killed between the runtime's create and
+the record's write) as the runtime sees them, so the user can clean them up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rcontainer import paths
+from rcontainer.container import Observed, Record, State
+from rcontainer.engine import store
+from rcontainer.engine.transitions import Transitions
+from rcontainer.errors import Busy
+
+LABEL = "io.rcontainer"
+
+
+def ps(t: Transitions, *, all: bool = False) -> list[dict[str, Any]]:
+    """Every container of this scope, reconciled, with one list call per family."""
+    recs = store.all_records()
+    by_family: dict[str, list[Record]] = {}
+    for rec in recs:
+        by_family.setdefault(rec.family, []).append(rec)
+    observed: dict[str, Observed] = {}
+    for family, family_recs in by_family.items():
+        observed.update(t.backends(family).observe_all(family_recs, paths.scope()))
+    rows = []
+    matched: set[str] = set()
+    for rec in recs:
+        obs = observed.get(rec.name)
+        if obs is not None and rec.id and obs.id != rec.id:
+            obs = None  # a container of the same name that is not this record's
+        if obs is not None:
+            matched.add(rec.name)
+        if rec.state != State.REMOVED:
+            try:
+                with store.lock(rec.name, timeout=0):
+                    t.reconcile(rec, obs, look=False)
+            except Busy:  # another command is changing it right now: show what we know
+                pass
+        if rec.state == State.REMOVED and not all:
+            continue
+        rows.append(row(rec, obs))
+    for name, obs in observed.items():
+        if name not in matched:
+            rows.append(orphan_row(name, obs))
+    return rows
+
+
+def row(rec: Record, obs: Observed | None) -> dict[str, Any]:
+    uptime = None
+    if rec.state in (State.RUNNING, State.PAUSED):
+        for tr in reversed(rec.transitions):
+            if tr["to"] == State.RUNNING:
+                uptime = seconds_since(tr["at"])
+                break
+    return {
+        "name": rec.name,
+        "state": rec.state,
+        "runtime": rec.runtime,
+        "profile": rec.profile_path,
+        "image": rec.image,
+        "ports": obs.ports if obs else [],
+        "uptime_seconds": uptime,
+        "started_at": obs.started_at if obs else None,
+        "id": rec.id[:12],
+        "exit_code": rec.exit_code if rec.state == State.STOPPED else None,
+    }
+
+
+def orphan_row(name: str, obs: Observed) -> dict[str, Any]:
+    """Ours (labelled) but not the record's: shown as the runtime sees it; the next up or
+    rm -f cleans it up."""
+    labels = obs.details.get("labels") or {}
+    return {
+        "name": name,
+        "state": str(obs.state),
+        "runtime": labels.get(f"{LABEL}.runtime"),
+        "profile": labels.get(f"{LABEL}.profile"),
+        "image": obs.details.get("image"),
+        "ports": obs.ports,
+        "uptime_seconds": None,
+        "started_at": obs.started_at,
+        "id": obs.id[:12],
+        "exit_code": None,
+        "orphan": True,
+    }
+
+
+def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
+    obs = None
+    if rec.state != State.REMOVED:
+        obs = t.backend(rec).observe(rec)
+        with store.lock(rec.name):
+            t.reconcile(rec, obs, look=False)
+    prof = rec.profile
+    return {
+        "name": rec.name,
+        "state": rec.state,
+        "runtime": rec.runtime,
+        "family": rec.family,
+        "container": rec.container_name,
+        "id": rec.id or None,
+        "image": rec.image,
+        "image_id": rec.image_id,
+        "profile": rec.profile_path,
+        "hash": rec.hash,
+        "pause_method": rec.pause_method or t.backend(rec).capabilities.pause_method,
+        "log_path": rec.log_path,
+        "pid": obs.pid if obs else None,
+        "health": obs.health if obs else None,
+        "ports": obs.ports if obs else [],
+        "exit_code": rec.exit_code,
+        "security": {
+            "no_new_privileges": prof.get("no_new_privileges", True),
+            "privileged": prof.get("privileged", False),
+            "cap_add": prof.get("cap_add") or [],
+            "cap_drop": prof.get("cap_drop") or [],
+            "read_only": prof.get("read_only", False),
+            "userns": prof.get("userns") or "",
+        },
+        "runtime_details": obs.details if obs else {},
+        "resolved_profile": prof,
+        "transitions": rec.transitions,
+    }
+
+
+def history(t: Transitions, rec: Record) -> list[dict[str, Any]]:
+    if rec.state != State.REMOVED:
+        with store.lock(rec.name):
+            t.reconcile(rec)
+    return rec.transitions
+
+
+def is_active(t: Transitions, rec: Record) -> bool:
+    """Running or paused right now (for logs -f)."""
+    fresh = store.load(rec.name) or rec
+    if fresh.state == State.REMOVED:
+        return False
+    obs = t.backend(fresh).observe(fresh)
+    return obs is not None and obs.state in (State.RUNNING, State.PAUSED)
+
+
+def seconds_since(iso: str) -> float | None:
+    try:
+        then = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - then).total_seconds())

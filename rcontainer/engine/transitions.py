@@ -1,0 +1,127 @@
+"""Making transitions happen: one step function, reconciliation, and the record of each change.
+
+``step`` is the only way the engine changes a container: check the operation against the
+``LEGAL`` table, act through the backend, record the table's target state. Compound commands
+(up, restart, down) are sequences of steps. ``reconcile`` brings a record in line with what the
+runtime reports (Podman stays the source of truth); a change made outside rcontainer is
+recorded as ``observed``, at the time the runtime gives where it knows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rcontainer.backends.base import Backend
+from rcontainer.container import Observed, Record, State
+from rcontainer.engine import events, store
+from rcontainer.engine.states import LEGAL, Op, check_transition
+
+Act = Callable[[Record, Backend], object]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _pause(rec: Record, b: Backend) -> None:
+    rec.pause_method = b.pause(rec)
+    rec.paused_by_signal = rec.pause_method == "signal"
+
+
+def _unpause(rec: Record, b: Backend) -> None:
+    b.unpause(rec)
+    rec.paused_by_signal = False
+
+
+# what each operation does when the caller has nothing to add (stop, kill and create need
+# arguments and bring their own)
+DEFAULT_ACTS: dict[Op, Act] = {
+    Op.START: lambda rec, b: b.start(rec),
+    Op.PAUSE: _pause,
+    Op.UNPAUSE: _unpause,
+    Op.RM: lambda rec, b: b.remove(rec),
+}
+
+
+class Transitions:
+    """Steps over the backends of one command (``backends(family)`` gives a family's backend)."""
+
+    def __init__(self, backends: Callable[[str], Backend]) -> None:
+        self.backends = backends
+
+    def backend(self, rec: Record) -> Backend:
+        return self.backends(rec.family)
+
+    def record(
+        self,
+        rec: Record,
+        to: State,
+        *,
+        by: str = "rcontainer",
+        at: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Note a transition in the record and the events journal (the caller saves the record)."""
+        previous = rec.state
+        if previous == to:
+            return
+        entry = {"at": at or now_iso(), "from": str(previous) if previous else None, "to": str(to), "by": by}
+        if note:
+            entry["note"] = note
+        rec.transitions.append(entry)
+        rec.state = State(to)
+        events.append({"name": rec.name, **entry})
+
+    def step(
+        self, rec: Record, op: Op, act: Act | None = None, *, force: bool = False, note: str | None = None
+    ) -> None:
+        """Check ``op`` against the table, act, and record where the table says it leads."""
+        check_transition(op, rec.state, rec.name, force=force)
+        (act or DEFAULT_ACTS[op])(rec, self.backend(rec))
+        to = LEGAL[op][1]
+        if to is None:
+            self.reconcile(rec)  # kill: the runtime decides what became of it
+        else:
+            self.record(rec, to, note=note)
+
+    def reconcile(self, rec: Record, observed: Observed | None = None, *, look: bool = True) -> State:
+        """Bring the record in line with the runtime and return the state it is in."""
+        current = State(rec.state or State.CREATED)
+        if current == State.REMOVED:
+            return current
+        if observed is None and look:
+            observed = self.backend(rec).observe(rec)
+        seen = observed.state if observed is not None else State.REMOVED
+        if seen != State.PAUSED:
+            rec.paused_by_signal = False
+        if seen != current:
+            at = None
+            if observed is not None and seen == State.STOPPED and observed.finished_at:
+                at = observed.finished_at
+            elif observed is not None and seen == State.RUNNING and observed.started_at:
+                at = observed.started_at
+            note = "noticed by rcontainer"
+            if observed is not None and seen == State.STOPPED and observed.exit_code is not None:
+                note += f"; exit code {observed.exit_code}"
+            self.record(rec, seen, by="observed", at=normal_time(at), note=note)
+            store.save(rec)
+        if observed is not None and observed.exit_code is not None:
+            rec.exit_code = observed.exit_code
+        return seen
+
+
+def normal_time(value: str | None) -> str | None:
+    """A runtime's timestamp in the records' format; None when it has none (year 1)."""
+    if not value or not value[:4].isdigit() or value.startswith("0001"):
+        return None
+    from rcontainer.logs import parse_time
+
+    try:
+        return (
+            parse_time(value.replace(" ", "T", 1).split(" ")[0])
+            .astimezone(UTC)
+            .isoformat(timespec="milliseconds")
+        )
+    except ValueError:
+        return None

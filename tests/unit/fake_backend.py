@@ -1,0 +1,82 @@
+"""An in-memory implementation of rcontainer's own Backend interface, for unit tests of the
+engine's state machine only. It never stands in for Podman or bubblewrap in an integration
+test: those run against the real services (tests/integration)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rcontainer.backends.base import Capabilities
+from rcontainer.container import Observed, Record, State
+
+
+class FakeBackend:
+    family = "fake"
+    capabilities = Capabilities(pause_method="signal", orphans=False, healthchecks=False)
+
+    def __init__(self) -> None:
+        self.states: dict[str, State] = {}
+        self.calls: list[str] = []
+
+    def _did(self, what: str, rec: Record, to: State | None = None) -> None:
+        self.calls.append(f"{what} {rec.name}")
+        if to is not None:
+            self.states[rec.name] = to
+
+    def ensure_image(self, profile: dict[str, Any], progress: Any) -> tuple[str, str]:
+        return profile.get("image") or "img", "sha256:" + "0" * 64
+
+    def create(self, rec: Record, profile: dict[str, Any], image: str, rclass: Any, labels: dict[str, str]) -> str:
+        rec.backend = {"id": rec.name}
+        self._did("create", rec, State.CREATED)
+        return rec.name
+
+    def start(self, rec: Record) -> None:
+        self._did("start", rec, State.RUNNING)
+
+    def stop(self, rec: Record, timeout: int) -> None:
+        self._did("stop", rec, State.STOPPED)
+
+    def kill(self, rec: Record, signal: str) -> None:
+        self._did("kill", rec, State.STOPPED)
+
+    def pause(self, rec: Record) -> str:
+        self._did("pause", rec, State.PAUSED)
+        return "signal"
+
+    def unpause(self, rec: Record) -> None:
+        self._did("unpause", rec, State.RUNNING)
+
+    def remove(self, rec: Record) -> None:
+        self._did("remove", rec)
+        self.states.pop(rec.name, None)
+
+    def remove_orphan(self, name: str, scope: str) -> bool:
+        return False
+
+    def observe(self, rec: Record) -> Observed | None:
+        state = self.states.get(rec.name)
+        return None if state is None else Observed(state=state, id=rec.id, exit_code=0)
+
+    def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
+        return {r.name: o for r in recs if (o := self.observe(r)) is not None}
+
+    def wait(self, rec: Record, timeout: float | None) -> int | None:
+        return 0
+
+    def run_healthcheck(self, rec: Record) -> None:
+        self._did("healthcheck", rec)
+
+    def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
+        self._did("exec", rec)
+        return 7
+
+
+class FakeBackends:
+    """Stands where ``rcontainer.backends.Backends`` does: every family is the fake."""
+
+    def __init__(self) -> None:
+        self.fake = FakeBackend()
+
+    def __call__(self, family: str) -> FakeBackend:
+        return self.fake

@@ -1,0 +1,96 @@
+"""The engine's state machine, every operation from every state, against an in-memory backend.
+
+The expected table is written out here on purpose, not derived from ``LEGAL``: a change to the
+rules must change this test too."""
+
+from __future__ import annotations
+
+import pytest
+
+from rcontainer.container import Record, State
+from rcontainer.engine import store
+from rcontainer.engine.core import Engine
+from rcontainer.errors import IllegalTransition
+from tests.unit.fake_backend import FakeBackends
+
+C, R, P, S, X = State.CREATED, State.RUNNING, State.PAUSED, State.STOPPED, State.REMOVED
+ILLEGAL = "illegal"
+
+# operation -> {state it starts from: state it ends in, or ILLEGAL}
+EXPECTED: dict[str, dict[State, State | str]] = {
+    "start": {C: R, R: ILLEGAL, P: ILLEGAL, S: R, X: ILLEGAL},
+    "stop": {C: ILLEGAL, R: S, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
+    "pause": {C: ILLEGAL, R: P, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
+    "unpause": {C: ILLEGAL, R: ILLEGAL, P: R, S: ILLEGAL, X: ILLEGAL},
+    "restart": {C: R, R: R, P: ILLEGAL, S: R, X: ILLEGAL},
+    "kill": {C: ILLEGAL, R: S, P: S, S: ILLEGAL, X: ILLEGAL},
+    "rm": {C: X, R: ILLEGAL, P: ILLEGAL, S: X, X: ILLEGAL},
+    "rm -f": {C: X, R: X, P: X, S: X, X: ILLEGAL},
+    "down": {C: X, R: X, P: X, S: X, X: X},
+    "exec": {C: ILLEGAL, R: R, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
+}
+
+CALLS = {
+    "start": lambda e: e.start("c"),
+    "stop": lambda e: e.stop("c"),
+    "pause": lambda e: e.pause("c"),
+    "unpause": lambda e: e.unpause("c"),
+    "restart": lambda e: e.restart("c"),
+    "kill": lambda e: e.kill("c"),
+    "rm": lambda e: e.rm("c"),
+    "rm -f": lambda e: e.rm("c", force=True),
+    "down": lambda e: e.down("c"),
+    "exec": lambda e: e.exec("c", ["true"], tty=False),
+}
+
+
+def engine_with(state: State) -> tuple[Engine, FakeBackends]:
+    backends = FakeBackends()
+    rec = Record(name="c", family="fake", state=state, backend={"id": "c"}, profile={"stop_timeout": 1})
+    if state != X:
+        backends.fake.states["c"] = state
+    store.save(rec)
+    return Engine(backends=backends), backends  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("op", "start"), [(op, s) for op in EXPECTED for s in (C, R, P, S, X)], ids=lambda v: str(v)
+)
+def test_every_operation_from_every_state(op, start):
+    engine, backends = engine_with(start)
+    expected = EXPECTED[op][start]
+    if expected == ILLEGAL:
+        with pytest.raises(IllegalTransition) as err:
+            CALLS[op](engine)
+        assert f"it is {start}" in err.value.message, "the refusal names the current state"
+        assert store.load("c").state == start, "a refused operation changes nothing"
+        assert backends.fake.calls == [], "a refused operation never reaches the backend"
+        return
+    CALLS[op](engine)
+    rec = store.load("c")
+    assert rec.state == expected
+    # the runtime agrees with the record
+    assert backends.fake.states.get("c", X) == expected
+    # every recorded transition is one the history can explain: from the previous entry's target
+    for before, after in zip(rec.transitions, rec.transitions[1:], strict=False):
+        assert after["from"] == before["to"]
+
+
+def test_down_of_a_paused_container_is_unpause_stop_remove_in_the_history():
+    engine, backends = engine_with(P)
+    engine.down("c")
+    assert backends.fake.calls == ["unpause c", "stop c", "remove c"]
+    assert [t["to"] for t in store.load("c").transitions] == ["running", "stopped", "removed"]
+
+
+def test_a_transition_made_outside_is_recorded_as_observed():
+    engine, backends = engine_with(R)
+    backends.fake.states["c"] = S  # the process exited by itself
+    assert engine.inspect("c")["state"] == "stopped"
+    last = store.load("c").transitions[-1]
+    assert (last["from"], last["to"], last["by"]) == ("running", "stopped", "observed")
+
+
+def test_exec_passes_the_exit_code_through():
+    engine, _ = engine_with(R)
+    assert engine.exec("c", ["false"], tty=False) == 7
