@@ -46,7 +46,7 @@ class Engine:
         self.progress = progress
         self.notices: list[str] = []
         self._backends = backends or Backends(autostart=autostart, notices=self.notices)
-        self._t = Transitions(self._backends)
+        self._t = Transitions(self._backends, self.notices)
 
     def backend(self, family: str) -> Backend:
         return self._backends(family)

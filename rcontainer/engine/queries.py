@@ -14,7 +14,7 @@ from rcontainer import paths
 from rcontainer.container import Observed, Record, State
 from rcontainer.engine import store
 from rcontainer.engine.transitions import Transitions
-from rcontainer.errors import Busy
+from rcontainer.errors import Busy, OperationFailed
 
 LABEL = "io.rcontainer"
 
@@ -42,6 +42,9 @@ def ps(t: Transitions, *, all: bool = False) -> list[dict[str, Any]]:
                     t.reconcile(rec, obs, look=False)
             except Busy:  # another command is changing it right now: show what we know
                 pass
+            except OperationFailed as exc:  # no lock file on a full disk: look without one
+                t.notices.append(exc.message)
+                t.reconcile(rec, obs, look=False)
         if rec.state == State.REMOVED and not all:
             continue
         rows.append(row(rec, obs))

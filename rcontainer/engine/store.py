@@ -13,13 +13,14 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from rcontainer import paths
 from rcontainer.container import Record
-from rcontainer.errors import Busy
+from rcontainer.errors import Busy, OperationFailed
 from rcontainer.files import ensure_dir, read_json, write_json_atomic
 from rcontainer.paths import scope_dir
 
@@ -41,7 +42,7 @@ def lock(name: str, *, timeout: float = 30.0) -> Iterator[None]:
     """
     path = scope_dir("containers") / f".{name}.lock"
     ensure_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_lock_file(path)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -60,6 +61,28 @@ def lock(name: str, *, timeout: float = 30.0) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _open_lock_file(path: Path) -> int:
+    """Open (or make) the lock file without following a symlink planted in its place: with
+    O_CREAT a symlink would make rcontainer create or open a file wherever it points."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OperationFailed(
+                f"refusing the lock file {path}: it is a symbolic link, not a file rcontainer made",
+                hint=f"remove it (rm {path}) if you did not put it there on purpose",
+            ) from None
+        raise OperationFailed(f"cannot open the lock file {path}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+        os.close(fd)
+        raise OperationFailed(
+            f"refusing the lock file {path}: it is not a regular file of yours",
+            hint=f"remove it (rm {path}) if you did not put it there on purpose",
+        )
+    return fd
 
 
 def load(name: str) -> Record | None:

@@ -14,14 +14,20 @@ from datetime import UTC, datetime
 
 from rcontainer.backends.base import Backend
 from rcontainer.container import Observed, Record, State
-from rcontainer.engine import events, store
+from rcontainer.engine import binds, events, store
 from rcontainer.engine.states import LEGAL, Op, check_transition
+from rcontainer.errors import OperationFailed
 
 Act = Callable[[Record, Backend], object]
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _start(rec: Record, b: Backend) -> None:
+    binds.check_sources(rec)
+    b.start(rec)
 
 
 def _pause(rec: Record, b: Backend) -> None:
@@ -37,7 +43,7 @@ def _unpause(rec: Record, b: Backend) -> None:
 # what each operation does when the caller has nothing to add (stop, kill and create need
 # arguments and bring their own)
 DEFAULT_ACTS: dict[Op, Act] = {
-    Op.START: lambda rec, b: b.start(rec),
+    Op.START: _start,
     Op.PAUSE: _pause,
     Op.UNPAUSE: _unpause,
     Op.RM: lambda rec, b: b.remove(rec),
@@ -47,8 +53,9 @@ DEFAULT_ACTS: dict[Op, Act] = {
 class Transitions:
     """Steps over the backends of one command (``backends(family)`` gives a family's backend)."""
 
-    def __init__(self, backends: Callable[[str], Backend]) -> None:
+    def __init__(self, backends: Callable[[str], Backend], notices: list[str] | None = None) -> None:
         self.backends = backends
+        self.notices = notices if notices is not None else []
 
     def backend(self, rec: Record) -> Backend:
         return self.backends(rec.family)
@@ -71,7 +78,10 @@ class Transitions:
             entry["note"] = note
         rec.transitions.append(entry)
         rec.state = State(to)
-        events.append({"name": rec.name, **entry})
+        try:
+            events.append({"name": rec.name, **entry})
+        except OSError as exc:  # the journal is a convenience: a full disk must not stop a change
+            self.notices.append(f"could not append to the events journal: {exc.strerror}")
 
     def step(
         self, rec: Record, op: Op, act: Act | None = None, *, force: bool = False, note: str | None = None
@@ -105,7 +115,12 @@ class Transitions:
             if observed is not None and seen == State.STOPPED and observed.exit_code is not None:
                 note += f"; exit code {observed.exit_code}"
             self.record(rec, seen, by="observed", at=normal_time(at), note=note)
-            store.save(rec)
+            try:
+                store.save(rec)
+            except OperationFailed as exc:
+                # Looking must work on a full disk too (ps, inspect, history): what the runtime
+                # says is shown, and the record catches up at the next command that can write.
+                self.notices.append(f"{exc.message}; shown as the runtime reports it")
         if observed is not None and observed.exit_code is not None:
             rec.exit_code = observed.exit_code
         return seen

@@ -26,7 +26,9 @@ class FakeBackend:
     def ensure_image(self, profile: dict[str, Any], progress: Any) -> tuple[str, str]:
         return profile.get("image") or "img", "sha256:" + "0" * 64
 
-    def create(self, rec: Record, profile: dict[str, Any], image: str, rclass: Any, labels: dict[str, str]) -> str:
+    def create(
+        self, rec: Record, profile: dict[str, Any], image: str, rclass: Any, labels: dict[str, str]
+    ) -> str:
         rec.backend = {"id": rec.name}
         self._did("create", rec, State.CREATED)
         return rec.name
