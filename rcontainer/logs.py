@@ -56,12 +56,6 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def format_line(stream: str, text: str, when: datetime | None = None) -> str:
-    """One k8s-file record (the bubblewrap supervisor writes with this)."""
-    when = when or datetime.now(UTC)
-    return f"{when.strftime('%Y-%m-%dT%H:%M:%S.%f')}000+00:00 {stream} F {text}\n"
-
-
 def _records(lines: Iterator[str]) -> Iterator[LogLine]:
     pending = ""
     for raw in lines:

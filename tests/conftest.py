@@ -100,9 +100,7 @@ def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) ->
     yield value
     harness.remove_scoped_containers(value)
     # bubblewrap containers have no daemon to reap them: end this test's ones by PID
-    from rcontainer.backends.bwrap.backend import kill_all
-
-    kill_all(Path(os.environ["RCONTAINER_STATE_DIR"]))
+    harness.kill_bwrap_containers(Path(os.environ["RCONTAINER_STATE_DIR"]))
 
 
 @pytest.fixture

@@ -190,3 +190,17 @@ def remove_scoped_containers(prefix: str) -> None:
     ]
     if ids:
         podman("rm", "-f", "-t", "0", *ids, check=False)
+
+
+def kill_bwrap_containers(state_root: Path) -> int:
+    """SIGKILL every live bubblewrap container whose folder is under ``state_root`` (no daemon
+    reaps them when a test bed's state folder is thrown away); how many."""
+    from rcontainer.backends.bwrap import procs, status
+
+    killed = 0
+    for runtime in state_root.glob(f"**/.bwrap/*/{status.NAME}"):
+        pid = status.live_init(status.read(runtime.parent))
+        if pid is not None:
+            procs.send(pid, signal.SIGKILL)
+            killed += 1
+    return killed

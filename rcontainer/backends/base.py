@@ -23,17 +23,38 @@ ProgressFn = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
+class Unsupported:
+    """A profile value a family cannot honour: the profile loader refuses it, saying why.
+
+    ``path`` names the field as problems do (``network.ports``); ``[]`` stands for each item
+    of a list (``volumes[]``). ``when`` is asked about the field's resolved value (skipped when
+    that value is invalid). ``reason`` is the message, formatted with ``value`` (the resolved
+    value), ``runtime`` (the class's name) and ``default``. When the profile did not write the
+    field, its default is what the family refuses: the problem points at ``runtime`` (the
+    choice that made the default unsupported) and ``default`` names the default and
+    ``default_fix``, when there is one; otherwise ``default`` is empty.
+    """
+
+    path: str
+    when: Callable[[Any], bool]
+    reason: str
+    default_fix: str = ""
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a family can do, declared beside it and readable without importing it.
 
     ``pause_method`` is what ``inspect`` shows before the first pause; ``orphans`` says whether
     a container can exist in the runtime without a record (a CLI killed between the runtime's
-    create and the record's write), which the engine then cleans up through ``remove_orphan``.
+    create and the record's write), which the engine then cleans up through ``remove_orphan``;
+    ``unsupported`` lists the profile values the family refuses, in the order they are checked.
     """
 
     pause_method: str
     orphans: bool
     healthchecks: bool
+    unsupported: tuple[Unsupported, ...] = ()
 
 
 class ImageSource(Protocol):

@@ -19,13 +19,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rcontainer.profile import schema
 from rcontainer.profile.interpolate import InterpolationError, interpolate
 from rcontainer.profile.problems import Problem, ProfileError
 from rcontainer.profile.schema import INVALID, Ctx, EnvValue, Node, PathT
+
+if TYPE_CHECKING:
+    from rcontainer.backends.base import Unsupported
 
 MAX_VALUES = 100_000  # after alias expansion: refuses "billion laughs" documents
 MAX_DEPTH = 64
@@ -483,6 +487,7 @@ def _check_sensitive_mounts(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
 
 def _check_runtime(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
     from rcontainer import runtimes
+    from rcontainer.backends import capabilities
     from rcontainer.errors import BadInput, NotFound
 
     name = data["runtime"]
@@ -497,62 +502,74 @@ def _check_runtime(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
     except BadInput as exc:
         ctx.add(_at(tree, "runtime"), "runtime", f"cannot check the runtime class: {exc.message}")
         return
-    if rclass.family != runtimes.BWRAP:
-        return
-    why = f"(runtime {name!r} is bubblewrap)"
-    network = data["network"]
-    if network is not INVALID:
-        if network["ports"] not in ([], INVALID):
-            ctx.add(
-                _at(tree, "network", "ports"),
-                "network.ports",
-                f"bwrap runs with network none or host; published ports need a Podman runtime class {why}",
-            )
-        if network["mode"] not in ("none", "host", INVALID):
-            explicit = isinstance(_at(tree, "network").value, str) or "mode" in (
-                _at(tree, "network").value if isinstance(_at(tree, "network").value, dict) else {}
-            )
-            hint = "" if explicit else " (the default is 'private'; set network: {mode: none})"
-            ctx.add(
-                _at(tree, "network", "mode") if explicit else _at(tree, "runtime"),
-                "network.mode",
-                f"bwrap runs with network none or host, not {network['mode']!r}{hint} {why}",
-            )
-    resources = data["resources"]
-    if resources is not INVALID:
-        for key in ("memory", "cpus", "pids"):
-            if resources[key] not in (None, INVALID):
-                ctx.add(
-                    _at(tree, "resources", key),
-                    ("resources", key),
-                    f"bwrap cannot enforce resource limits without delegated cgroups {why}",
+    _check_unsupported(capabilities(rclass.family).unsupported, name, data, tree, ctx)
+
+
+def _check_unsupported(
+    rules: tuple[Unsupported, ...], runtime: str, data: dict[str, Any], tree: Node, ctx: Ctx
+) -> None:
+    """Refuse what the runtime class's family declares it cannot do (``Capabilities.unsupported``).
+
+    Rules on the same path are asked in turn about each of its values (each item, for a
+    ``[]`` path), so the problems of one value are reported together, in the table's order."""
+    for path, group in groupby(rules, key=lambda rule: rule.path):
+        same = list(group)
+        for keys, value in _values(data, path):
+            node = _at(tree, *keys)
+            written = _written(tree, keys)
+            for rule in same:
+                if not rule.when(value):
+                    continue
+                default = (
+                    f" (the default is {value!r}; {rule.default_fix})"
+                    if rule.default_fix and not written
+                    else ""
                 )
-    # What rcontainer's bubblewrap supervisor does not do: refused rather than ignored.
-    unsupported = {
-        "healthcheck": (data["healthcheck"] not in (None, INVALID), "bwrap runs no healthchecks"),
-        "restart": (data["restart"] not in ("no", INVALID), "bwrap containers are not restarted by a daemon"),
-        "userns": (
-            data["userns"] not in ("", INVALID),
-            "bwrap maps the user to root in its own user namespace",
-        ),
-        "tty": (data["tty"] is True, "bwrap allocates no terminal"),
-    }
-    for key, (present, reason) in unsupported.items():
-        if present:
-            ctx.add(_at(tree, key), key, f"{reason}; use a Podman runtime class for {key} {why}")
-    volumes = data["volumes"]
-    if volumes is not INVALID:
-        for i, vol in enumerate(volumes):
-            if vol is not INVALID and vol.get("selinux"):
                 ctx.add(
-                    _at(tree, "volumes", i), ("volumes", i), f"bwrap has no SELinux relabelling (z/Z) {why}"
+                    node if written else _at(tree, "runtime"),
+                    keys,
+                    rule.reason.format(value=value, runtime=runtime, default=default),
                 )
-            if vol is not INVALID and vol["type"] == "volume":
-                ctx.add(
-                    _at(tree, "volumes", i),
-                    ("volumes", i),
-                    f"bwrap cannot mount named volumes (bind and tmpfs mounts work) {why}",
-                )
+
+
+def _values(data: dict[str, Any], path: str) -> list[tuple[tuple[str | int, ...], Any]]:
+    """The valid values at a rule's ``path`` (``a.b``, ``a[]`` for each item of list ``a``),
+    each with its keys."""
+    found: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    for part in path.split("."):
+        name, each = part.removesuffix("[]"), part.endswith("[]")
+        found = [
+            (keys + (name,), value[name])
+            for keys, value in found
+            if isinstance(value, dict) and name in value
+        ]
+        if each:
+            found = [
+                (keys + (i,), item)
+                for keys, items in found
+                if isinstance(items, list)
+                for i, item in enumerate(items)
+            ]
+        found = [(keys, value) for keys, value in found if value is not INVALID]
+    return found
+
+
+def _written(tree: Node, keys: tuple[str | int, ...]) -> bool:
+    """Whether the profile wrote the value at ``keys`` rather than leaving it to its default: a
+    mapping on the way that lacks the next key, or a null on the way, means a default; a
+    scalar on the way (such as ``network: host``) wrote what lies below it."""
+    node = tree
+    for key in keys:
+        value = node.value
+        if isinstance(value, dict) and isinstance(key, str):
+            if key not in value:
+                return False
+            node = value[key]
+        elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+            node = value[key]
+        else:
+            return value is not None
+    return True
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

@@ -23,9 +23,7 @@ COUNTER = 'echo "me $$$$ host $$(hostname) color $$COLOR"; i=0; while true; do i
 def no_leftovers(isolated_dirs):
     """No daemon reaps bwrap containers: kill what a test left running."""
     yield
-    from rcontainer.backends.bwrap.backend import kill_all
-
-    kill_all(isolated_dirs["RCONTAINER_STATE_DIR"])
+    harness.kill_bwrap_containers(isolated_dirs["RCONTAINER_STATE_DIR"])
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rcontainer.backends.bwrap import backend as bwrap
+from rcontainer.backends.bwrap import argv as bwrap
+from rcontainer.backends.bwrap import procs
 from rcontainer.errors import BadInput
 
 BASE = {
@@ -129,24 +130,24 @@ def test_resolve_user_from_the_images_passwd(tmp_path: Path):
 def test_parse_stat_handles_odd_command_names():
     fields = " ".join(str(n) for n in range(3, 53))
     text = f"4242 (we ird) (name)) S 17 {fields.split(' ', 2)[2]}"
-    st = bwrap.parse_stat(text)
+    st = procs.parse_stat(text)
     assert (st.pid, st.comm, st.state, st.ppid) == (4242, "we ird) (name)", "S", 17)
     assert st.starttime == 22
 
 
 def test_alive_needs_the_same_start_time_and_boot():
-    me = bwrap.read_stat(os.getpid())
+    me = procs.read_stat(os.getpid())
     assert me is not None and me.comm
-    assert bwrap.alive(os.getpid(), me.starttime)
-    assert bwrap.alive(os.getpid(), me.starttime, bwrap.boot_id())
-    assert not bwrap.alive(os.getpid(), me.starttime + 1), "a reused pid is not our process"
-    assert not bwrap.alive(os.getpid(), me.starttime, "another-boot")
-    assert not bwrap.alive(None, 1)
+    assert procs.alive(os.getpid(), me.starttime)
+    assert procs.alive(os.getpid(), me.starttime, procs.boot_id())
+    assert not procs.alive(os.getpid(), me.starttime + 1), "a reused pid is not our process"
+    assert not procs.alive(os.getpid(), me.starttime, "another-boot")
+    assert not procs.alive(None, 1)
 
 
 def test_signal_numbers():
-    assert bwrap.signal_number("SIGTERM") == 15
-    assert bwrap.signal_number("TERM") == 15
-    assert bwrap.signal_number("9") == 9
+    assert procs.signal_number("SIGTERM") == 15
+    assert procs.signal_number("TERM") == 15
+    assert procs.signal_number("9") == 9
     with pytest.raises(BadInput):
-        bwrap.signal_number("SIGNOPE")
+        procs.signal_number("SIGNOPE")

@@ -1,8 +1,8 @@
 """Unpacked image root filesystems for the bubblewrap family.
 
 One copy per image id under ``paths.rootfs_cache_dir()/<image-id>``, built once and shared
-read-only by every container of that image (a container's writes go to its own folder, see
-``rcontainer.backends.bwrap.backend``). The copy is made from Podman's export of a throwaway container
+read-only by every container of that image (a container's writes go to its own root, see
+``rcontainer.backends.bwrap.root``). The copy is made from Podman's export of a throwaway container
 (a flattened tar), extracted here as the unprivileged user: ownership is ignored (we cannot
 chown), device nodes are skipped (bwrap's ``--dev`` provides /dev), set-id bits are dropped.
 

@@ -26,48 +26,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rcontainer.logs import format_line
+from rcontainer.backends.bwrap import cgroup as cgroups
+from rcontainer.backends.bwrap.framing import LogWriter
+from rcontainer.backends.bwrap.procs import boot_id, read_stat
+from rcontainer.backends.bwrap.status import RuntimeFile
 
 EXEC_WATCH = 10.0  # seconds to look for bwrap exec'ing the command
 
 
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(comm, start time) of a process; see rcontainer.backends.bwrap.backend.parse_stat."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            text = fh.read()
-    except OSError:
-        return None
-    head, _, tail = text.rpartition(")")
-    return head.partition(" (")[2], int(tail.split()[19])
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-class Runtime:
-    """runtime.json, replaced atomically on every change (a reader sees a whole document)."""
-
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
-        self.path = path
-        self.data = data
-
-    def update(self, *, durable: bool = False, **fields: Any) -> None:
-        self.data.update(fields)
-        # Not files.write_json_atomic: that recreates a missing folder, and after ``rm`` the
-        # container's folder must stay gone. fsync only for the exit record: the progress
-        # writes are on the start path, where milliseconds count.
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".runtime.", suffix=".tmp")
-        except OSError:
-            return
-        with os.fdopen(fd, "w") as fh:
-            json.dump(self.data, fh)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
 
 
 def _apply_ulimits(ulimits: dict[str, Any]) -> None:
@@ -79,46 +47,24 @@ def _apply_ulimits(ulimits: dict[str, Any]) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
-def _cgroup_for(cid: str) -> Path | None:
-    """A cgroup v2 child of our own, when the user may create one (a delegated unified
-    hierarchy): the container then gets the freezer. None on cgroup v1 or hybrid hosts."""
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return None
-    if len(lines) != 1 or not lines[0].startswith("0::"):
-        return None  # v1 or hybrid: no freezer we may use
-    own = Path("/sys/fs/cgroup") / lines[0][3:].lstrip("/")
-    if not os.access(own, os.W_OK):
-        return None
-    path = own / f"rcontainer-{cid[:12]}"
-    try:
-        path.mkdir(exist_ok=True)
-    except OSError:
-        return None
-    return path
-
-
 def main(argv: list[str]) -> int:
     cdir, start_id = Path(argv[1]), argv[2]
     spec = json.loads((cdir / "spec.json").read_text())
     for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)
-    me = _stat(os.getpid())
-    with open("/proc/sys/kernel/random/boot_id") as fh:
-        boot = fh.read().strip()
-    rt = Runtime(
-        cdir / "runtime.json",
+    me = read_stat(os.getpid())
+    rt = RuntimeFile(
+        cdir,
         {
             "start_id": start_id,
-            "boot_id": boot,
+            "boot_id": boot_id(),
             "supervisor_pid": os.getpid(),
-            "supervisor_start": me[1] if me else None,
+            "supervisor_start": me.starttime if me else None,
             "started_at": _now(),
         },
     )
     _apply_ulimits(spec.get("ulimits") or {})
-    cgroup = _cgroup_for(spec.get("id", start_id))
+    cgroup = cgroups.make(spec.get("id", start_id))
 
     # bwrap reads its options NUL-separated from this file (already unlinked); the command
     # must stay on the real command line: bwrap stops parsing --args content at "--"
@@ -150,9 +96,11 @@ def main(argv: list[str]) -> int:
         return 1
     os.close(status_w)
     argfile.close()
-    bstat = _stat(proc.pid)
+    bstat = read_stat(proc.pid)
     rt.update(
-        bwrap_pid=proc.pid, bwrap_start=bstat[1] if bstat else None, cgroup=str(cgroup) if cgroup else None
+        bwrap_pid=proc.pid,
+        bwrap_start=bstat.starttime if bstat else None,
+        cgroup=str(cgroup) if cgroup else None,
     )
 
     def on_term(signum, frame) -> None:  # noqa: ANN001 - signal handler signature
@@ -165,10 +113,11 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_term)
 
     log = open(spec["log_path"], "a", encoding="utf-8")  # noqa: SIM115 - open for our lifetime
+    logw = LogWriter(log)
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
-    pending = {"stdout": b"", "stderr": b"", "status": b""}
+    pending_status = b""
     for fd, name in streams.items():
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ, name)
@@ -179,31 +128,20 @@ def main(argv: list[str]) -> int:
     open_fds = 3
 
     def write_lines(stream: str, chunk: bytes, final: bool) -> None:
-        data = pending[stream] + chunk
-        *lines, rest = data.split(b"\n")
-        if final and rest:
-            lines.append(rest)
-            rest = b""
-        pending[stream] = rest
-        for raw in lines:
-            text = raw.decode("utf-8", errors="replace").rstrip("\r")
+        for text in logw.write(stream, chunk, final=final):
             if stream == "stderr" and not rt.data.get("exec_seen") and text.startswith("bwrap: "):
                 bwrap_errors.append(text)
-            log.write(format_line(stream, text))
-        if lines:
-            log.flush()
 
     def on_status(chunk: bytes) -> None:
-        nonlocal exit_code
-        pending["status"] += chunk
-        *docs, pending["status"] = pending["status"].split(b"\n")
+        nonlocal exit_code, pending_status
+        *docs, pending_status = (pending_status + chunk).split(b"\n")
         for doc in docs:
             with contextlib.suppress(ValueError):
                 info = json.loads(doc)
                 if "child-pid" in info:
                     pid = int(info["child-pid"])
-                    st = _stat(pid)
-                    rt.update(init_pid=pid, init_start=st[1] if st else None)
+                    st = read_stat(pid)
+                    rt.update(init_pid=pid, init_start=st.starttime if st else None)
                 if "exit-code" in info:
                     exit_code = int(info["exit-code"])
 
@@ -227,8 +165,8 @@ def main(argv: list[str]) -> int:
                 write_lines(name, chunk, False)
         if watching:
             # bwrap's child keeps the name "bwrap" until it execs the command
-            st = _stat(rt.data["init_pid"])
-            if st is not None and st[0] != "bwrap":
+            st = read_stat(rt.data["init_pid"])
+            if st is not None and st.comm != "bwrap":
                 rt.update(exec_seen=True)
     code = proc.wait()
     if exit_code is None:
