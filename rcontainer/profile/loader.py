@@ -155,7 +155,10 @@ class _Converter:
             if tag == _STD_TAG + "int":
                 if len(y.value) > 1 and y.value[0] == "0" and y.value[1].isdigit():
                     return y.value  # YAML 1.1 octal (01777): keep the text, e.g. for a tmpfs mode
-                return c.construct_yaml_int(y)
+                number = c.construct_yaml_int(y)
+                # Past 64 bits no profile number is meant (all are bounded well below), and str() of
+                # a huge int is refused by Python: keep the text, which each type then judges.
+                return number if number.bit_length() <= 64 else y.value
             if tag == _STD_TAG + "float":
                 return c.construct_yaml_float(y)
         except (ValueError, ArithmeticError, TypeError):
@@ -288,6 +291,15 @@ def load_file(
         if not isinstance(ref.value, str) or not ref.value:
             ctx.add(ref, where, f"expected a file name like 'base.yaml', got {schema.found(ref.value)}")
             continue
+        bad = schema.control_character(ref.value)
+        if bad is not None:
+            ctx.add(
+                ref,
+                where,
+                f"expected a file name like 'base.yaml' (no control characters),"
+                f" got {schema.found(ref.value)}: {bad}",
+            )
+            continue
         target = Path(os.path.expanduser(ref.value))
         if not target.is_absolute():
             target = Path(file).parent / target
@@ -315,9 +327,10 @@ def _display_chain(path: Path, root: Path) -> str:
 
 
 def _kind(value: Any) -> str:
+    # never the value itself: the file may be a secret named by mistake
     if isinstance(value, list):
         return "a list"
-    return f"a single value {schema.found(value)}"
+    return f"a single value ({schema.kind_of(value)})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +353,7 @@ def read_env_file(path: str, node: Node, where: PathT, ctx: Ctx) -> dict[str, st
             stripped = stripped[len("export") :].lstrip()
         key, eq, value = stripped.partition("=")
         key = key.strip()
-        if not eq or not re.match(schema.ENV_NAME_PATTERN, key):
+        if not eq or not re.fullmatch(schema.ENV_NAME_PATTERN, key):
             ctx.problems.append(
                 Problem(path, number, 1, "", "expected a line 'NAME=VALUE' (NAME of letters, digits and '_')")
             )
@@ -352,6 +365,11 @@ def read_env_file(path: str, node: Node, where: PathT, ctx: Ctx) -> dict[str, st
                 value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
         elif " #" in value or "\t#" in value:
             value = re.split(r"\s#", value, maxsplit=1)[0].rstrip()
+        if schema.has_nul(value):
+            ctx.problems.append(
+                Problem(path, number, 1, "", f"the value of {key} holds {schema.NUL_REFUSED}")
+            )
+            continue
         out[key] = value
     return out
 
@@ -378,6 +396,10 @@ def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozen
     """Load, merge, validate and normalise the profile at ``path``; ProfileError lists every problem."""
     ctx = _Silencing()
     file = str(path)
+    bad = schema.control_character(str(path.absolute()))
+    if bad is not None:  # the path is written into generated units and printed in messages
+        problem = f"expected a profile file name without control characters: {bad}; rename the file"
+        raise ProfileError([Problem(file, None, None, "", problem)])
     tree = load_file(file, environ, ctx, (path.resolve(),))
     if tree is None:
         raise ProfileError(_sorted(ctx.problems))
@@ -393,7 +415,7 @@ def _finish(data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: 
     # name: the profile's own, or its file name
     if data["name"] is None:
         stem = path.stem
-        if re.match(schema.NAME_PATTERN, stem) and len(stem) <= 63:
+        if re.fullmatch(schema.NAME_PATTERN, stem) and len(stem) <= 63:
             data["name"] = stem
         else:
             ctx.add(

@@ -6,10 +6,14 @@ the schema (``python -m rcontainer.profile.schema`` runs that module as a script
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from rcontainer.errors import BadInput
+
+# as schema.CONTROL (this module does not import the schema)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -23,12 +27,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line for a terminal: any control character (in a file name, say) shown escaped."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
     def to_dict(self) -> dict[str, Any]:
         return {

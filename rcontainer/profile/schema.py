@@ -7,6 +7,24 @@ normalised ``data`` dict of a profile, reporting every problem it finds instead 
 at the first; ``json_schema()`` turns the same tree into a draft 2020-12 JSON Schema for
 editors (``python -m rcontainer.profile.schema > profiles/profile.schema.json``).
 
+Rules every type follows, so that a new field is safe by default:
+
+- **Whole-string patterns.** Every pattern is applied with ``re.fullmatch``: ``$`` alone would
+  match before a final newline, so ``"web\\n"`` would pass ``^[a-z]+$``.
+- **One line, no control characters.** A string is single-line unless its type says otherwise:
+  ``Str`` (and every scalar given as text) refuses control characters: C0 (newline, carriage
+  return, tab, NUL, ESC, ...), DEL, C1, and U+2028/U+2029, which YAML and Python read as line
+  breaks. Such a value would add lines to a generated unit file or drive the terminal that
+  prints it. Only fields whose content may span lines opt in with ``Str(control=True)``:
+  command and entrypoint, label and annotation values, build arguments; environment values
+  (``EnvScalar``, ``SecretStr``) accept them too. A NUL byte is refused everywhere, as no
+  argument, environment value or file name can carry one. Mapping keys are always single-line.
+- **Bounded numbers.** Every number has a maximum (the ``MAX_*`` constants below), checked at
+  validate time, and a numeral with more than ``MAX_DIGITS`` digits is refused before ``int()``
+  reads it; the JSON Schema carries the same bounds.
+- **Secrets are never quoted.** Environment values may be secrets: problems with them name the
+  variable (and the file it came from), never the value.
+
 Nothing here imports yaml: the loader builds the ``Node`` tree.
 """
 
@@ -65,7 +83,39 @@ class Node:
 
 
 PathT = tuple[str | int, ...]
-_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+# Characters no single-line value may hold (see the module docstring). The same text is a
+# regular expression for Python and for JSON Schema (ECMA-262) alike.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NUL = re.compile(r"\x00")
+_CONTROL_NAMES = {
+    "\x00": "a NUL byte",
+    "\t": "a tab",
+    "\n": "a newline",
+    "\r": "a carriage return",
+    "\x1b": "an escape character (ESC)",
+    "\x7f": "a DEL character",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+}
+
+
+def control_character(text: str, *, multiline: bool = False) -> str | None:
+    """The first character ``text`` may not hold, described with its position; None when clean.
+
+    Single-line text may hold no control character at all; ``multiline`` text no NUL byte.
+    """
+    m = (_NUL if multiline else CONTROL).search(text)
+    if m is None:
+        return None
+    ch = m.group()
+    name = _CONTROL_NAMES.get(ch, f"a control character (U+{ord(ch):04X})")
+    return f"{name} at character {m.start() + 1}"
+
+
+def has_nul(text: str) -> bool:
+    return "\x00" in text
 
 
 def format_path(path: PathT) -> str:
@@ -74,7 +124,7 @@ def format_path(path: PathT) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _SIMPLE_KEY.match(part):
+        elif _SIMPLE_KEY.fullmatch(part):
             out += f".{part}" if out else part
         else:
             out += f"[{json.dumps(part)}]"
@@ -115,7 +165,7 @@ def has_invalid(value: Any) -> bool:
 
 
 def found(value: Any) -> str:
-    """How a problem describes the value it found."""
+    """How a problem describes the value it found (``repr`` escapes control characters)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -126,7 +176,20 @@ def found(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return repr(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "an integer too large to show"  # repr() of a huge int is slow, or refused
     return repr(value)
+
+
+def kind_of(value: Any) -> str:
+    """How a problem describes a value that may be a secret: its kind, never its content."""
+    if isinstance(value, dict | list | None):
+        return found(value)
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "another type"
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
@@ -168,6 +231,17 @@ class Type:
         ctx.add(node, path, f"expected {expected or self.expected}, got {found(node.value)}")
         return INVALID
 
+    def refuse_control(
+        self, text: str, node: Node, path: PathT, ctx: Ctx, *, multiline: bool = False
+    ) -> bool:
+        """Report (and return True) when ``text`` holds a character it may not (module docstring)."""
+        bad = control_character(text, multiline=multiline)
+        if bad is None:
+            return False
+        rule = "no NUL byte" if multiline else "no control characters"
+        ctx.add(node, path, f"expected {self.expected} ({rule}), got {found(text)}: {bad}")
+        return True
+
     def json(self) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -182,7 +256,10 @@ class Type:
 
 
 class Str(Type):
-    """A string; numbers are accepted and turned into strings."""
+    """A string; numbers are accepted and turned into strings.
+
+    Single-line unless ``control`` is set: see the module docstring.
+    """
 
     def __init__(
         self,
@@ -193,15 +270,17 @@ class Str(Type):
         max_length: int | None = None,
         absolute: bool = False,
         bools: bool = False,
+        control: bool = False,
         default: Any = None,
         required: bool = False,
     ) -> None:
         super().__init__(description, default=default, required=required)
         self.bools = bools  # accept true/false as "true"/"false" (labels, build args)
         self.pattern = re.compile(pattern) if pattern else None
-        self.expected = expected
+        self.expected = "an absolute path like '/src'" if absolute and expected == "a string" else expected
         self.max_length = max_length
         self.absolute = absolute
+        self.control = control  # newlines, tabs, ESC... allowed (NUL never)
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         v = node.value
@@ -210,13 +289,15 @@ class Str(Type):
         if isinstance(v, bool) or not isinstance(v, str | int | float):
             return self.fail(node, path, ctx)
         s = v if isinstance(v, str) else str(v)
-        if self.pattern and not self.pattern.match(s):
+        if self.refuse_control(s, node, path, ctx, multiline=self.control):
+            return INVALID
+        if self.pattern and not self.pattern.fullmatch(s):
             return self.fail(node, path, ctx)
         if self.max_length is not None and len(s) > self.max_length:
             return self.fail(node, path, ctx, f"{self.expected} of at most {self.max_length} characters")
         if self.absolute:
             if not s.startswith("/"):
-                return self.fail(node, path, ctx, "an absolute path like '/src'")
+                return self.fail(node, path, ctx)
             s = posixpath.normpath(s)
             if s.startswith("//"):
                 s = "/" + s.lstrip("/")
@@ -230,7 +311,13 @@ class Str(Type):
             out["maxLength"] = self.max_length
         if self.absolute:
             out["pattern"] = "^/"
+        out["not"] = _json_no_control(multiline=self.control)
         return out
+
+
+def _json_no_control(*, multiline: bool = False) -> dict[str, Any]:
+    """``not`` this: found anywhere (a search, in Python's jsonschema and in ECMA-262 alike)."""
+    return {"pattern": (_NUL if multiline else CONTROL).pattern}
 
 
 class HostPath(Str):
@@ -244,10 +331,10 @@ class HostPath(Str):
             return s
         if not s:
             return self.fail(node, path, ctx, "a path")
-        return resolve_host_path(s, node)
+        return checked_host_path(s, node, path, ctx)
 
     def json(self) -> dict[str, Any]:
-        return {"type": "string", "minLength": 1}
+        return {"type": "string", "minLength": 1, "not": _json_no_control()}
 
 
 def resolve_host_path(text: str, node: Node) -> str:
@@ -259,6 +346,25 @@ def resolve_host_path(text: str, node: Node) -> str:
         return str(p.resolve())
     except (OSError, RuntimeError):  # a symlink loop: keep the normalised path
         return os.path.normpath(p)
+
+
+def checked_host_path(text: str, node: Node, path: PathT, ctx: Ctx) -> Any:
+    """``resolve_host_path``, refusing a result with a control character.
+
+    The text as written was checked already; this catches a symlink, a ``~`` or the profile's
+    own folder bringing one in (the resolved path is what reaches mounts and unit files).
+    """
+    resolved = resolve_host_path(text, node)
+    bad = control_character(resolved)
+    if bad is None:
+        return resolved
+    ctx.add(
+        node,
+        path,
+        f"expected a path without control characters, got {found(text)}, which resolves to"
+        f" {found(resolved)}: {bad}",
+    )
+    return INVALID
 
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -279,79 +385,86 @@ def read_small_file(path: str | Path) -> str:
         raise OSError(0, "not UTF-8 text") from None
 
 
+# Bounds of every number in a profile: checked at validate time, and in the JSON Schema.
+MAX_DIGITS = 30  # a longer numeral is refused before int() reads it (Python refuses > 4300 digits)
+MAX_SECONDS = 86_400  # stop_timeout and healthcheck durations: one day
+MAX_RETRIES = 1000  # healthcheck retries and restart on-failure:N
+MIN_CPUS = 0.01  # the kernel's smallest CFS quota is 1 ms per 100 ms period
+MAX_CPUS = 1024.0
+MAX_BYTES = 2**50  # memory and tmpfs sizes: 1 PiB
+MAX_PIDS = 2**22  # the kernel's PID_MAX_LIMIT
+MAX_RLIMIT = 2**63 - 1  # ulimits (-1 is unlimited)
+MAX_SIGNAL = 64  # SIGRTMAX on Linux
+ID_LIMIT = 2**32  # uids and gids in user namespace maps are 32-bit: every id stays below this
+_INT_TEXT = re.compile(rf"\s*[-+]?[0-9]{{1,{MAX_DIGITS}}}\s*")
+
+
 class Int(Type):
+    """An integer within ``minimum``..``maximum`` (both required: every number is bounded)."""
+
     def __init__(
         self,
         description: str = "",
         *,
-        minimum: int | None = None,
-        maximum: int | None = None,
+        minimum: int,
+        maximum: int,
         default: Any = None,
         required: bool = False,
-        expected: str | None = None,
     ) -> None:
         super().__init__(description, default=default, required=required)
         self.minimum = minimum
         self.maximum = maximum
-        if expected:
-            self.expected = expected
-        elif minimum is not None and maximum is not None:
-            self.expected = f"an integer from {minimum} to {maximum}"
-        elif minimum is not None:
-            self.expected = f"an integer >= {minimum}"
-        else:
-            self.expected = "an integer"
-
-    def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
-        v = node.value
-        if isinstance(v, str) and re.fullmatch(r"\s*[-+]?[0-9]+\s*", v):
-            v = int(v)
-        if isinstance(v, bool) or not isinstance(v, int):
-            return self.fail(node, path, ctx)
-        if (self.minimum is not None and v < self.minimum) or (self.maximum is not None and v > self.maximum):
-            return self.fail(node, path, ctx)
-        return v
-
-    def json(self) -> dict[str, Any]:
-        num: dict[str, Any] = {"type": "integer"}
-        if self.minimum is not None:
-            num["minimum"] = self.minimum
-        if self.maximum is not None:
-            num["maximum"] = self.maximum
-        return {"anyOf": [num, {"type": "string", "pattern": r"^\s*[-+]?[0-9]+\s*$"}, _STRING_OR_VAR]}
-
-
-class Float(Type):
-    expected = "a number"
-
-    def __init__(self, description: str = "", *, positive: bool = False, default: Any = None) -> None:
-        super().__init__(description, default=default)
-        self.positive = positive
-        if positive:
-            self.expected = "a number > 0"
+        self.expected = f"an integer from {minimum} to {maximum}"
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         v = node.value
         if isinstance(v, str):
+            if self.refuse_control(v, node, path, ctx):
+                return INVALID
+            if _INT_TEXT.fullmatch(v):
+                v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int):
+            return self.fail(node, path, ctx)
+        if not self.minimum <= v <= self.maximum:
+            return self.fail(node, path, ctx)
+        return v
+
+    def json(self) -> dict[str, Any]:
+        num = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+        digits = len(str(max(abs(self.minimum), abs(self.maximum))))
+        text = {"type": "string", "pattern": rf"^\s*[-+]?0*[0-9]{{1,{digits}}}\s*$"}
+        return {"anyOf": [num, text, _STRING_OR_VAR]}
+
+
+class Float(Type):
+    """A number within ``minimum``..``maximum``; NaN and infinities are refused."""
+
+    def __init__(self, description: str = "", *, minimum: float, maximum: float, default: Any = None) -> None:
+        super().__init__(description, default=default)
+        self.minimum = minimum
+        self.maximum = maximum
+        self.expected = f"a number from {minimum:g} to {maximum:g}"
+
+    def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
+        v = node.value
+        if isinstance(v, str):
+            if self.refuse_control(v, node, path, ctx):
+                return INVALID
+            if len(v) > MAX_DIGITS:
+                return self.fail(node, path, ctx)
             try:
                 v = float(v)
             except ValueError:
                 return self.fail(node, path, ctx)
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, int | float)
-            or v != v
-            or v in (float("inf"), -float("inf"))
-        ):
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
             return self.fail(node, path, ctx)
-        if self.positive and v <= 0:
+        # compared before float(): a huge YAML integer would overflow it
+        if not self.minimum <= v <= self.maximum:
             return self.fail(node, path, ctx)
         return float(v)
 
     def json(self) -> dict[str, Any]:
-        num: dict[str, Any] = {"type": "number"}
-        if self.positive:
-            num["exclusiveMinimum"] = 0
+        num = {"type": "number", "minimum": self.minimum, "maximum": self.maximum}
         return {"anyOf": [num, _STRING_OR_VAR]}
 
 
@@ -366,6 +479,8 @@ class Bool(Type):
         v = node.value
         if isinstance(v, bool):
             return v
+        if isinstance(v, str) and self.refuse_control(v, node, path, ctx):
+            return INVALID
         if isinstance(v, str) and v.strip().lower() in _TRUE | _FALSE:
             return v.strip().lower() in _TRUE
         return self.fail(node, path, ctx)
@@ -431,6 +546,8 @@ class Scalar(Type):
         v = node.value
         if isinstance(v, dict | list):
             return self.fail(node, path, ctx)
+        if isinstance(v, str) and self.refuse_control(v, node, path, ctx):
+            return INVALID
         try:
             return self.parse(v)
         except OverflowError:
@@ -503,6 +620,8 @@ def _strip_article(text: str) -> str:
 class Map(Type):
     """A mapping of string keys (checked by ``key_pattern``) to ``value``; ``x-`` keys are kept.
 
+    Keys are single-line whatever the pattern says: no control characters.
+
     With ``pairs``, the Compose list form ``["KEY=VALUE", ...]`` is accepted too.
     """
 
@@ -550,7 +669,16 @@ class Map(Type):
             if self.keys is not None and key not in self.keys:
                 ctx.add(keynode, (*path, key), f"unknown name {key!r}; {did_you_mean(key, self.keys)}")
                 continue
-            if self.key_pattern and not self.key_pattern.match(key):
+            bad = control_character(key)
+            if bad is not None:
+                ctx.add(
+                    keynode,
+                    (*path, key),
+                    f"expected {self.key_expected or 'a key'} (no control characters),"
+                    f" got {found(key)}: {bad}",
+                )
+                continue
+            if self.key_pattern and not self.key_pattern.fullmatch(key):
                 ctx.add(keynode, (*path, key), f"expected {self.key_expected}, got {found(key)}")
                 continue
             if child.value is None and self.value.absent() is None:
@@ -564,7 +692,9 @@ class Map(Type):
         if self.keys is not None:
             obj["propertyNames"] = {"enum": list(self.keys)}
         elif self.key_pattern:
-            obj["propertyNames"] = {"pattern": self.key_pattern.pattern}
+            obj["propertyNames"] = {"pattern": self.key_pattern.pattern, "not": _json_no_control()}
+        else:
+            obj["propertyNames"] = {"not": _json_no_control()}
         if self.pairs:
             return {"anyOf": [obj, {"type": "array", "items": {"type": "string", "pattern": "="}}]}
         return obj
@@ -578,7 +708,7 @@ class Map(Type):
 
 def _found_pair(value: Any) -> str:
     # a value without '=' may be a secret pasted in the wrong form: never quote it
-    return "a string without '='" if isinstance(value, str) else found(value)
+    return "a string without '='" if isinstance(value, str) else kind_of(value)
 
 
 class Obj(Type):
@@ -670,11 +800,19 @@ class Kinds(Type):
         expected: str,
         default: Any = None,
         required: bool = False,
+        secret: bool = False,
     ) -> None:
         super().__init__(description, default=default, required=required)
         self.alternatives = {"scalar": scalar, "seq": seq, "mapping": mapping}
         self.then = then or {}
         self.expected = expected
+        self.secret = secret  # the value may hold secrets: describe its kind, never quote it
+
+    def fail(self, node: Node, path: PathT, ctx: Ctx, expected: str | None = None) -> Any:
+        if not self.secret:
+            return super().fail(node, path, ctx, expected)
+        ctx.add(node, path, f"expected {expected or self.expected}, got {kind_of(node.value)}")
+        return INVALID
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         v = node.value
@@ -711,7 +849,7 @@ def parse_size(value: Any) -> int:
         return value
     if not isinstance(value, str):
         raise ValueError("")
-    m = _SIZE.match(value)
+    m = _SIZE.fullmatch(value)
     if not m or (m.group(3) and not m.group(2) and m.group(3).lower() != "b"):
         raise ValueError("")
     unit = m.group(2).lower()
@@ -749,7 +887,7 @@ def parse_duration(value: Any) -> float:
     pos = 0
     total = 0.0
     while pos < len(text):
-        m = _DURATION_PART.match(text, pos)
+        m = _DURATION_PART.match(text, pos)  # a scan: each part from where the last ended
         if not m:
             raise ValueError("")
         total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
@@ -763,7 +901,7 @@ def parse_signal(value: Any) -> str:
     """``SIGTERM``, ``TERM``, ``term`` or ``15`` -> ``SIGTERM``."""
     if isinstance(value, bool):
         raise ValueError("")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}", value.strip()):
         value = int(value.strip())
     if isinstance(value, int):
         try:
@@ -803,7 +941,7 @@ def parse_capability(value: Any) -> str:
     raise ValueError(f"did you mean {close[0]!r}?" if close else "see capabilities(7)")
 
 
-_RESTART = re.compile(r"^(no|always|unless-stopped|on-failure)(?::([0-9]+))?$")
+_RESTART = re.compile(r"(no|always|unless-stopped|on-failure)(?::([0-9]+))?")
 
 
 def parse_restart(value: Any) -> str:
@@ -811,9 +949,11 @@ def parse_restart(value: Any) -> str:
         return "no"
     if not isinstance(value, str):
         raise ValueError("")
-    m = _RESTART.match(value.strip())
+    m = _RESTART.fullmatch(value.strip())
     if not m or (m.group(2) is not None and m.group(1) != "on-failure"):
         raise ValueError("")
+    if m.group(2) is not None and (len(m.group(2)) > MAX_DIGITS or int(m.group(2)) > MAX_RETRIES):
+        raise ValueError(f"at most {MAX_RETRIES} retries")
     return value.strip()
 
 
@@ -842,7 +982,7 @@ def parse_port(value: Any) -> dict[str, Any]:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= 65535:
         raise ValueError("")
     return int(text)
 
@@ -862,7 +1002,7 @@ def parse_ip(value: Any) -> str:
     return _parse_ip(value.strip())
 
 
-_VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_VOLUME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def parse_octal_mode(value: Any) -> int:
@@ -918,8 +1058,10 @@ def _volume_short(value: str, node: Node, path: PathT, ctx: Ctx) -> Any:
         ctx.add(node, path, f"expected an absolute target path like '/data', got {found(target)}")
         return INVALID
     if _looks_like_path(source):
-        kind, src = "bind", resolve_host_path(source, node)
-    elif _VOLUME_NAME.match(source):
+        kind, src = "bind", checked_host_path(source, node, path, ctx)
+        if src is INVALID:
+            return INVALID
+    elif _VOLUME_NAME.fullmatch(source):
         kind, src = "volume", source
     else:
         ctx.add(node, path, f"expected {expected}, got {found(value)}")
@@ -963,8 +1105,10 @@ def _volume_long(value: dict[str, Any], node: Node, path: PathT, ctx: Ctx) -> An
             ctx.add(node, path, f"missing required key 'source' (a {kind} volume needs one)")
             return INVALID
         if kind == "bind":
-            source = resolve_host_path(source, src_node)
-        elif not _VOLUME_NAME.match(source):
+            source = checked_host_path(source, src_node, (*path, "source"), ctx)
+            if source is INVALID:
+                return INVALID
+        elif not _VOLUME_NAME.fullmatch(source):
             ctx.add(src_node, (*path, "source"), f"expected a volume name like 'data', got {found(source)}")
             return INVALID
         for key in ("size", "mode"):
@@ -1017,8 +1161,16 @@ def _env_entry(value: dict[str, Any], node: Node, path: PathT, ctx: Ctx) -> Any:
     except OSError as exc:
         ctx.add(node.value["file"], (*path, "file"), f"cannot read value file {file}: {exc.strerror or exc}")
         return INVALID
+    if has_nul(text):
+        what = "secret file" if secret else "value file"
+        ctx.add(node.value["file"], (*path, "file"), f"the {what} {file} holds {NUL_REFUSED}")
+        return INVALID
     text = text.removesuffix("\n").removesuffix("\r")
     return EnvValue(text, secret)
+
+
+# An environment value may be a secret: the problem with a NUL never shows the value.
+NUL_REFUSED = "a NUL byte, which no environment value can hold (the value is not shown)"
 
 
 @dataclass(frozen=True)
@@ -1038,6 +1190,9 @@ class EnvScalar(Type):
         v = node.value
         if isinstance(v, bool):
             return EnvValue("true" if v else "false")
+        if isinstance(v, str) and has_nul(v):
+            ctx.add(node, path, f"expected an environment value, got {NUL_REFUSED}")
+            return INVALID
         if isinstance(v, str | int | float):
             return EnvValue(str(v))
         ctx.add(
@@ -1051,7 +1206,7 @@ class EnvScalar(Type):
         return EnvValue("")
 
     def json(self) -> dict[str, Any]:
-        return {"type": ["string", "number", "boolean", "null"]}
+        return {"type": ["string", "number", "boolean", "null"], "not": _json_no_control(multiline=True)}
 
 
 class SecretStr(Str):
@@ -1061,6 +1216,9 @@ class SecretStr(Str):
         v = node.value
         if isinstance(v, bool):
             return "true" if v else "false"
+        if isinstance(v, str) and has_nul(v):
+            ctx.add(node, path, f"expected an environment value, got {NUL_REFUSED}")
+            return INVALID
         if isinstance(v, str | int | float):
             return str(v)
         ctx.add(
@@ -1071,7 +1229,7 @@ class SecretStr(Str):
         return INVALID
 
     def json(self) -> dict[str, Any]:
-        return {"type": ["string", "number", "boolean"]}
+        return {"type": ["string", "number", "boolean"], "not": _json_no_control(multiline=True)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1082,7 +1240,7 @@ RUNTIME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 HOSTNAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
 LABEL_KEY_PATTERN = r"^[^=\s]+$"
-IDMAP_PATTERN = r"^[0-9]+:[0-9]+:[0-9]+$"
+IDMAP_PATTERN = r"^[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}$"
 ULIMITS = (
     "as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
     "nproc", "rss", "rtprio", "rttime", "sigpending", "stack",
@@ -1090,24 +1248,38 @@ ULIMITS = (
 
 _SIZE_JSON = {
     "anyOf": [
-        {"type": "integer", "minimum": 1},
-        {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*([bBkKmMgGtT]([iI]?[bB])?)?\s*$"},
+        {"type": "integer", "minimum": 1, "maximum": MAX_BYTES},
+        {"type": "string", "pattern": r"^\s*[0-9]{1,16}(\.[0-9]+)?\s*([bBkKmMgGtT]([iI]?[bB])?)?\s*$"},
         _STRING_OR_VAR,
     ]
 }
 _DURATION_JSON = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
         {"type": "string", "pattern": r"^(([0-9]+(\.[0-9]*)?|\.[0-9]+)(us|µs|ms|s|m|h))+$|^[0-9.]+$"},
         _STRING_OR_VAR,
     ]
 }
 
 
+def _size(value: Any) -> int:
+    size = parse_size(value)
+    if size > MAX_BYTES:
+        raise ValueError(f"at most {MAX_BYTES} bytes (1 PiB, '1024t')")
+    return size
+
+
+def _duration(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"at most {MAX_SECONDS} seconds (one day, '24h')")
+    return seconds
+
+
 def Size(description: str) -> Scalar:  # noqa: N802 - reads as a type in the schema below
     return Scalar(
         description,
-        parse_size,
+        _size,
         expected="a memory size like '512m', '1g' or '1GiB' (or a number of bytes)",
         json_schema=_SIZE_JSON,
     )
@@ -1116,17 +1288,47 @@ def Size(description: str) -> Scalar:  # noqa: N802 - reads as a type in the sch
 def Duration(description: str, default: float | None) -> Scalar:  # noqa: N802
     return Scalar(
         description,
-        parse_duration,
+        _duration,
         expected="a duration like '30s', '1m30s' or '500ms' (or a number of seconds)",
         json_schema=_DURATION_JSON,
         default=default,
     )
 
 
+_IDMAP = re.compile(r"([0-9]{1,10}):([0-9]{1,10}):([0-9]{1,10})")
+
+
+def parse_idmap(value: Any) -> str:
+    """``CONTAINER_ID:HOST_ID:COUNT``, a range of 32-bit ids; the text is kept as written."""
+    m = _IDMAP.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        raise ValueError("")
+    inside, outside, count = (int(x) for x in m.groups())
+    if count < 1:
+        raise ValueError("COUNT must be at least 1")
+    if inside + count > ID_LIMIT or outside + count > ID_LIMIT:
+        raise ValueError(f"every id must stay below 2^32 ({ID_LIMIT})")
+    return value
+
+
+def IdMap(description: str) -> List:  # noqa: N802
+    return List(
+        description,
+        Scalar(
+            "",
+            parse_idmap,
+            expected="a map 'CONTAINER_ID:HOST_ID:COUNT'",
+            json_schema={"type": "string", "pattern": IDMAP_PATTERN},
+        ),
+    )
+
+
 def _labels(description: str) -> Map:
     return Map(
         description,
-        Str("The value (numbers and booleans are turned into strings).", default="", bools=True),
+        Str(
+            "The value (numbers and booleans are turned into strings).", default="", bools=True, control=True
+        ),
         key_pattern=LABEL_KEY_PATTERN,
         key_expected="a key without spaces or '='",
         pairs=True,
@@ -1136,8 +1338,8 @@ def _labels(description: str) -> Map:
 def _command(description: str) -> Kinds:
     return Kinds(
         description,
-        scalar=Str(),
-        seq=List("", Str(bools=True)),
+        scalar=Str(control=True),  # a quoted argument may span lines
+        seq=List("", Str(bools=True, control=True)),
         then={"scalar": _split_command},
         expected="a command line (string) or a list of strings",
     )
@@ -1192,7 +1394,11 @@ VOLUME = Kinds(
                 parse_octal_mode,
                 expected="an octal mode like 1777",
                 json_schema={
-                    "anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^(0o)?0*[0-7]{1,4}$"}]
+                    # an integer is read as octal digits: 1777 is 0o1777
+                    "anyOf": [
+                        {"type": "integer", "minimum": 0, "maximum": 7777},
+                        {"type": "string", "pattern": "^(0o)?0*[0-7]{1,4}$"},
+                    ]
                 },
             ),
         },
@@ -1207,7 +1413,7 @@ ENV_VALUE = Kinds(
     mapping=Obj(
         "",
         {
-            "value": SecretStr("The value."),
+            "value": SecretStr("The value.", control=True),
             "file": HostPath(
                 "A file holding the value (relative to the profile's folder); trailing newline stripped."
             ),
@@ -1219,6 +1425,7 @@ ENV_VALUE = Kinds(
     then={"mapping": _env_entry},
     expected="a string, number, boolean or a mapping with 'value' or 'file'",
     default=lambda: EnvValue(""),
+    secret=True,
 )
 
 HEALTHCHECK = Obj(
@@ -1226,7 +1433,7 @@ HEALTHCHECK = Obj(
     {
         "test": Kinds(
             "The check: a shell command line, or a list starting with CMD, CMD-SHELL or NONE.",
-            scalar=Str(),
+            scalar=Str(expected="a command line"),
             seq=List("", Str(bools=True)),
             then={
                 "scalar": lambda v, node, path, ctx: ["CMD-SHELL", v],
@@ -1237,7 +1444,12 @@ HEALTHCHECK = Obj(
         ),
         "interval": Duration("Time between checks.", 30.0),
         "timeout": Duration("Time a check may take.", 30.0),
-        "retries": Int("Consecutive failures before the container is unhealthy.", minimum=0, default=3),
+        "retries": Int(
+            "Consecutive failures before the container is unhealthy.",
+            minimum=0,
+            maximum=MAX_RETRIES,
+            default=3,
+        ),
         "start_period": Duration("Grace period after start, when failures do not count.", 0.0),
     },
     optional=True,
@@ -1245,12 +1457,12 @@ HEALTHCHECK = Obj(
 
 ULIMIT = Kinds(
     "A limit: one integer (soft = hard) or {soft: N, hard: N}; -1 is unlimited.",
-    scalar=Int(minimum=-1),
+    scalar=Int(minimum=-1, maximum=MAX_RLIMIT),
     mapping=Obj(
         "",
         {
-            "soft": Int("Soft limit.", minimum=-1, required=True),
-            "hard": Int("Hard limit.", minimum=-1, required=True),
+            "soft": Int("Soft limit.", minimum=-1, maximum=MAX_RLIMIT, required=True),
+            "hard": Int("Hard limit.", minimum=-1, maximum=MAX_RLIMIT, required=True),
         },
     ),
     then={"scalar": lambda v, node, path, ctx: {"soft": v, "hard": v}, "mapping": _ulimit_pair},
@@ -1263,14 +1475,8 @@ USERNS = Kinds(
     mapping=Obj(
         "",
         {
-            "uidmap": List(
-                "Lines 'CONTAINER_ID:HOST_ID:COUNT'.",
-                Str(pattern=IDMAP_PATTERN, expected="a map 'CONTAINER_ID:HOST_ID:COUNT'"),
-            ),
-            "gidmap": List(
-                "Lines 'CONTAINER_ID:HOST_ID:COUNT'.",
-                Str(pattern=IDMAP_PATTERN, expected="a map 'CONTAINER_ID:HOST_ID:COUNT'"),
-            ),
+            "uidmap": IdMap("Lines 'CONTAINER_ID:HOST_ID:COUNT' (ids below 2^32)."),
+            "gidmap": IdMap("Lines 'CONTAINER_ID:HOST_ID:COUNT' (ids below 2^32)."),
         },
     ),
     expected="'', 'keep-id', 'auto', 'host' or a mapping with uidmap and gidmap",
@@ -1311,9 +1517,14 @@ BUILD = Kinds(
             "context": HostPath(
                 "The build context folder (relative to the profile's folder).", required=True
             ),
-            "containerfile": Str("The Containerfile, relative to the context.", default="Containerfile"),
+            "containerfile": Str(
+                "The Containerfile, relative to the context.", expected="a file name", default="Containerfile"
+            ),
             "args": Map(
-                "Build arguments.", Str(), key_pattern=ENV_NAME_PATTERN, key_expected="an argument name"
+                "Build arguments.",
+                Str(control=True),
+                key_pattern=ENV_NAME_PATTERN,
+                key_expected="an argument name",
             ),
         },
     ),
@@ -1337,7 +1548,9 @@ PROFILE = Obj(
             expected="a name of lowercase letters, digits, '_', '.' and '-'",
             max_length=63,
         ),
-        "image": Str("Image reference, e.g. localhost/rcontainer/busybox:latest."),
+        "image": Str(
+            "Image reference, e.g. localhost/rcontainer/busybox:latest.", expected="an image reference"
+        ),
         "build": BUILD,
         "pull": Enum("When to pull the image.", ("missing", "always", "never", "newer"), default="missing"),
         "command": _command("Command to run (replaces the image's CMD); a string is split as a shell would."),
@@ -1363,6 +1576,7 @@ PROFILE = Obj(
             seq=Map("", ENV_VALUE, key_pattern=ENV_NAME_PATTERN, key_expected="a variable name", pairs=True),
             expected="a mapping of variable names to values",
             default=dict,
+            secret=True,
         ),
         "network": Kinds(
             "The network: a mode name, or a mapping.",
@@ -1383,8 +1597,8 @@ PROFILE = Obj(
             "Resource limits (need cgroups v2 delegation).",
             {
                 "memory": Size("Memory limit, e.g. 512m or 1g."),
-                "cpus": Float("CPUs, e.g. 1.5.", positive=True),
-                "pids": Int("Maximum number of processes.", minimum=1),
+                "cpus": Float("CPUs, e.g. 1.5.", minimum=MIN_CPUS, maximum=MAX_CPUS),
+                "pids": Int("Maximum number of processes.", minimum=1, maximum=MAX_PIDS),
             },
         ),
         "ulimits": Map(
@@ -1399,7 +1613,7 @@ PROFILE = Obj(
             expected="'no', 'on-failure', 'on-failure:N', 'always' or 'unless-stopped'",
             json_schema={
                 "anyOf": [
-                    {"type": "string", "pattern": "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"},
+                    {"type": "string", "pattern": "^(no|always|unless-stopped|on-failure(:[0-9]{1,4})?)$"},
                     {"const": False},
                 ]
             },
@@ -1409,10 +1623,17 @@ PROFILE = Obj(
             "Signal that stops the container: a name with or without SIG, or a number.",
             parse_signal,
             expected="a signal like 'SIGTERM', 'TERM' or 15",
-            json_schema={"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]},
+            json_schema={
+                "anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1, "maximum": MAX_SIGNAL}]
+            },
             default="SIGTERM",
         ),
-        "stop_timeout": Int("Seconds to wait after the stop signal before SIGKILL.", minimum=0, default=10),
+        "stop_timeout": Int(
+            "Seconds to wait after the stop signal before SIGKILL.",
+            minimum=0,
+            maximum=MAX_SECONDS,
+            default=10,
+        ),
         "read_only": Bool("Mount the image's root filesystem read-only.", default=False),
         "cap_add": List(
             "Capabilities to add (names without CAP_).",

@@ -36,7 +36,7 @@ def test_problem_str_and_error_message() -> None:
 def test_wrong_type(tmp_path: Path) -> None:
     p = one_problem(tmp_path, f"image: {IMAGE}\nstop_timeout: abc\n")
     assert where(p) == ("p.yaml", 2, 15, "stop_timeout")
-    assert p.message == "expected an integer >= 0, got 'abc'"
+    assert p.message == "expected an integer from 0 to 86400, got 'abc'"
 
 
 def test_wrong_type_mapping_for_list(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_duplicate_keys(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "found"), [("- a\n- b\n", "a list"), ("just text\n", "a single value 'just text'")]
+    ("text", "found"), [("- a\n- b\n", "a list"), ("just text\n", "a single value (a string)")]
 )
 def test_non_mapping_top_level(tmp_path: Path, text: str, found: str) -> None:
     p = one_problem(tmp_path, text)
@@ -420,6 +420,6 @@ def test_error_exit_status_through_main(tmp_path: Path, capsys: pytest.CaptureFi
         main(["validate", str(path)])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert f"{path}:2:15: stop_timeout: expected an integer >= 0, got 'abc'" in err
+    assert f"{path}:2:15: stop_timeout: expected an integer from 0 to 86400, got 'abc'" in err
     assert f"{path}:3:6: tty: expected true or false, got 'maybe'" in err
     assert "Traceback" not in err

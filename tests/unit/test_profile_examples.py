@@ -133,7 +133,7 @@ def test_cli_validate_bad_profile_exit_2_no_traceback(
     assert out == f"{good}: ok (good, runtime default)\n"
     assert err == (
         f"rcontainer: error: {bad}:3:3: network.prots: unknown key 'prots'; did you mean 'ports'?\n"
-        f"{bad}:4:15: stop_timeout: expected an integer >= 0, got 'x'\n"
+        f"{bad}:4:15: stop_timeout: expected an integer from 0 to 86400, got 'x'\n"
     )
 
 
@@ -170,7 +170,7 @@ def test_cli_validate_json(tmp_path: Path) -> None:
                 "line": 2,
                 "column": 15,
                 "path": "stop_timeout",
-                "message": "expected an integer >= 0, got 'x'",
+                "message": "expected an integer from 0 to 86400, got 'x'",
             }
         ],
     }
