@@ -294,25 +294,25 @@ def runtime_fix(name: str, reason: str) -> str:
 
 def check_podman(*, autostart: bool) -> list[Check]:
     """The socket and Podman's version; the storage driver from ``podman info``."""
-    from rcontainer.backends.podman import api as podman_client
+    from rcontainer.backends.podman import service
+    from rcontainer.backends.podman.api import LibpodClient
     from rcontainer.errors import RcError
 
     try:
-        endpoint = podman_client.resolve_endpoint(autostart=False)
+        endpoint = service.resolve_endpoint(autostart=False)
     except RcError as exc:
-        configured = podman_client.find_endpoint()
+        configured = service.find_endpoint()
         pinned = configured.source == "CONTAINER_HOST" or not autostart
         # Without CONTAINER_HOST and with autostart, rcontainer starts a private service itself.
         severity = ERROR if pinned else WARNING
         detail = exc.message + ("" if pinned else "; rcontainer will start a private one when needed")
-        return [Check("socket", False, severity, detail, podman_client.how_to_start(configured))]
+        return [Check("socket", False, severity, detail, service.how_to_start(configured))]
     checks = [Check("socket", True, ERROR, f"{endpoint.socket} answers ({endpoint.source})")]
     try:
-        with podman_client.client(endpoint, timeout=30) as client:
-            raw = client.info()
-    except Exception as exc:  # noqa: BLE001 - any failure here is the finding itself
+        raw = LibpodClient(endpoint, timeout=30).get_json("/info") or {}
+    except RcError as exc:  # any failure here is the finding itself
         checks.append(
-            Check("podman", False, ERROR, f"podman info failed: {exc}", "podman info (as yourself)")
+            Check("podman", False, ERROR, f"podman info failed: {exc.message}", "podman info (as yourself)")
         )
         return checks
     version = (raw.get("version") or {}).get("Version") or "?"

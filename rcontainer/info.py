@@ -6,7 +6,8 @@ import os
 from typing import Any
 
 from rcontainer import paths
-from rcontainer.backends.podman import api as podman_client
+from rcontainer.backends.podman import service
+from rcontainer.backends.podman.api import LibpodClient
 
 KNOWN_RUNTIMES = ("runc", "crun", "runsc", "kata-runtime", "youki", "krun")
 
@@ -27,8 +28,8 @@ def installed_runtimes() -> dict[str, str]:
 
 def gather() -> dict[str, Any]:
     """Ask the Podman service about itself. Never starts a service: reports the missing one."""
-    endpoint = podman_client.resolve_endpoint(autostart=False)
-    raw = podman_client.get_json(endpoint, "/info") or {}
+    endpoint = service.resolve_endpoint(autostart=False)
+    raw = LibpodClient(endpoint).get_json("/info") or {}
     host = raw.get("host", {})
     store = raw.get("store", {})
     oci = host.get("ociRuntime", {}) or {}

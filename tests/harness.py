@@ -58,9 +58,9 @@ def stop_pid(proc: subprocess.Popen, timeout: float = 10) -> None:
 
 
 def socket_answers(path: Path) -> bool:
-    from rcontainer.backends.podman.api import _answers
+    from rcontainer.backends.podman.service import answers
 
-    return _answers(path, timeout=1)
+    return answers(path, timeout=1)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rcontainer import runtimes
-from rcontainer.errors import BadInput
+from rcontainer.errors import BadInput, RcError
 from rcontainer.profile import Profile
 
 KINDS = ("pod", "deployment")
@@ -133,35 +133,29 @@ def lookup_digests(refs: Iterable[str]) -> DigestLookup:
     Only asks a socket that already answers (the user's, or rcontainer's private service):
     export never starts Podman and never fails without it.
     """
-    from rcontainer.backends.podman import api as podman_client
+    from rcontainer.backends.podman import service
+    from rcontainer.backends.podman.api import LibpodClient
+    from rcontainer.backends.podman.images import image_attrs
 
     refs = sorted(set(refs))
     if not refs:
         return DigestLookup()
     try:
-        endpoint = podman_client.find_endpoint()
+        endpoint = service.answering_endpoint()
+        if endpoint is None:
+            return DigestLookup(unavailable=f"no Podman service answered on {service.find_endpoint().socket}")
     except BadInput as exc:
         return DigestLookup(unavailable=exc.message)
-    if not podman_client._answers(endpoint.socket):
-        private = podman_client.private_endpoint()
-        if endpoint.source == "CONTAINER_HOST" or not podman_client._answers(private.socket):
-            return DigestLookup(unavailable=f"no Podman service answered on {endpoint.socket}")
-        endpoint = private
-    from podman.errors import APIError, ImageNotFound
-
     out = DigestLookup()
+    api = LibpodClient(endpoint, timeout=30)
     try:
-        with podman_client.client(endpoint, timeout=30) as c:
-            for ref in refs:
-                try:
-                    attrs = c.images.get(ref).attrs
-                except ImageNotFound:
-                    continue
-                digest = _digest_for(ref, attrs)
-                if digest:
-                    out.digests[ref] = digest
-    except (APIError, OSError) as exc:
-        out.unavailable = f"the Podman service failed: {exc}"
+        for ref in refs:
+            attrs = image_attrs(api, ref)
+            digest = _digest_for(ref, attrs) if attrs is not None else None
+            if digest:
+                out.digests[ref] = digest
+    except RcError as exc:
+        out.unavailable = f"the Podman service failed: {exc.message}"
     return out
 
 

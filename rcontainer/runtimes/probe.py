@@ -2,44 +2,37 @@
 
 A class is usable when its binaries are installed *and* a tiny container really runs with it:
 crun 1.8, for one, is installed on cgroup-hybrid hosts yet refuses every container ("cgroups
-in hybrid mode not supported"), which only an attempt reveals. The attempt goes through the
-same path ``rcontainer up`` takes (the class's own Podman service, ``podman_client.
-runtime_service``), so what is probed is what will run.
+in hybrid mode not supported"), which only an attempt reveals. Each family makes its own
+attempt: the Podman family's is ``rcontainer.backends.podman.probe``, bubblewrap's is below.
 
 Results are cached in ``paths.cache_dir()/runtime-probes.json`` under a key made of the class
 definition, the handler binary's path, size and mtime, and the Podman version: a changed
 binary or an upgraded Podman is probed again. ``check_usable`` is the cheap part (binaries
 only) that the lifecycle calls before creating anything.
 
-This module never prints; podman-py is imported only when a probe really runs.
+This module never prints; the Podman family's probe is imported only when a probe really runs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
-import signal
 import subprocess
 import time
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rcontainer import paths, runtimes
-from rcontainer.backends.podman import api as podman_client
-from rcontainer.errors import OperationFailed, PodmanUnavailable, RuntimeUnavailable
+from rcontainer.errors import OperationFailed, RuntimeUnavailable
 from rcontainer.files import read_json, write_json_atomic
 from rcontainer.runtimes import RuntimeClass
 
 CACHE_VERSION = 1
-PROBE_LABEL = "io.rcontainer.probe"
 # Where Podman's default containers.conf looks for OCI runtimes, besides PATH.
 EXTRA_BIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/libexec/podman", "/usr/lib/cri-o-runc/sbin")
-NO_IMAGE = "cannot probe: no local image (pull one, or set RCONTAINER_PROBE_IMAGE)"
 
 
 @dataclass
@@ -102,19 +95,6 @@ def check_usable(rclass: RuntimeClass) -> None:
 
 
 # -- cache -------------------------------------------------------------------------------------
-
-
-def _podman_version() -> str | None:
-    podman = find_binary("podman")
-    if podman is None:
-        return None
-    try:
-        out = subprocess.run(
-            [podman, "--version"], capture_output=True, text=True, timeout=30, env=podman_client.local_env()
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.strip().rsplit(" ", 1)[-1] or None
 
 
 def handler_path(rclass: RuntimeClass) -> str | None:
@@ -186,116 +166,15 @@ def probe_bwrap(rclass: RuntimeClass) -> tuple[bool, str | None]:
     return True, None
 
 
-def _service_log_tail(endpoint: podman_client.Endpoint) -> str:
-    log = endpoint.socket.parent / f"{endpoint.socket.stem}.log"
-    try:
-        lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
-    except OSError:
-        return ""
-    return lines[-1] if lines else ""
-
-
-def _stop_service(endpoint: podman_client.Endpoint) -> None:
-    pid_file = endpoint.socket.parent / f"{endpoint.socket.stem}.pid"
-    try:
-        pid = int(pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGTERM)
-    with contextlib.suppress(OSError):
-        pid_file.unlink()
-
-
-def _choose_image(client: Any) -> str | None:
-    wanted = os.environ.get("RCONTAINER_PROBE_IMAGE")
-    if wanted:
-        return wanted if client.images.exists(wanted) else None
-    for image in client.images.list():
-        tags = image.tags or []
-        return tags[0] if tags else image.id
-    return None
-
-
-def _explain(exc: Exception) -> str:
-    text = getattr(exc, "explanation", None) or str(exc)
-    return " ".join(str(text).split())
-
-
-def probe_podman(rclass: RuntimeClass, *, autostart: bool) -> tuple[bool | None, str | None]:
-    """Create, start and wait for ``true`` through the class's Podman service; remove it.
-
-    Returns (usable, reason); usable is None when the probe could not be made at all.
-    """
-    from podman.errors import APIError
-
-    started_here = False
-    if rclass.handler is None:
-        try:
-            endpoint = podman_client.resolve_endpoint(autostart=autostart)
-        except PodmanUnavailable as exc:
-            return None, f"cannot probe: {exc.message}"
-    else:
-        path = paths.private_service_dir() / f"runtime-{rclass.name}.sock"
-        started_here = not podman_client._answers(path)
-        try:
-            endpoint = podman_client.runtime_service(rclass)
-        except PodmanUnavailable as exc:
-            endpoint = podman_client.Endpoint(f"unix://{path}", path, rclass.name)
-            tail = _service_log_tail(endpoint)
-            return False, f"Podman refused the runtime: {tail}" if tail else exc.message
-    usable: bool | None = False
-    reason: str | None = None
-    cid: str | None = None
-    try:
-        with podman_client.client(endpoint, timeout=120) as client:
-            try:
-                image = _choose_image(client)
-                if image is None:
-                    return None, NO_IMAGE
-                spec = {
-                    "name": f"rcontainer-probe-{rclass.name}-{uuid.uuid4().hex[:8]}",
-                    "image": image,
-                    "entrypoint": ["true"],  # whatever the image's own entrypoint is
-                    "netns": {"nsmode": "none"},
-                    "labels": {PROBE_LABEL: rclass.name},
-                }
-                if rclass.handler:
-                    spec["oci_runtime"] = rclass.handler
-                response = client.api.post(
-                    "/containers/create", data=json.dumps(spec), headers={"content-type": "application/json"}
-                )
-                cid = response.json()["Id"]
-                container = client.containers.get(cid)
-                container.start()
-                code = container.wait(timeout=60)
-                if code == 0:
-                    usable = True
-                else:
-                    reason = f"the probe container exited with status {code}"
-            except APIError as exc:
-                reason = f"Podman said: {_explain(exc)}"
-            except Exception as exc:  # requests/urllib3 connection failures are not APIError
-                return None, f"cannot probe: {exc.__class__.__name__}: {_explain(exc)}"
-            finally:
-                if cid is not None:
-                    with contextlib.suppress(Exception):
-                        client.containers.get(cid).remove(force=True)
-    finally:
-        # A service started only to find the runtime unusable would idle for nothing; a usable
-        # one is kept for the ``up`` that usually follows.
-        if started_here and not usable:
-            _stop_service(endpoint)
-    return usable, reason
-
-
 def probe(rclass: RuntimeClass, *, autostart: bool) -> tuple[bool | None, str | None]:
     missing = missing_binaries(rclass)
     if missing:
         return False, _missing_reason(missing)
     if rclass.family == runtimes.BWRAP:
         return probe_bwrap(rclass)
-    return probe_podman(rclass, autostart=autostart)
+    from rcontainer.backends.podman import probe as podman_probe
+
+    return podman_probe.probe_podman(rclass, autostart=autostart)
 
 
 def statuses(
@@ -330,7 +209,9 @@ def statuses(
             status.usable, status.reason = False, _missing_reason(missing)
             continue
         if rclass.family == runtimes.PODMAN and not version_known:
-            version, version_known = _podman_version(), True
+            from rcontainer.backends.podman import probe as podman_probe
+
+            version, version_known = podman_probe.podman_version(find_binary("podman")), True
         key = cache_key(rclass, version)
         entry = cache.get(rclass.name)
         if not refresh and isinstance(entry, dict) and entry.get("key") == key:

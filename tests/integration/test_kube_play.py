@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rcontainer.backends.podman.api import client as podman_client
-from rcontainer.backends.podman.api import find_endpoint
+from rcontainer.backends.podman.api import LibpodClient
+from rcontainer.backends.podman.service import find_endpoint
 from rcontainer.convert import kube
 from rcontainer.profile import load_profile
 from tests import harness
@@ -29,7 +29,8 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "profiles").glob("*.yam
 
 @pytest.fixture
 def api(podman_env):
-    with podman_client(find_endpoint()) as c:
+    # podman-py drives kube play here: the test checks what Podman made, not rcontainer's client
+    with LibpodClient(find_endpoint()).podman_py() as c:
         yield c
 
 

@@ -138,3 +138,23 @@ def test_autostart_starts_a_private_service_and_says_so(rc, scope, tmp_path, mon
                 os.killpg(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
+
+
+def test_host_name_tmpfs_mode_and_relabelled_mounts_reach_the_container(rc, scope, tmp_path, busybox_image):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "hello").write_text("from the host\n")
+    path = write(
+        tmp_path,
+        "shaped",
+        image=busybox_image,
+        pull="never",
+        command=["sleep", "30"],
+        network={"mode": "none", "hostname": "boxy"},
+        volumes=[f"{data}:/data:ro,z", {"type": "tmpfs", "target": "/scratch", "mode": "1770"}],
+    )
+    assert rc("up", str(path)).code == 0
+    result = rc("exec", "shaped", "sh", "-c", "hostname; stat -c %a /scratch; cat /data/hello; echo oops >&2")
+    assert result.code == 0, result.err
+    assert result.out.split("\n")[:3] == ["boxy", "1770", "from the host"]
+    assert result.err == "oops\n"

@@ -1,300 +1,340 @@
-"""Finding and talking to the user's rootless Podman service.
+"""The one client of Podman's REST API, and the one place Podman's errors become rcontainer's.
 
-The socket is found as Podman finds it: ``CONTAINER_HOST`` (``unix://PATH``), else
-``$XDG_RUNTIME_DIR/podman/podman.sock``. When nothing answers there, rcontainer can start a
-private ``podman system service`` for the user on ``$XDG_RUNTIME_DIR/rcontainer/podman.sock``
-(and says so), unless told not to.
+Every request rcontainer makes to Podman goes through ``LibpodClient``: the lifecycle, images,
+the runtime probe, ``doctor``, ``info`` and ``kube export``'s digests. It speaks HTTP over the
+service's unix socket with the standard library: a command's few small requests cost less than
+importing podman-py (and requests) would, ~0.2 s of a ~0.3 s ``up`` here (BENCHMARKS.md).
 
-podman-py is imported inside these functions only: ``import podman`` costs about a quarter
-of a second, which ``--help`` and completion must not pay.
+podman-py stays for what it does beyond one request, building an image (packing the build
+context as Podman wants it); ``podman_py`` gives it the same endpoint and ``podman_py_errors``
+maps its exceptions, so Podman's errors are translated in this module only.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import time
+import contextlib
+import json
+import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
-from rcontainer import paths
-from rcontainer.errors import BadInput, NotFound, OperationFailed, PodmanUnavailable
+from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable, RcError
 
 if TYPE_CHECKING:
+    from http.client import HTTPConnection, HTTPResponse
+
     from podman import PodmanClient
 
-    from rcontainer.runtimes import RuntimeClass
-
-# Seconds of idleness after which a private service started by rcontainer exits by itself.
-PRIVATE_SERVICE_IDLE = int(os.environ.get("RCONTAINER_SERVICE_IDLE", "900"))
+# The libpod API version rcontainer's requests name (Podman 4.0 and newer serve it).
+LIBPOD = "/v4.0.0/libpod"
+# Seconds a request may wait for each answer from the service; None waits as long as it takes.
 API_TIMEOUT = 120
+# Frames of a hijacked exec or attach stream: stream (1 stdout, 2 stderr), 3 zero bytes, length.
+FRAME_HEADER = struct.Struct(">BxxxL")
+STDOUT, STDERR = 1, 2
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    url: str  # http+unix://... form podman-py wants
+    """A Podman service's socket, and why rcontainer uses it."""
+
     socket: Path
-    source: str  # "CONTAINER_HOST", "default", "private"
+    source: str  # "CONTAINER_HOST", "default", "private", "runtime class NAME"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
 
 
-def _unix_url(path: Path) -> str:
-    return f"unix://{path}"
-
-
-def find_endpoint() -> Endpoint:
-    """The socket Podman itself would use for this user."""
-    host = os.environ.get("CONTAINER_HOST")
-    if host:
-        if not host.startswith("unix://"):
-            raise BadInput(
-                f"CONTAINER_HOST={host!r}: only local unix:// sockets are supported",
-                hint="unset CONTAINER_HOST to use the default rootless socket",
-            )
-        path = Path(host[len("unix://") :])
-        return Endpoint(_unix_url(path), path, "CONTAINER_HOST")
-    path = paths.default_podman_socket()
-    return Endpoint(_unix_url(path), path, "default")
-
-
-def private_endpoint() -> Endpoint:
-    path = paths.private_service_dir() / "podman.sock"
-    return Endpoint(_unix_url(path), path, "private")
-
-
-def _connection(socket: Path, timeout: float):
-    import http.client
-    import socket as sk
-
-    class Conn(http.client.HTTPConnection):
-        def connect(self) -> None:
-            s = sk.socket(sk.AF_UNIX, sk.SOCK_STREAM)
-            s.settimeout(timeout)
-            s.connect(str(socket))
-            self.sock = s
-
-    return Conn("localhost", timeout=timeout)
-
-
-# The libpod API version rcontainer's own read-only requests name (Podman 4.0 and newer serve it).
-LIBPOD = "/v4.0.0/libpod"
+def quoted(name: str) -> str:
+    """A container or image name as one path segment (image references contain ``/``)."""
+    return quote(name, safe="")
 
 
 class Response:
-    """Status and decoded body of one libpod request."""
+    """Status and body of one libpod request."""
 
     def __init__(self, status: int, body: bytes) -> None:
         self.status = status
         self.body = body
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.body) if self.body else None
 
     def message(self) -> str:
+        return _message(self.body)
+
+
+class PodmanRefused(OperationFailed):
+    """Podman answered a request with an error; ``said`` is its own message."""
+
+    def __init__(self, what: str, said: str) -> None:
+        super().__init__(f"{what}: Podman said: {said}")
+        self.said = said
+
+
+class PodmanNotFound(NotFound):
+    """Podman has no such container, image or exec session (HTTP 404)."""
+
+    def __init__(self, what: str, said: str) -> None:
+        super().__init__(f"{what}: Podman said: {said}")
+        self.said = said
+
+
+def _message(body: bytes) -> str:
+    """Podman's own words from an error body (``{"message": ...}``), else the body as text."""
+    with contextlib.suppress(ValueError):
+        data = json.loads(body)
+        if isinstance(data, dict) and data.get("message"):
+            return str(data["message"]).strip()
+    return body.decode(errors="replace").strip()
+
+
+def refusal(status: int, what: str, said: str) -> RcError:
+    """The error for an HTTP error status from Podman: 404 is NotFound, anything else failed."""
+    return PodmanNotFound(what, said) if status == 404 else PodmanRefused(what, said)
+
+
+def unavailable(endpoint: Endpoint, exc: BaseException) -> PodmanUnavailable:
+    """The error for a service that did not answer (a missing socket, a refused connection, a
+    connection cut, or no answer within the client's timeout)."""
+    if isinstance(exc, TimeoutError):
+        text = f"the Podman service on {endpoint.socket} did not answer in time"
+    else:
+        text = f"no Podman service answers on {endpoint.socket} ({exc.__class__.__name__})"
+    return PodmanUnavailable(text, hint="run the command again once the service is back")
+
+
+class LibpodClient:
+    """Requests to one Podman service. Cheap to make: nothing is opened until a request, and
+    each request opens its own connection to the local socket, closed once it is answered."""
+
+    def __init__(self, endpoint: Endpoint, *, timeout: float | None = API_TIMEOUT) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+
+    # -- plain requests ------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        *,
+        what: str | None = None,
+        ok: tuple[int, ...] = (),
+    ) -> Response:
+        """One request under ``/libpod``; ``body`` is sent as JSON, list values in ``params``
+        repeat the parameter. Statuses below 300, and those in ``ok``, are returned; 404 raises
+        NotFound, another error status OperationFailed, both with Podman's own message; a
+        service that does not answer raises PodmanUnavailable."""
+        conn, raw = self._open(method, path, params, body, what=what, ok=ok, timeout=self.timeout)
         try:
-            data = self.json()
-            if isinstance(data, dict) and data.get("message"):
-                return str(data["message"]).strip()
-        except ValueError:
-            pass
-        return self.body.decode(errors="replace").strip()
+            return Response(raw.status, raw.read())
+        except OSError as exc:
+            raise unavailable(self.endpoint, exc) from None
+        finally:
+            conn.close()
 
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """A read-only request's JSON, or None when Podman has no such thing (404)."""
+        response = self.request("GET", path, params, ok=(404,))
+        return None if response.status == 404 else response.json()
 
-def request(
-    endpoint: Endpoint,
-    method: str,
-    path: str,
-    params: dict[str, str] | None = None,
-    body: Any = None,
-    *,
-    what: str | None = None,
-    ok: tuple[int, ...] = (),
-    timeout: float | None = API_TIMEOUT,
-) -> Response:
-    """One libpod request with the standard library alone.
+    def ping(self) -> bool:
+        """True when a service answers ``/_ping`` on the socket (never raises)."""
+        if not self.endpoint.socket.exists():
+            return False
+        try:
+            conn = self._connection(self.timeout)
+            try:
+                conn.request("GET", "/_ping")
+                return conn.getresponse().status == 200
+            finally:
+                conn.close()
+        except OSError:
+            return False
 
-    The lifecycle's hot path (inspect, list, create, start, stop, kill, remove) needs a handful
-    of small requests; importing podman-py (and requests) for them costs more than the requests
-    themselves (~0.2 s of a ~0.3 s ``up`` here). podman-py stays for pulls, builds, exec and
-    process listing. Statuses below 300, and those in ``ok``, are returned; 404 raises
-    NotFound, other errors OperationFailed with Podman's own message.
-    """
-    import json
-    from urllib.parse import urlencode
+    # -- streams -------------------------------------------------------------------------------
+    def stream_lines(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        *,
+        what: str | None = None,
+    ) -> Iterator[Any]:
+        """Each JSON document of a streamed answer (pulls, events: one per line). A line that
+        is not JSON is skipped. Errors Podman reports inside the stream (HTTP 200 with an
+        ``error`` key) are the caller's to read."""
+        conn, raw = self._open(method, path, params, body, what=what, timeout=self.timeout)
+        try:
+            for line in raw:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue
+        except OSError as exc:
+            raise unavailable(self.endpoint, exc) from None
+        finally:
+            conn.close()
 
-    url = LIBPOD + path + (f"?{urlencode(params)}" if params else "")
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data is not None else {}
-    try:
-        conn = _connection(endpoint.socket, timeout)
-        conn.request(method, url, body=data, headers=headers)
-        raw = conn.getresponse()
-        response = Response(raw.status, raw.read())
+    def stream_bytes(
+        self, method: str, path: str, params: dict[str, Any] | None = None, *, what: str | None = None
+    ) -> Iterator[bytes]:
+        """A streamed binary answer (an exported filesystem), in chunks as they arrive."""
+        conn, raw = self._open(method, path, params, None, what=what, timeout=self.timeout)
+        try:
+            while chunk := raw.read1(1 << 16):
+                yield chunk
+        except OSError as exc:
+            raise unavailable(self.endpoint, exc) from None
+        finally:
+            conn.close()
+
+    def exec_frames(self, exec_id: str, *, what: str) -> Iterator[tuple[int, bytes]]:
+        """Start an exec session without a terminal and yield ``(STDOUT or STDERR, bytes)`` as
+        its process writes, until it ends.
+
+        Podman hijacks the connection: after the headers come raw frames, each an 8-byte header
+        (stream, three zero bytes, big-endian length) and its payload. No timeout: a quiet
+        process may run for as long as it likes. stdin is not attached: carrying the caller's
+        stdin and a terminal over the hijacked connection is for later (``exec -it`` runs the
+        podman command meanwhile).
+        """
+        body = {"Detach": False, "Tty": False}
+        conn, raw = self._open("POST", f"/exec/{exec_id}/start", None, body, what=what, timeout=None)
+        # A 101 answer (an upgraded connection) has no HTTP body for http.client to read:
+        # the frames then follow the headers on the socket itself.
+        reader = raw.fp if raw.status == 101 else raw
+        try:
+            while header := _read_exactly(reader, FRAME_HEADER.size):
+                stream, length = FRAME_HEADER.unpack(header)
+                if length:
+                    yield stream, _read_exactly(reader, length)
+        except OSError as exc:
+            raise unavailable(self.endpoint, exc) from None
+        finally:
+            conn.close()
+
+    # -- podman-py -------------------------------------------------------------------------------
+    def podman_py(self) -> PodmanClient:
+        """A podman-py client on the same service (imported here: ``import podman`` costs about
+        a quarter of a second, which the lifecycle, ``--help`` and completion must not pay)."""
+        from podman import PodmanClient
+
+        # base_url given explicitly: PodmanClient() alone ignores CONTAINER_HOST and trips over a
+        # containers.conf [engine] table without active_service (README, facts about hosts).
+        kwargs: dict[str, Any] = {"base_url": self.endpoint.url}
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        return PodmanClient(**kwargs)
+
+    # -- the connection ------------------------------------------------------------------------
+    def _connection(self, timeout: float | None) -> HTTPConnection:
+        # http.client (and the ssl module it loads, ~15 ms) only when a request is made: the
+        # bubblewrap family builds this backend for its images and often never asks Podman.
+        import http.client
+        import socket
+
+        path = str(self.endpoint.socket)
+
+        class UnixConnection(http.client.HTTPConnection):
+            def connect(self) -> None:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.settimeout(timeout)
+                try:
+                    sock.connect(path)
+                except OSError:
+                    sock.close()
+                    raise
+                self.sock = sock
+
+        return UnixConnection("localhost", timeout=timeout)
+
+    def _open(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        *,
+        what: str | None,
+        ok: tuple[int, ...] = (),
+        timeout: float | None,
+    ) -> tuple[HTTPConnection, HTTPResponse]:
+        """Send the request and read the answer's status; an error status is raised here."""
+        url = LIBPOD + path + (f"?{urlencode(params, doseq=True)}" if params else "")
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        conn = self._connection(timeout)
+        try:
+            conn.request(method, url, body=data, headers=headers)
+            raw = conn.getresponse()
+            if raw.status < 300 or raw.status in ok or raw.status == 101:
+                return conn, raw
+            said = _message(raw.read())
+        except OSError as exc:
+            conn.close()
+            raise unavailable(self.endpoint, exc) from None
         conn.close()
-    except OSError as exc:
-        raise PodmanUnavailable(
-            f"no Podman service answers on {endpoint.socket} ({exc.__class__.__name__})",
-            hint="run the command again once the service is back",
-        ) from None
-    if response.status < 300 or response.status in ok:
-        return response
-    text = what or f"{method} {path}"
-    if response.status == 404:
-        raise NotFound(f"{text}: Podman said: {response.message()}")
-    raise OperationFailed(f"{text}: Podman said: {response.message()}")
+        raise refusal(raw.status, what or f"{method} {path}", said)
 
 
-def get_json(endpoint: Endpoint, path: str, params: dict[str, str] | None = None) -> Any:
-    """A read-only request's JSON, or None for 404."""
-    response = request(endpoint, "GET", path, params, ok=(404,))
-    return None if response.status == 404 else response.json()
-
-
-def _answers(socket: Path, timeout: float = 2.0) -> bool:
-    """True when an HTTP service answers ``/_ping`` on the socket (no podman-py import)."""
-    if not socket.exists():
-        return False
-    try:
-        conn = _connection(socket, timeout)
-        conn.request("GET", "/_ping")
-        ok = conn.getresponse().status == 200
-        conn.close()
-        return ok
-    except OSError:
-        return False
-
-
-def how_to_start(endpoint: Endpoint) -> str:
-    return (
-        f"start one with: podman system service --time=0 {_unix_url(endpoint.socket)} &"
-        "  (or: systemctl --user enable --now podman.socket)"
-    )
-
-
-def local_env() -> dict[str, str]:
-    """Environment for the podman command acting on local storage (never as a remote client)."""
-    env = dict(os.environ)
-    env.pop("CONTAINER_HOST", None)
-    return env
-
-
-def start_private_service(endpoint: Endpoint, global_args: tuple[str, ...] = ()) -> int:
-    """Start ``podman [global_args] system service`` on the endpoint, detached; return its PID."""
-    podman = shutil.which("podman")
-    if podman is None:
-        raise PodmanUnavailable("podman is not installed", hint="apt-get install podman")
-    from rcontainer.engine.store import ensure_dir
-
-    ensure_dir(endpoint.socket.parent)
-    if endpoint.socket.exists():
-        endpoint.socket.unlink()  # a stale socket from a service that died
-    stem = endpoint.socket.stem
-    log = open(endpoint.socket.parent / f"{stem}.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            podman,
-            *global_args,
-            "system",
-            "service",
-            f"--time={PRIVATE_SERVICE_IDLE}",
-            _unix_url(endpoint.socket),
-        ],
-        stdin=subprocess.DEVNULL,
-        env=local_env(),
-        stdout=log,
-        stderr=log,
-        start_new_session=True,  # outlives this command, as a service should
-    )
-    log.close()
-    (endpoint.socket.parent / f"{stem}.pid").write_text(f"{proc.pid}\n")
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if _answers(endpoint.socket, timeout=1):
-            return proc.pid
-        if proc.poll() is not None:
+def _read_exactly(reader: Any, n: int) -> bytes:
+    """``n`` bytes, or fewer only at the end of the stream."""
+    data = b""
+    while len(data) < n:
+        chunk = reader.read(n - len(data))
+        if not chunk:
             break
-        time.sleep(0.05)
+        data += chunk
+    return data
+
+
+@contextlib.contextmanager
+def podman_py_errors(what: str) -> Iterator[None]:
+    """Turn podman-py's exceptions inside the block into the project's errors, with Podman's
+    own words: a missing object is NotFound, a refused request or failed build OperationFailed,
+    a service that went away PodmanUnavailable."""
+    from podman.errors import APIError, BuildError
+    from podman.errors import NotFound as PodmanPyNotFound
+
+    gone = "run the command again once the service is back"
     try:
-        os.kill(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    raise PodmanUnavailable(
-        f"a private Podman service did not start on {endpoint.socket} (see {endpoint.socket.parent / f'{stem}.log'})"
-    )
-
-
-def resolve_endpoint(*, autostart: bool, notices: list[str] | None = None) -> Endpoint:
-    """The endpoint that answers: the user's socket, else the private one (started if allowed)."""
-    endpoint = find_endpoint()
-    if _answers(endpoint.socket):
-        return endpoint
-    if endpoint.source == "CONTAINER_HOST":
-        raise PodmanUnavailable(f"no Podman service answers on {endpoint.socket} (CONTAINER_HOST)")
-    private = private_endpoint()
-    if _answers(private.socket):
-        return private
-    if not autostart:
+        yield
+    except PodmanPyNotFound as exc:
+        raise NotFound(f"{what}: Podman said: {_explanation(exc)}") from None
+    except BuildError as exc:
+        raise OperationFailed(f"{what}: {exc.msg}") from None
+    except APIError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None and any(
+            k in type(cause).__name__ for k in ("ConnectionError", "ConnectionRefused", "FileNotFound")
+        ):
+            raise PodmanUnavailable(
+                f"{what}: the Podman service went away ({cause.__class__.__name__})", hint=gone
+            ) from None
+        raise OperationFailed(f"{what}: Podman said: {_explanation(exc)}") from None
+    except (ConnectionError, OSError) as exc:
         raise PodmanUnavailable(
-            f"no Podman service answers on {endpoint.socket}", hint=how_to_start(endpoint)
-        )
-    pid = start_private_service(private)
-    if notices is not None:
-        notices.append(
-            f"no Podman service answered on {endpoint.socket}; started a private one "
-            f"(pid {pid}) on {private.socket}, exiting after {PRIVATE_SERVICE_IDLE}s idle"
-        )
-    return private
+            f"{what}: the Podman service did not answer ({exc.__class__.__name__})", hint=gone
+        ) from None
+    except Exception as exc:
+        # requests' and urllib3's own connection errors are not OSErrors
+        if type(exc).__module__.split(".")[0] in ("requests", "urllib3"):
+            raise PodmanUnavailable(
+                f"{what}: the Podman service did not answer ({exc.__class__.__name__})", hint=gone
+            ) from None
+        raise
 
 
-def runtime_service(rclass: RuntimeClass, *, notices: list[str] | None = None) -> Endpoint:
-    """A service that stamps the containers it creates with the class's OCI runtime.
-
-    Podman before 5.x ignores the runtime named in a create request (upstream issue 28429);
-    ``podman --runtime NAME system service`` uses NAME for every container it creates, and
-    start/stop/rm through any socket later keep it. One such service per class, started on
-    first use, exiting by itself when idle.
-    """
-    path = paths.private_service_dir() / f"runtime-{rclass.name}.sock"
-    endpoint = Endpoint(_unix_url(path), path, f"runtime class {rclass.name}")
-    if _answers(path):
-        return endpoint
-    args: tuple[str, ...] = ("--runtime", rclass.handler or "")
-    for flag in rclass.flags:
-        args += ("--runtime-flag", flag.lstrip("-"))
-    pid = start_private_service(endpoint, args)
-    if notices is not None:
-        notices.append(f"started a Podman service for runtime class {rclass.name} (pid {pid}) on {path}")
-    return endpoint
-
-
-def client(endpoint: Endpoint, *, timeout: float | None = API_TIMEOUT) -> PodmanClient:
-    """A podman-py client on the endpoint. ``timeout=None`` for long streams (logs -f, events)."""
-    from podman import PodmanClient
-
-    # base_url given explicitly: PodmanClient() alone ignores CONTAINER_HOST and trips over a
-    # containers.conf [engine] table without active_service (README, facts about hosts).
-    kwargs: dict[str, Any] = {"base_url": endpoint.url}
-    if timeout is not None:
-        kwargs["timeout"] = timeout
-    return PodmanClient(**kwargs)
-
-
-def explain_api_error(exc: Exception, what: str) -> OperationFailed | PodmanUnavailable:
-    """Turn a podman-py exception into the project's error, with Podman's own words."""
-    cause = exc.__cause__ or exc.__context__
-    text = str(exc)
-    if cause is not None and any(
-        k in type(cause).__name__ for k in ("ConnectionError", "ConnectionRefused", "FileNotFound")
-    ):
-        return PodmanUnavailable(
-            f"{what}: the Podman service went away ({cause.__class__.__name__})",
-            hint="run the command again once the service is back",
-        )
-    explanation = getattr(exc, "explanation", None)
-    if explanation:
-        text = str(explanation)
-    return OperationFailed(f"{what}: Podman said: {text.strip()}")
+def _explanation(exc: Exception) -> str:
+    return str(getattr(exc, "explanation", None) or exc).strip()

@@ -2,24 +2,22 @@
 
 An image is never edited: a change makes a new image with a new digest. rcontainer records
 the image id a container was created from, so ``up`` notices when a tag moved.
+
+Every request goes through ``LibpodClient``; podman-py is used to build only (it packs the
+build context).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rcontainer.backends.base import ProgressFn
-from rcontainer.errors import BadInput, NotFound, OperationFailed
-
-if TYPE_CHECKING:
-    from podman import PodmanClient
-
-    from rcontainer.backends.podman.backend import PodmanBackend
+from rcontainer.backends.podman.api import LibpodClient, podman_py_errors, quoted
+from rcontainer.errors import BadInput, NotFound, OperationFailed, RcError
 
 
 def registry_host(ref: str) -> str | None:
@@ -70,41 +68,27 @@ class ImageInfo:
         return self.__dict__.copy()
 
 
-def _api_error(exc: Exception, what: str) -> Exception:
-    from rcontainer.backends.podman.api import explain_api_error
-
-    return explain_api_error(exc, what)
-
-
-def exists(client: PodmanClient, ref: str) -> bool:
-    return bool(client.images.exists(ref))
+def image_attrs(api: LibpodClient, ref: str) -> dict[str, Any] | None:
+    """What Podman's image inspect says of ``ref``, or None when the storage has no such image."""
+    return api.get_json(f"/images/{quoted(ref)}/json")
 
 
-def pull(client: PodmanClient, ref: str, progress: ProgressFn | None = None) -> str:
+def exists(api: LibpodClient, ref: str) -> bool:
+    return api.request("GET", f"/images/{quoted(ref)}/exists", ok=(404,)).status == 204
+
+
+def pull(api: LibpodClient, ref: str, progress: ProgressFn | None = None) -> str:
     """Pull through the libpod endpoint, reporting each layer; return the image id.
 
     The stream carries one line per layer ("Copying blob sha256:..."), no byte counts on
     Podman 4.3 (README, facts about hosts). A failed pull can end with an empty id and no
     error: that is checked.
     """
-    from podman.errors import APIError
-
     params = {"reference": ref, "tlsVerify": str(not is_loopback_registry(ref)).lower(), "quiet": "false"}
-    try:
-        response = client.api.post("/images/pull", params=params, stream=True)
-        response.raise_for_status()
-    except APIError as exc:
-        raise _api_error(exc, f"pull {ref}") from None
-    except Exception as exc:  # requests.HTTPError and friends
-        raise OperationFailed(f"pull {ref}: {exc}") from None
     image_id = ""
     error = None
-    for raw in response.iter_lines():
-        if not raw:
-            continue
-        try:
-            msg = json.loads(raw)
-        except ValueError:
+    for msg in api.stream_lines("POST", "/images/pull", params, what=f"pull {ref}"):
+        if not isinstance(msg, dict):
             continue
         if msg.get("error"):
             error = msg["error"]
@@ -126,41 +110,34 @@ def pull(client: PodmanClient, ref: str, progress: ProgressFn | None = None) -> 
     return image_id
 
 
-def build(
-    client: PodmanClient, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None = None
-) -> str:
-    """Build from the profile's ``build`` section; return the new image id."""
-    from podman.errors import APIError, BuildError
+def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None = None) -> str:
+    """Build from the profile's ``build`` section; return the new image id.
 
-    try:
-        image, logs = client.images.build(
-            path=build_spec["context"],
-            dockerfile=build_spec.get("containerfile") or "Containerfile",
-            tag=tag,
-            buildargs=build_spec.get("args") or {},
-            rm=True,
-        )
+    podman-py's build is kept: it packs the context folder (honouring .containerignore and
+    .dockerignore) into the tar Podman's build endpoint wants, which is real work to redo."""
+    with podman_py_errors(f"build {tag}"), api.podman_py() as client:
+        try:
+            image, logs = client.images.build(
+                path=build_spec["context"],
+                dockerfile=build_spec.get("containerfile") or "Containerfile",
+                tag=tag,
+                buildargs=build_spec.get("args") or {},
+                rm=True,
+            )
+        except (TypeError, FileNotFoundError) as exc:  # the context, not Podman
+            raise BadInput(f"build {tag}: {exc}") from None
         if progress:
             for line in logs:
                 text = line.get("stream", "") if isinstance(line, dict) else str(line)
                 if text.strip():
                     progress("", text.strip())
-    except BuildError as exc:
-        raise OperationFailed(f"build {tag}: {exc.msg}") from None
-    except APIError as exc:
-        raise _api_error(exc, f"build {tag}") from None
-    except (TypeError, FileNotFoundError) as exc:
-        raise BadInput(f"build {tag}: {exc}") from None
-    return image.id
+        return image.id
 
 
-def inspect(client: PodmanClient, ref: str) -> ImageInfo:
-    from podman.errors import ImageNotFound
-
-    try:
-        attrs = client.images.get(ref).attrs
-    except ImageNotFound:
-        raise NotFound(f"no image {ref!r} in the user's Podman storage") from None
+def inspect(api: LibpodClient, ref: str) -> ImageInfo:
+    attrs = image_attrs(api, ref)
+    if attrs is None:
+        raise NotFound(f"no image {ref!r} in the user's Podman storage")
     return _info(attrs)
 
 
@@ -176,90 +153,93 @@ def _info(attrs: dict[str, Any]) -> ImageInfo:
     )
 
 
-def list_images(client: PodmanClient) -> list[ImageInfo]:
-    return [
-        _info(img.attrs if "RootFS" in img.attrs else client.images.get(img.id).attrs)
-        for img in client.images.list()
-    ]
+def list_images(api: LibpodClient) -> list[ImageInfo]:
+    """Every image; the list's summaries lack the layers, so each image is inspected."""
+    out = []
+    for summary in api.get_json("/images/json") or []:
+        attrs = summary if "RootFS" in summary else image_attrs(api, summary["Id"])
+        if attrs is not None:  # None: removed since the list was made
+            out.append(_info(attrs))
+    return out
 
 
-def ensure(
-    client: PodmanClient, profile: dict[str, Any], progress: ProgressFn | None = None
-) -> tuple[str, str]:
+def ensure(api: LibpodClient, profile: dict[str, Any], progress: ProgressFn | None = None) -> tuple[str, str]:
     """Make the profile's image present as its pull policy says; return (reference, image id)."""
     policy = profile.get("pull") or "missing"
     if profile.get("build"):
         tag = f"localhost/rcontainer/{profile['name']}:latest"
-        if policy in ("always", "newer") or not exists(client, tag):
-            return tag, build(client, profile["build"], tag, progress)
-        return tag, inspect(client, tag).id
+        if policy in ("always", "newer") or not exists(api, tag):
+            return tag, build(api, profile["build"], tag, progress)
+        return tag, inspect(api, tag).id
     ref = profile["image"]
-    have = exists(client, ref)
+    have = exists(api, ref)
     if policy == "never":
         if not have:
             raise NotFound(f"image {ref!r} is not present and the profile says pull: never")
-        return ref, inspect(client, ref).id
+        return ref, inspect(api, ref).id
     if policy == "missing" and have:
-        return ref, inspect(client, ref).id
+        return ref, inspect(api, ref).id
     try:
-        return ref, pull(client, ref, progress)
+        return ref, pull(api, ref, progress)
     except OperationFailed:
         if policy == "newer" and have:  # no registry reachable: keep what we have, as Podman does
-            return ref, inspect(client, ref).id
+            return ref, inspect(api, ref).id
         raise
 
 
 class PodmanImages:
     """Podman's image store as an ``ImageSource``: what the engine and the bwrap family use.
 
-    Answers that need no podman-py (an image already present) go through one libpod request;
-    podman-py is imported only to pull, build or export."""
+    ``api`` gives the client of the user's service when a request is to be made (the service
+    is found, or started, only then)."""
 
-    def __init__(self, backend: PodmanBackend) -> None:
-        self._backend = backend
+    def __init__(self, api: Callable[[], LibpodClient]) -> None:
+        self._api = api
 
     def local_id(self, ref: str) -> str | None:
-        from rcontainer.backends.podman import api as podman_client
-
-        attrs = podman_client.get_json(self._backend.api_endpoint, f"/images/{ref}/json")
-        return (attrs or {}).get("Id") or None
+        return (image_attrs(self._api(), ref) or {}).get("Id") or None
 
     def ensure(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
         if not profile.get("build") and profile.get("pull") in ("missing", "never"):
             image_id = self.local_id(profile["image"])
             if image_id:
                 return profile["image"], image_id
-        return ensure(self._backend.client, profile, progress)
+        return ensure(self._api(), profile, progress)
 
     def pull(self, ref: str, progress: ProgressFn | None) -> dict[str, Any]:
-        client = self._backend.client
-        return inspect(client, pull(client, ref, progress)).as_dict() | {"reference": ref}
+        api = self._api()
+        return inspect(api, pull(api, ref, progress)).as_dict() | {"reference": ref}
 
     def build(self, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None) -> dict[str, Any]:
-        client = self._backend.client
-        return inspect(client, build(client, build_spec, tag, progress)).as_dict() | {"reference": tag}
+        api = self._api()
+        return inspect(api, build(api, build_spec, tag, progress)).as_dict() | {"reference": tag}
 
     def list(self) -> list[dict[str, Any]]:
-        return [i.as_dict() for i in list_images(self._backend.client)]
+        return [i.as_dict() for i in list_images(self._api())]
 
     def export_rootfs(self, image_id: str) -> Iterator[bytes]:
         """Podman cannot export an image's merged tree, only a container's: make a throwaway one."""
-        client = self._backend.client
+        api = self._api()
+        spec = {"image": image_id, "command": ["true"], "netns": {"nsmode": "none"}}
         try:
-            container = client.containers.create(image_id, command=["true"], network_mode="none")
-        except Exception as exc:  # noqa: BLE001
+            cid = api.request("POST", "/containers/create", body=spec, what="create").json()["Id"]
+        except RcError as exc:
             raise OperationFailed(
-                f"cannot unpack image {image_id[:12]} (creating a container failed): {exc}"
+                f"cannot unpack image {image_id[:12]} (creating a container failed): {exc.message}"
             ) from None
         try:
-            yield from container.export()
+            yield from api.stream_bytes("GET", f"/containers/{cid}/export", what=f"export {image_id[:12]}")
         finally:
-            with contextlib.suppress(Exception):
-                container.remove(force=True)
+            with contextlib.suppress(RcError):
+                api.request("DELETE", f"/containers/{cid}", {"force": "true"}, what="remove")
 
     def config(self, image_id: str) -> dict[str, Any]:
         try:
-            attrs = self._backend.client.images.get(image_id).attrs
-        except Exception as exc:  # noqa: BLE001 - podman-py raises many kinds; say which image
-            raise OperationFailed(f"cannot read the configuration of image {image_id[:12]}: {exc}") from None
+            attrs = image_attrs(self._api(), image_id)
+        except RcError as exc:
+            raise OperationFailed(
+                f"cannot read the configuration of image {image_id[:12]}: {exc.message}"
+            ) from None
+        if attrs is None:
+            raise OperationFailed(f"cannot read the configuration of image {image_id[:12]}: no such image")
         return attrs.get("Config") or {}

@@ -1,0 +1,138 @@
+"""LibpodClient against a small HTTP server on a unix socket: how Podman's answers and
+failures become rcontainer's results and errors (the real service is in tests/integration)."""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import struct
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from rcontainer.backends.podman.api import STDERR, STDOUT, Endpoint, LibpodClient
+from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
+
+
+def frame(stream: int, data: bytes) -> bytes:
+    return struct.pack(">BxxxL", stream, len(data)) + data
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[str, str, bytes]] = []
+
+    def log_message(self, *args) -> None:  # quiet, and unix sockets have no client address
+        pass
+
+    def _answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _route(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        Handler.seen.append((method, self.path, self.rfile.read(length)))
+        path = self.path.split("?")[0]
+        if path == "/_ping":
+            self._answer(200, b"OK", "text/plain")
+        elif path.endswith("/containers/missing/json"):
+            self._answer(404, b'{"cause":"no such container","message":"no container with name missing"}')
+        elif path.endswith("/containers/bad/start"):
+            self._answer(500, b'{"message":"  OCI runtime error: crun: refused\\n"}')
+        elif path.endswith("/containers/up/start"):
+            self._answer(304, b"")
+        elif path.endswith("/images/pull"):
+            lines = b'{"stream":"Copying blob sha256:aaa"}\nnot json\n\n{"id":"abc"}\n'
+            self._answer(200, lines)
+        elif "/exec/" in path and path.endswith("/start"):
+            upgraded = "upgrade" in path
+            self.send_response_only(101 if upgraded else 200)
+            self.send_header("Content-Type", "application/vnd.docker.raw-stream")
+            if upgraded:
+                self.send_header("Connection", "Upgrade")
+                self.send_header("Upgrade", "tcp")
+            self.end_headers()
+            self.wfile.write(frame(STDOUT, b"out\n") + frame(STDOUT, b"") + frame(STDERR, b"err\n"))
+            self.close_connection = True
+        else:
+            self._answer(200, json.dumps({"path": path}).encode())
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+
+class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[LibpodClient]:
+    sock = tmp_path / "podman.sock"
+    server = Server(str(sock), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    Handler.seen = []
+    try:
+        yield LibpodClient(Endpoint(sock, "test"), timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_requests_name_the_libpod_version_and_send_json(api):
+    assert api.request("POST", "/containers/create", body={"name": "x"}).json() == {
+        "path": "/v4.0.0/libpod/containers/create"
+    }
+    method, path, body = Handler.seen[-1]
+    assert (method, path, json.loads(body)) == ("POST", "/v4.0.0/libpod/containers/create", {"name": "x"})
+
+
+def test_list_parameters_repeat(api):
+    api.request("POST", "/containers/c/wait", {"condition": ["exited", "stopped"]})
+    assert Handler.seen[-1][1].endswith("/containers/c/wait?condition=exited&condition=stopped")
+
+
+def test_a_missing_object_is_not_found_with_podmans_words(api):
+    assert api.get_json("/containers/missing/json") is None
+    with pytest.raises(NotFound, match="look: Podman said: no container with name missing"):
+        api.request("GET", "/containers/missing/json", what="look")
+
+
+def test_an_error_status_fails_with_podmans_message_and_ok_statuses_are_returned(api):
+    with pytest.raises(OperationFailed) as info:
+        api.request("POST", "/containers/bad/start", what="start bad")
+    assert info.value.message == "start bad: Podman said: OCI runtime error: crun: refused"
+    assert info.value.said == "OCI runtime error: crun: refused"
+    assert api.request("POST", "/containers/up/start", ok=(304,)).status == 304
+
+
+def test_stream_lines_yields_each_json_document_and_skips_the_rest(api):
+    assert list(api.stream_lines("POST", "/images/pull")) == [
+        {"stream": "Copying blob sha256:aaa"},
+        {"id": "abc"},
+    ]
+
+
+@pytest.mark.parametrize("exec_id", ["plain", "upgrade"])
+def test_exec_frames_are_demultiplexed_whether_or_not_podman_upgrades(api, exec_id):
+    assert list(api.exec_frames(exec_id, what="exec")) == [(STDOUT, b"out\n"), (STDERR, b"err\n")]
+
+
+def test_a_socket_nobody_serves_is_podman_unavailable(tmp_path):
+    api = LibpodClient(Endpoint(tmp_path / "none.sock", "test"), timeout=1)
+    assert api.ping() is False
+    with pytest.raises(PodmanUnavailable, match="no Podman service answers on .*none.sock"):
+        api.get_json("/info")
+
+
+def test_ping_answers_when_a_service_does(api):
+    assert api.ping() is True
