@@ -59,6 +59,7 @@ class Record:
     exit_code: int | None = None
     pause_method: str | None = None
     paused_by_signal: bool = False
+    limits_note: str | None = None  # why the profile's resource limits are not enforced here
     # keys a newer or older rcontainer wrote that this one does not know: kept, written back
     extra: dict[str, Any] = field(default_factory=dict)
 

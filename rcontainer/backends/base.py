@@ -116,8 +116,14 @@ class Backend(Protocol):
     def remove(self, rec: Record) -> None:
         """Remove the container whatever its state (the engine has checked legality)."""
 
-    def remove_orphan(self, name: str, scope: str) -> bool:
-        """Remove a container of ours that has no record; True when one was removed."""
+    def remove_orphan(self, rec: Record, owner: str) -> bool:
+        """Remove the container of ``rec``'s name that the runtime has but no record points at
+        (a create interrupted before its record was written); True when one was removed. Only a
+        container labelled with the same ``owner`` (the state folder) is removed: another
+        folder's container is never taken over."""
+
+    def limits_unenforced(self) -> str | None:
+        """Why resource limits (memory, cpus, pids) cannot be enforced here, or None."""
 
     def observe(self, rec: Record) -> Observed | None:
         """The container's state now, or None when it no longer exists."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import paths, runtimes
+from rcontainer import runtimes
 from rcontainer.backends import Backends
 from rcontainer.backends.base import Backend, ProgressFn
 from rcontainer.container import Record, State
@@ -106,7 +106,7 @@ class Engine:
         """Remove this scope's container of the record's name that the runtime has but no record
         points at (a CLI killed between the runtime's create and the record's write)."""
         backend = self.backend(rec.family)
-        return backend.capabilities.orphans and backend.remove_orphan(rec.name, paths.scope())
+        return backend.capabilities.orphans and backend.remove_orphan(rec, create.owner())
 
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
         return plan_up(profile, rec, image_id, runtimes.get(profile.runtime).name, force=force)
@@ -121,6 +121,9 @@ class Engine:
             rec = store.load(profile.name)
             if rec is not None:
                 self._t.reconcile(rec)
+            limits_note = create.unenforced_limits(self.backend(rclass.family), profile)
+            if limits_note:
+                self.notices.append(f"{profile.name}: {limits_note}")
             image_ref, image_id = self.ensure_image(profile.data)
             plan = self.plan_up(profile, rec, image_id, force=force_recreate)
             if dry_run:

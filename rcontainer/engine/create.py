@@ -19,7 +19,7 @@ from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
 from rcontainer.engine.transitions import Transitions, now_iso
-from rcontainer.errors import BadInput, OperationFailed
+from rcontainer.errors import BadInput, OperationFailed, RuntimeUnavailable
 from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
@@ -30,6 +30,12 @@ def container_name(name: str) -> str:
     """The runtime's name for a container: scoped, so tests and users never collide."""
     s = paths.scope()
     return f"rc-{name}" if s == paths.DEFAULT_SCOPE else f"rc-{s}-{name}"
+
+
+def owner() -> str:
+    """The state folder whose records manage a container (a label on it): another state folder
+    never takes the container over."""
+    return str(paths.state_dir())
 
 
 def usable_class(profile: Profile, allow_privileged: bool = False) -> runtimes.RuntimeClass:
@@ -50,6 +56,30 @@ def usable_class(profile: Profile, allow_privileged: bool = False) -> runtimes.R
     return rclass
 
 
+LIMITS = ("memory", "cpus", "pids")
+
+
+def unenforced_limits(backend: Backend, profile: Profile) -> str | None:
+    """Why the profile's resource limits would be dropped here (None when it sets none, or when
+    they are enforced); refused (exit 7) when the profile says they are required. Podman accepts
+    limits it cannot enforce without a word, so rcontainer says it, on every ``up``."""
+    resources = profile.data.get("resources") or {}
+    asked = [k for k in LIMITS if resources.get(k) is not None]
+    if not asked:
+        return None
+    reason = backend.limits_unenforced()
+    if reason is None:
+        return None
+    what = ", ".join(f"resources.{k}" for k in asked)
+    if resources.get("required"):
+        raise RuntimeUnavailable(
+            f"{profile.path}: {what} cannot be enforced here: {reason}, and the profile says they are required",
+            hint="run it where rootless containers get cgroups v2 with delegated controllers, "
+            "or drop resources.required",
+        )
+    return f"{what} not enforced: {reason}"
+
+
 def create(
     t: Transitions,
     profile: Profile,
@@ -61,6 +91,10 @@ def create(
     """Create the profile's container from ``image`` (reference, id); ``old`` is the removed
     container's record, whose history the new one continues."""
     image_ref, image_id = image
+    limits_note = unenforced_limits(t.backends(rclass.family), profile)
+    data = profile.data
+    if limits_note:  # dropped, not passed on: runc refuses a memory limit it cannot apply
+        data = {**data, "resources": {}}
     rec = Record(
         name=profile.name,
         scope=paths.scope(),
@@ -76,6 +110,7 @@ def create(
         created_at=now_iso(),
         state=old.state if old else None,
         transitions=old.transitions if old else [],
+        limits_note=limits_note,
     )
     log = Path(rec.log_path)
     ensure_dir(log.parent)
@@ -88,17 +123,18 @@ def create(
         f"{LABEL}.hash": rec.hash,
         f"{LABEL}.runtime": rclass.name,
         f"{LABEL}.profile": str(profile.path),
+        f"{LABEL}.owner": owner(),
     }
 
     def act(rec: Record, backend: Backend) -> None:
         try:
-            backend.create(rec, profile.data, image_id, rclass, labels)
+            backend.create(rec, data, image_id, rclass, labels)
         except OperationFailed as exc:
             # A container of ours with this name but no record: remove it and create again; a
             # container that is not rcontainer's keeps its name and the error stands.
             if "already in use" not in str(exc) or not remove_orphan(rec):
                 raise
-            backend.create(rec, profile.data, image_id, rclass, labels)
+            backend.create(rec, data, image_id, rclass, labels)
 
     t.step(rec, Op.CREATE, act, note=f"image {image_ref} ({image_id[:12]}), runtime {rclass.name}")
     store.save(rec)

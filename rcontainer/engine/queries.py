@@ -126,6 +126,11 @@ def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
             "read_only": prof.get("read_only", False),
             "userns": prof.get("userns") or "",
         },
+        "resources": {
+            **{k: (prof.get("resources") or {}).get(k) for k in ("memory", "cpus", "pids")},
+            "enforced": rec.limits_note is None,
+            "note": rec.limits_note,
+        },
         "runtime_details": obs.details if obs else {},
         "resolved_profile": prof,
         "transitions": rec.transitions,

@@ -105,4 +105,8 @@ def load_profile(ref: str | Path, *, environ: Mapping[str, str] | None = None) -
 
     path = find_profile(ref)
     data, secret_env = loader.load(path, os.environ if environ is None else environ)
+    resources = data.get("resources")
+    if isinstance(resources, dict) and not resources.get("required"):
+        # only said when asked for: a profile without it resolves (and hashes) as before
+        resources.pop("required", None)
     return Profile(name=data["name"], path=path.absolute(), data=data, secret_env=secret_env)

@@ -1599,6 +1599,11 @@ PROFILE = Obj(
                 "memory": Size("Memory limit, e.g. 512m or 1g."),
                 "cpus": Float("CPUs, e.g. 1.5.", minimum=MIN_CPUS, maximum=MAX_CPUS),
                 "pids": Int("Maximum number of processes.", minimum=1, maximum=MAX_PIDS),
+                "required": Bool(
+                    "Refuse to run where the limits cannot be enforced (rootless without cgroups); "
+                    "otherwise they are dropped with a notice on every up.",
+                    default=False,
+                ),
             },
         ),
         "ulimits": Map(

@@ -17,6 +17,7 @@ class FakeBackend:
     def __init__(self) -> None:
         self.states: dict[str, State] = {}
         self.calls: list[str] = []
+        self.unenforced: str | None = None
 
     def _did(self, what: str, rec: Record, to: State | None = None) -> None:
         self.calls.append(f"{what} {rec.name}")
@@ -30,6 +31,7 @@ class FakeBackend:
         self, rec: Record, profile: dict[str, Any], image: str, rclass: Any, labels: dict[str, str]
     ) -> str:
         rec.backend = {"id": rec.name}
+        self.created_with = profile
         self._did("create", rec, State.CREATED)
         return rec.name
 
@@ -53,8 +55,11 @@ class FakeBackend:
         self._did("remove", rec)
         self.states.pop(rec.name, None)
 
-    def remove_orphan(self, name: str, scope: str) -> bool:
+    def remove_orphan(self, rec: Record, owner: str) -> bool:
         return False
+
+    def limits_unenforced(self) -> str | None:
+        return self.unenforced
 
     def observe(self, rec: Record) -> Observed | None:
         state = self.states.get(rec.name)

@@ -80,3 +80,50 @@ def test_ps_shows_what_the_runtime_reports_when_the_record_cannot_be_written(tmp
     rows = engine.ps(all=True)
     assert [r["state"] for r in rows] == ["stopped"]
     assert any("No space left" in n for n in engine.notices)
+
+
+def write_profile(tmp_path, **fields) -> str:
+    import json
+
+    doc = {"name": "lim", "image": "localhost/x:latest", "pull": "never", **fields}
+    path = tmp_path / "lim.yaml"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_up_says_on_every_run_that_limits_are_not_enforced_and_drops_them(tmp_path):
+    backends = FakeBackends()
+    backends.fake.unenforced = "rootless containers get no cgroup on this cgroup v1 host"
+    ref = write_profile(tmp_path, resources={"pids": 50, "memory": "64m"})
+    for _ in range(2):
+        engine = Engine(backends=backends)  # type: ignore[arg-type]
+        engine.up(ref)
+        assert any(
+            "resources.memory, resources.pids not enforced: rootless containers get no cgroup" in n
+            for n in engine.notices
+        ), engine.notices
+    assert backends.fake.created_with["resources"] == {}, "limits Podman cannot apply are not passed on"
+    shown = engine.inspect("lim")["resources"]
+    assert shown["pids"] == 50 and shown["enforced"] is False and "no cgroup" in shown["note"]
+
+
+def test_up_refuses_limits_the_profile_requires_where_they_cannot_be_enforced(tmp_path):
+    from rcontainer.errors import ExitStatus, RuntimeUnavailable
+
+    backends = FakeBackends()
+    backends.fake.unenforced = "no cgroup here"
+    ref = write_profile(tmp_path, resources={"pids": 50, "required": True})
+    with pytest.raises(RuntimeUnavailable) as err:
+        Engine(backends=backends).up(ref)  # type: ignore[arg-type]
+    assert err.value.status == ExitStatus.RUNTIME_UNAVAILABLE
+    assert not [c for c in backends.fake.calls if c.startswith("create")]
+
+
+def test_enforced_limits_are_passed_on_without_a_notice(tmp_path):
+    backends = FakeBackends()
+    ref = write_profile(tmp_path, resources={"pids": 50})
+    engine = Engine(backends=backends)  # type: ignore[arg-type]
+    engine.up(ref)
+    assert engine.notices == []
+    assert backends.fake.created_with["resources"]["pids"] == 50
+    assert engine.inspect("lim")["resources"]["enforced"] is True

@@ -56,7 +56,10 @@ class BwrapBackend:
                 return profile["image"], image_id
         return self.images.ensure(profile, progress)
 
-    def remove_orphan(self, name: str, scope: str) -> bool:
+    def limits_unenforced(self) -> str | None:
+        return "bubblewrap runs without cgroups"
+
+    def remove_orphan(self, rec: Record, owner: str) -> bool:
         return False  # the record is written before the supervisor starts: no orphans
 
     def run_healthcheck(self, rec: Record) -> None:

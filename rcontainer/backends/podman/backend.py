@@ -66,13 +66,35 @@ class PodmanBackend:
     def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
         return self.images.ensure(profile, progress)
 
-    def remove_orphan(self, name: str, scope: str) -> bool:
-        """Remove this scope's container of that name that has no record; True if there was one."""
-        for observed_name, obs in self.observe_all([], scope).items():
-            if observed_name == name:
-                self.remove(Record(name=name, backend={"id": obs.id}))
-                return True
+    def remove_orphan(self, rec: Record, owner: str) -> bool:
+        for observed_name, obs in self.observe_all([], rec.scope).items():
+            if observed_name != rec.name:
+                continue
+            theirs = (obs.details.get("labels") or {}).get(f"{LABEL}.owner")
+            if theirs and theirs != owner:  # no label: made before owners were labelled
+                raise OperationFailed(
+                    f"cannot create {rec.name}: container {rec.container_name} belongs to the rcontainer "
+                    f"state folder {theirs}, not this one ({owner})",
+                    hint=f"use that state folder to manage it; if it is gone, remove the container with "
+                    f"podman rm -f {rec.container_name}",
+                )
+            self.remove(Record(name=rec.name, backend={"id": obs.id}))
+            return True
         return False
+
+    def limits_unenforced(self) -> str | None:
+        """Rootless containers get a cgroup only on cgroup v2 with the controllers delegated to
+        the user; elsewhere Podman accepts memory/cpus/pids and enforces nothing (or runc refuses
+        a memory limit outright)."""
+        host = (self.api.get_json("/info") or {}).get("host") or {}
+        if not (host.get("security") or {}).get("rootless", True):
+            return None
+        if host.get("cgroupVersion") == "v1":
+            return "rootless containers get no cgroup on this cgroup v1 host"
+        missing = sorted({"memory", "pids", "cpu"} - set(host.get("cgroupControllers") or []))
+        if missing:
+            return f"the cgroup controllers {', '.join(missing)} are not delegated to your user"
+        return None
 
     def run_healthcheck(self, rec: Record) -> None:
         """``GET /libpod/containers/ID/healthcheck`` runs one check and records its result, as
