@@ -64,8 +64,8 @@ def export_cmd(profiles: tuple[str, ...], kind: str, output: str | None, no_dige
             raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
-    for loss in result.losses:
-        click.echo(str(loss), err=True)
+    for note in result.losses:
+        click.echo(str(note), err=True)
 
 
 @click.command("import")
@@ -105,13 +105,13 @@ def import_cmd(
         emit_json(
             {
                 "profiles": [str(p) for p in result.written],
-                "report": [{"service": n.service, "key": n.key, "what": n.what} for n in result.notes],
+                "report": [{"service": n.source, "key": n.field, "what": n.what} for n in result.losses],
             }
         )
         return
     for path in result.written:
         click.echo(str(path))
-    for note in result.notes:
+    for note in result.losses:
         click.echo(str(note), err=True)
 
 

@@ -48,14 +48,14 @@ def systemd_group() -> None:
 )
 def generate(profile: str, fmt: str) -> None:
     """Print the user unit of a profile (Quadlet: what it cannot express goes to stderr)."""
-    from rcontainer import systemd
+    from rcontainer.systemd import install as units
 
-    result = systemd.generate(profile, fmt)
+    result = units.generate(profile, fmt)
     click.echo(result.text, nl=False)
     if result.losses:
         warn(f"{result.filename}: Quadlet cannot express these profile fields:")
         for loss in result.losses:
-            click.echo(f"  - {loss}", err=True)
+            click.echo(f"  - {loss.field}: {loss.what}", err=True)
 
 
 def _emit_result(result) -> None:
@@ -72,9 +72,9 @@ def _emit_result(result) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def install(profile: str, enable: bool, now: bool, as_json: bool) -> None:
     """Write rcontainer-NAME.service to your systemd user folder (and reload, enable, start)."""
-    from rcontainer import systemd
+    from rcontainer.systemd import install as units
 
-    result = systemd.install(profile, enable=enable, now=now)
+    result = units.install(profile, enable=enable, now=now)
     if as_json:
         _emit_result(result)
     else:
@@ -89,9 +89,9 @@ def install(profile: str, enable: bool, now: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def uninstall(name: str, as_json: bool) -> None:
     """Stop and disable rcontainer-NAME.service (when a user manager runs), remove it, reload."""
-    from rcontainer import systemd
+    from rcontainer.systemd import install as units
 
-    result = systemd.uninstall(name)
+    result = units.uninstall(name)
     if as_json:
         _emit_result(result)
     else:
@@ -105,11 +105,11 @@ def uninstall(name: str, as_json: bool) -> None:
 @click.pass_context
 def run_unit(ctx: click.Context, profile: str) -> None:
     """What a generated unit runs: up, notify systemd when ready, wait; exit with the container's code."""
-    from rcontainer import systemd
+    from rcontainer.systemd import run_unit as runner
 
-    engine = systemd.unit_engine(autostart=getattr(ctx.obj, "autostart", True))
+    engine = runner.unit_engine(autostart=getattr(ctx.obj, "autostart", True))
     ctx.call_on_close(lambda: [warn(n) for n in engine.notices])
-    code = systemd.run_unit(profile, engine=engine, say=lambda text: click.echo(text, err=True))
+    code = runner.run_unit(profile, engine=engine, say=lambda text: click.echo(text, err=True))
     ctx.exit(code)
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from rcontainer import systemd
 from rcontainer.profile import load_profile
 from rcontainer.runtimes import PODMAN, get
+from rcontainer.systemd.unit import unit_name
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "profiles").glob("*.yaml"))
@@ -70,7 +70,7 @@ def test_every_generated_unit_passes_systemd_analyze_verify(tmp_path, busybox_im
         result = rc("systemd", "generate", str(path))
         assert result.code == 0, result.err
         name = load_profile(path).name
-        (units / systemd.unit_name(name)).write_text(result.out)
+        (units / unit_name(name)).write_text(result.out)
     checked = verify(units)
     assert checked.returncode == 0, checked.stderr
     complaints = [line for line in checked.stderr.splitlines() if "rcontainer-" in line or str(units) in line]

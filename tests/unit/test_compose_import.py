@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def run_import(compose_dir: Path, name: str, **kwargs):
     out = kwargs.pop("output_dir", compose_dir)
     result = compose_import.import_compose(compose_dir / name, output_dir=out, **kwargs)
     profiles = {p.stem: load_profile(p, environ={}) for p in result.written}
-    notes = [str(n) for n in result.notes]
+    notes = [str(n) for n in result.losses]
     return result, profiles, notes
 
 
@@ -238,6 +239,18 @@ def write(folder: Path, text: str) -> Path:
             "services:\n  web:\n    image: x\n    ports: ['80:80', 'eighty']\n",
             r"compose.yaml:4: services.web.ports.1: expected a port",
         ),
+        (
+            "services:\n  web:\n    image: x\n    ports: ['90-80:80']\n",
+            r"compose.yaml:4: services.web.ports.0: expected a host port range from low to high",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    security_opt: no-new-privileges\n",
+            r"compose.yaml:4: services.web.security_opt: expected a list of options",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    deploy:\n      restart_policy:\n        condition: [any]\n",
+            r"services.web.deploy.restart_policy.condition: expected none, on-failure or any, got a list",
+        ),
         ("web:\n  image: x\n", r"expected a Compose file with a 'services' mapping"),
         ("services: [\n", r"compose.yaml:2:1: not valid YAML"),
         (
@@ -257,6 +270,43 @@ def test_a_service_that_makes_an_invalid_profile_writes_nothing(tmp_path: Path) 
     with pytest.raises(BadInput, match=r"service 'bad' does not make a valid profile:\n  cap_add\[0\]"):
         compose_import.import_compose(write(tmp_path, text), output_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compose.yaml"]
+
+
+def test_json_escaped_characters_import_and_lone_surrogates_are_refused(tmp_path: Path) -> None:
+    # JSON (which YAML 1.2 reads) writes a character beyond U+FFFF as a pair of escapes
+    write(tmp_path, '{"services": {"web": {"image": "x", "labels": {"mood": "\\ud83d\\ude00"}}}}')
+    result = compose_import.import_compose(tmp_path / "compose.yaml", output_dir=tmp_path / "out")
+    assert result.profiles["web"]["labels"] == {"mood": "\U0001f600"}
+    assert load_profile(result.written[0]).data["labels"] == {"mood": "\U0001f600"}
+    # half a pair is no character: it could not be written as UTF-8
+    write(tmp_path, '{"services": {"web": {"image": "x", "labels": {"mood": "\\ud83d"}}}}')
+    with pytest.raises(
+        BadInput, match=r"compose.yaml:1: services.web.labels.mood: expected text of valid Unicode"
+    ):
+        compose_import.import_compose(tmp_path / "compose.yaml", output_dir=tmp_path / "out2")
+    assert not (tmp_path / "out2" / "web.yaml").exists()
+
+
+def test_every_key_is_either_handled_or_dropped() -> None:
+    from rcontainer.convert.compose.keys import DROPPED, HANDLERS
+
+    assert not set(HANDLERS) & set(DROPPED)
+
+
+def test_json_report_names_service_key_and_what(compose_dir: Path, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rcontainer", "import", str(compose_dir / "web-db.yaml"), "-o", str(tmp_path)]
+        + ["--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)["report"]
+    assert {
+        "service": "web",
+        "key": "depends_on",
+        "what": "dropped: profiles start on their own; start the services it names first",
+    } in report
 
 
 def test_missing_file_is_not_found(tmp_path: Path) -> None:

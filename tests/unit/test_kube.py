@@ -9,7 +9,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from rcontainer.convert import kube
+from rcontainer.convert import kube, kube_names
 from rcontainer.profile import load_profile
 from tests.unit.profile_helpers import IMAGE, load
 
@@ -42,7 +42,7 @@ def test_every_example_exports_well_formed_objects(path: Path, kind: str) -> Non
     assert docs == result.objects  # the YAML says what the objects say
     for obj in docs:
         assert {"apiVersion", "kind", "metadata"} <= set(obj)
-        assert kube._DNS_SUBDOMAIN.match(obj["metadata"]["name"])
+        assert kube_names.DNS_SUBDOMAIN.match(obj["metadata"]["name"])
     (workload,) = by_kind(docs, "Pod" if kind == "pod" else "Deployment")
     assert workload["apiVersion"] == ("v1" if kind == "pod" else "apps/v1")
     assert workload["metadata"]["name"] == profile.name
@@ -63,7 +63,7 @@ def test_every_example_exports_well_formed_objects(path: Path, kind: str) -> Non
     for env in container.get("env", []):
         assert ("value" in env) != ("valueFrom" in env)
     for label, value in workload["metadata"]["labels"].items():
-        assert kube._valid_key(label) and kube._LABEL_NAME.match(value) and len(value) <= 63
+        assert kube_names.valid_key(label) and kube_names.LABEL_NAME.match(value) and len(value) <= 63
 
 
 def test_secret_env_goes_into_a_secret_never_into_the_pod() -> None:
@@ -325,7 +325,7 @@ def test_two_profiles_with_one_name_are_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("n", "text"), [(67108864, "64Mi"), (1 << 30, "1Gi"), (1000, "1000"), (2048, "2Ki")])
 def test_quantities(n: int, text: str) -> None:
-    assert kube.quantity(n) == text
+    assert kube_names.quantity(n) == text
 
 
 def test_without_podman_digests_are_not_looked_up_and_nothing_fails(monkeypatch, tmp_path: Path) -> None:

@@ -7,7 +7,9 @@ import socket
 import stat
 import uuid
 
-from rcontainer import paths, systemd
+from rcontainer import paths
+from rcontainer.systemd import install, unit
+from rcontainer.systemd.run_unit import notify
 from tests.unit.profile_helpers import IMAGE, write
 
 
@@ -15,7 +17,7 @@ def test_notify_reaches_a_socket_path(tmp_path):
     path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
         server.bind(str(path))
-        assert systemd.notify("READY=1\nSTATUS=up", str(path)) is True
+        assert notify("READY=1\nSTATUS=up", str(path)) is True
         assert server.recv(4096) == b"READY=1\nSTATUS=up"
 
 
@@ -23,20 +25,20 @@ def test_notify_reaches_an_abstract_socket():
     name = f"rcontainer-test-{uuid.uuid4().hex}"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
         server.bind("\0" + name)
-        assert systemd.notify("READY=1", "@" + name) is True
+        assert notify("READY=1", "@" + name) is True
         assert server.recv(4096) == b"READY=1"
 
 
 def test_notify_without_systemd_is_a_no_op(monkeypatch, tmp_path):
     monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
-    assert systemd.notify("READY=1") is False
-    assert systemd.notify("READY=1", str(tmp_path / "nobody-listens")) is False
+    assert notify("READY=1") is False
+    assert notify("READY=1", str(tmp_path / "nobody-listens")) is False
 
 
 def test_install_writes_a_private_unit_and_says_what_to_run_later(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     profile = write(tmp_path, f"name: svc\nimage: {IMAGE}\n")
-    result = systemd.install(profile, enable=True, now=True, manager=lambda: False)
+    result = install.install(profile, enable=True, now=True, manager=lambda: False)
     assert result.path == paths.systemd_user_dir() / "rcontainer-svc.service"
     assert stat.S_IMODE(os.stat(result.path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(result.path.parent).st_mode) == 0o700
@@ -44,16 +46,16 @@ def test_install_writes_a_private_unit_and_says_what_to_run_later(tmp_path, monk
     assert result.actions == []
     assert any("systemctl --user enable --now rcontainer-svc.service" in n for n in result.notices)
 
-    removed = systemd.uninstall("svc", manager=lambda: False)
+    removed = install.uninstall("svc", manager=lambda: False)
     assert not removed.path.exists()
     assert any("daemon-reload" in n for n in removed.notices)
 
 
 def test_manager_is_not_running_without_its_sockets(tmp_path):
-    assert systemd.manager_running({"XDG_RUNTIME_DIR": str(tmp_path)}) is False
+    assert install.manager_running({"XDG_RUNTIME_DIR": str(tmp_path)}) is False
 
 
 def test_restart_settings():
-    assert systemd.restart_settings("on-failure:5") == ("on-failure", 6)
-    assert systemd.restart_settings("unless-stopped") == ("always", None)
-    assert systemd.restart_settings("no") == ("no", None)
+    assert unit.restart_settings("on-failure:5") == ("on-failure", 6)
+    assert unit.restart_settings("unless-stopped") == ("always", None)
+    assert unit.restart_settings("no") == ("no", None)

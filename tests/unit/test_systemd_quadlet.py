@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rcontainer import systemd
+from rcontainer.convert.quadlet import quadlet_text
 from tests.unit.profile_helpers import IMAGE, load
 from tests.unit.test_systemd_unit import sections
 
@@ -48,7 +48,7 @@ resources:
 
 
 def test_quadlet_maps_profile_fields_to_container_keys(tmp_path):
-    result = systemd.quadlet_text(load(tmp_path, FULL))
+    result = quadlet_text(load(tmp_path, FULL))
     assert result.filename == "full.container"
     c = sections(result.text)["Container"]
     assert c["Image"] == [IMAGE]
@@ -73,28 +73,43 @@ def test_quadlet_maps_profile_fields_to_container_keys(tmp_path):
     assert sections(result.text)["Unit"]["StartLimitBurst"] == ["3"]
 
 
+def losses(result) -> list[str]:
+    """The loss report as the command prints it (the file is about one profile)."""
+    assert all(loss.source == result.filename.removesuffix(".container") for loss in result.losses)
+    return [f"{loss.field}: {loss.what}" for loss in result.losses]
+
+
 def test_loss_report_names_what_quadlet_cannot_say(tmp_path):
-    result = systemd.quadlet_text(load(tmp_path, FULL))
-    assert any(loss.startswith("env.TOKEN:") for loss in result.losses)
+    result = quadlet_text(load(tmp_path, FULL))
+    assert any(loss.startswith("env.TOKEN:") for loss in losses(result))
     assert "s3cret" not in result.text
-    assert any(loss.startswith("records and logs") for loss in result.losses)
+    assert any(loss.startswith("records and logs") for loss in losses(result))
 
 
 def test_runtime_classes_quadlet_cannot_select_are_reported(tmp_path):
-    runc = systemd.quadlet_text(load(tmp_path, f"name: r\nimage: {IMAGE}\nruntime: runc\n"))
-    bwrap = systemd.quadlet_text(
-        load(tmp_path / "b", f"name: b\nimage: {IMAGE}\nruntime: bwrap\nnetwork: none\n")
-    )
-    default = systemd.quadlet_text(load(tmp_path / "c", f"name: c\nimage: {IMAGE}\n"))
-    assert any(loss.startswith("runtime: class runc") for loss in runc.losses)
-    assert any("bubblewrap" in loss for loss in bwrap.losses)
-    assert not any(loss.startswith("runtime") for loss in default.losses)
+    runc = quadlet_text(load(tmp_path, f"name: r\nimage: {IMAGE}\nruntime: runc\n"))
+    bwrap = quadlet_text(load(tmp_path / "b", f"name: b\nimage: {IMAGE}\nruntime: bwrap\nnetwork: none\n"))
+    default = quadlet_text(load(tmp_path / "c", f"name: c\nimage: {IMAGE}\n"))
+    assert any(loss.startswith("runtime: class runc") for loss in losses(runc))
+    assert any("bubblewrap" in loss for loss in losses(bwrap))
+    assert not any(loss.startswith("runtime") for loss in losses(default))
 
 
 def test_shell_healthcheck_and_no_network(tmp_path):
-    result = systemd.quadlet_text(
+    result = quadlet_text(
         load(tmp_path, f"name: s\nimage: {IMAGE}\nnetwork: none\nhealthcheck:\n  test: test -e /tmp/ok\n")
     )
     c = sections(result.text)["Container"]
     assert c["HealthCmd"] == ["test -e /tmp/ok"]
     assert c["Network"] == ["none"]
+
+
+def test_every_row_of_the_table_names_a_profile_field(tmp_path):
+    from rcontainer.convert.quadlet import ROWS
+
+    data = load(tmp_path, FULL).data  # resolved: every field present
+    for row in ROWS:
+        value = data
+        for part in row.field.split("."):
+            assert isinstance(value, dict) and part in value, row.field
+            value = value[part]

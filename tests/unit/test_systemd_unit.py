@@ -6,14 +6,14 @@ import configparser
 
 import pytest
 
-from rcontainer import systemd
+from rcontainer.systemd import unit as systemd_unit
 from tests.unit.profile_helpers import IMAGE, load
 
 RC = ["/opt/rc/bin/rcontainer"]
 
 
 def unit(tmp_path, text: str, environ: dict | None = None) -> str:
-    return systemd.unit_text(load(tmp_path, text), exe=RC, environ=environ or {}).text
+    return systemd_unit.unit_text(load(tmp_path, text), exe=RC, environ=environ or {}).text
 
 
 def sections(text: str) -> dict[str, dict[str, list[str]]]:
@@ -42,7 +42,7 @@ def test_unit_runs_run_unit_with_absolute_paths_and_notifies(tmp_path):
     assert s["Service"]["ExecStopPost"] == ["-/opt/rc/bin/rcontainer rm -f svc"]
     assert s["Install"]["WantedBy"] == ["default.target"]
     assert "loginctl enable-linger" in text
-    assert systemd.unit_name("svc") == "rcontainer-svc.service"
+    assert systemd_unit.unit_name("svc") == "rcontainer-svc.service"
 
 
 def test_stop_timeout_gives_systemd_a_margin(tmp_path):
@@ -102,7 +102,7 @@ def test_healthcheck_lengthens_the_start_timeout(tmp_path):
 
 def test_paths_with_blanks_and_percent_are_quoted(tmp_path):
     folder = tmp_path / "my 100% profiles"
-    text = systemd.unit_text(load(folder, f"name: svc\nimage: {IMAGE}\n"), exe=RC, environ={}).text
+    text = systemd_unit.unit_text(load(folder, f"name: svc\nimage: {IMAGE}\n"), exe=RC, environ={}).text
     start = sections(text)["Service"]["ExecStart"][0]
     assert start == f'/opt/rc/bin/rcontainer run-unit "{str(folder.absolute()).replace("%", "%%")}/p.yaml"'
     assert "100%% profiles" in sections(text)["Unit"]["Description"][0]
@@ -122,7 +122,7 @@ def test_paths_with_blanks_and_percent_are_quoted(tmp_path):
     ],
 )
 def test_command_line_words_follow_systemd_quoting(word, quoted):
-    assert systemd.quote_arg(word) == quoted
+    assert systemd_unit.quote_arg(word) == quoted
 
 
 def test_unit_is_valid_ini(tmp_path):

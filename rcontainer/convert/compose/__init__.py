@@ -1,0 +1,163 @@
+"""Compose import: the services of a Compose file as rcontainer profiles.
+
+    result = import_compose(Path("compose.yaml"), output_dir=Path("profiles"))
+    result.written     # the profile files, one NAME.yaml per service
+    result.losses      # every Compose key with no (or only an approximate) equivalent
+
+``convert`` is the pure part: a parsed Compose document in, profile mappings and losses out.
+Each Compose service key has a handler (``keys.HANDLERS``), one module per group of keys
+(``services``, ``network``, ``volumes``, ``resources``, ``health``, ``lifecycle``, ``security``);
+a key with none is reported as dropped. ``import_compose`` reads the file (``load``), converts,
+writes each profile next to its siblings under a temporary name, loads it back with
+``load_profile`` (a profile rcontainer itself rejects is never written), and only then moves
+every file into place: all or nothing.
+
+``${VAR}`` strings are kept as they are: profiles interpolate the same way Compose does, when
+they are loaded. Relative paths in Compose are relative to the Compose file's folder; in a
+profile, to the profile's folder: they are rewritten for where the profile is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
+from rcontainer.convert.compose.load import Lines, bad, not_unicode, read_compose
+from rcontainer.convert.compose.service import Service
+from rcontainer.convert.loss import Loss
+from rcontainer.errors import BadInput
+
+
+@dataclass
+class ImportResult:
+    written: list[Path] = field(default_factory=list)
+    losses: list[Loss] = field(default_factory=list)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # service -> profile mapping
+
+
+def convert(
+    compose: dict[str, Any],
+    *,
+    file: Path,
+    output_dir: Path,
+    services: list[str] | None = None,
+    lines: Lines | None = None,
+) -> tuple[dict[str, dict[str, Any]], list[Loss]]:
+    """Profiles (service name -> profile mapping) for the Compose document, and the losses."""
+    all_services = compose["services"]
+    wanted = list(all_services) if services is None else services
+    for name in wanted:
+        if name not in all_services:
+            raise BadInput(
+                f"{file}: no service {name!r}",
+                hint=f"services: {', '.join(map(str, all_services)) or 'none'}",
+            )
+    losses: list[Loss] = []
+    top_volumes = compose.get("volumes") or {}
+    if not isinstance(top_volumes, dict):
+        raise bad(file, lines, ("volumes",), "a mapping of volume names", top_volumes)
+    for key in ("networks", "secrets", "configs"):
+        if compose.get(key):
+            losses.append(Loss(file.name, key, "top-level definitions dropped (see each service's notes)"))
+    for vname, spec in top_volumes.items():
+        if isinstance(spec, dict) and (spec.get("driver") or spec.get("driver_opts")):
+            losses.append(
+                Loss(file.name, f"volumes.{vname}", "driver and driver_opts dropped: local volumes")
+            )
+    out: dict[str, dict[str, Any]] = {}
+    names: dict[str, str] = {}
+    for service in wanted:
+        spec = all_services[service]
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            raise bad(file, lines, ("services", service), "a mapping of service settings", spec)
+        s = Service(
+            str(service), spec, file=file, output_dir=output_dir, lines=lines, top_volumes=top_volumes
+        )
+        profile = convert_service(s)
+        if profile["name"] in names:
+            raise BadInput(
+                f"{file}: services {names[profile['name']]!r} and {service!r} both become profile"
+                f" {profile['name']!r}",
+                hint="import them one at a time with --service, into different folders",
+            )
+        names[profile["name"]] = str(service)
+        out[str(service)] = profile
+        losses += s.losses
+    return out, losses
+
+
+def convert_service(s: Service) -> dict[str, Any]:
+    """The profile of one service (its losses are in ``s.losses``)."""
+    for handler in dict.fromkeys(HANDLERS.values()):
+        handler(s)
+    for key in s.spec:
+        if not isinstance(key, str):
+            raise s.bad(str(key), "a string key", key)
+        if key in HANDLERS or key.startswith("x-"):
+            continue
+        s.lose(key, DROPPED.get(key, "dropped: profiles have no equivalent"))
+    return {k: s.p[k] for k in PROFILE_KEYS if k in s.p}
+
+
+def render(profile: dict[str, Any], *, source: Path, service: str) -> str:
+    import yaml
+
+    header = (
+        f"# {profile['name']}: imported by `rcontainer import` from {source.name}, service {service}.\n"
+        "# Unlike Compose, rcontainer sets no_new_privileges: true unless told otherwise.\n"
+    )
+    dumper = getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper
+    return header + yaml.dump(
+        profile, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
+
+
+def import_compose(
+    path: Path, *, services: list[str] | None = None, output_dir: Path = Path("."), force: bool = False
+) -> ImportResult:
+    """Convert, validate and write the services of a Compose file as profiles (all or nothing)."""
+    from rcontainer.profile import ProfileError, load_profile
+
+    compose, lines = read_compose(path)
+    profiles, losses = convert(compose, file=path, output_dir=output_dir, services=services, lines=lines)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise BadInput(f"{output_dir} is not a folder")
+    targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}
+    existing = [str(t) for t in targets.values() if t.exists()]
+    if existing and not force:
+        raise BadInput(f"not overwriting {', '.join(existing)}", hint="give --force to overwrite")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot make {output_dir}: {exc.strerror or exc}") from None
+    temps: list[Path] = []
+    try:
+        for svc, prof in profiles.items():
+            tmp = output_dir / f".{prof['name']}.rcontainer-import.yaml"
+            temps.append(tmp)
+            try:
+                text = render(prof, source=path, service=svc)
+                data = text.encode("utf-8")  # the C emitter refuses a surrogate itself, Python's not
+            except UnicodeEncodeError:
+                raise not_unicode(path, lines, compose, svc) from None
+            tmp.write_bytes(data)
+            try:
+                load_profile(tmp)
+            except ProfileError as exc:
+                problems = "\n".join(f"  {p.path or '(profile)'}: {p.message}" for p in exc.problems)
+                raise BadInput(
+                    f"{path}: service {svc!r} does not make a valid profile:\n{problems}",
+                    hint="fix the service (or set the variables it uses) and import again",
+                ) from None
+        for (_svc, target), tmp in zip(targets.items(), temps, strict=True):
+            tmp.replace(target)
+    except OSError as exc:
+        raise BadInput(f"cannot write profiles to {output_dir}: {exc.strerror or exc}") from None
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+    return ImportResult(written=list(targets.values()), losses=losses, profiles=profiles)

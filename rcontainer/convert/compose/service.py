@@ -1,0 +1,95 @@
+"""One Compose service being imported: what every field group's handler reads and writes.
+
+A handler (``network.network``, ``volumes.volumes``, ...) reads its keys from ``spec``, writes
+profile fields into ``p`` and reports what it could not carry over with ``lose``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from rcontainer.convert.compose.load import Lines, bad
+from rcontainer.convert.loss import Loss
+from rcontainer.errors import BadInput
+
+
+class Service:
+    def __init__(
+        self,
+        service: str,
+        spec: dict[str, Any],
+        *,
+        file: Path,
+        output_dir: Path,
+        lines: Lines | None,
+        top_volumes: dict[str, Any],
+    ) -> None:
+        self.service = service
+        self.spec = spec
+        self.file = file
+        self.compose_dir = file.parent.absolute()
+        self.output_dir = output_dir.absolute()
+        self.lines = lines
+        self.top_volumes = top_volumes
+        self.losses: list[Loss] = []
+        self.p: dict[str, Any] = {}  # the profile, in the order handlers write it
+
+    def lose(self, key: str, what: str) -> None:
+        self.losses.append(Loss(self.service, key, what))
+
+    def bad(self, key: str | tuple[str | int, ...], expected: str, got: Any) -> BadInput:
+        path = (key,) if isinstance(key, str) else key
+        return bad(self.file, self.lines, ("services", self.service, *path), expected, got)
+
+    def get(self, key: str, types: type | tuple[type, ...], expected: str) -> Any:
+        """``spec[key]`` when it is one of ``types`` (a bool only when asked for), None when unset."""
+        value = self.spec.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise self.bad(key, expected, value)
+        if not isinstance(value, types):
+            raise self.bad(key, expected, value)
+        return value
+
+    def path(self, text: str) -> str:
+        """A Compose path (relative to the Compose file) as a profile path (relative to the profile)."""
+        if text.startswith(("/", "~", "$")):
+            return text
+        absolute = os.path.normpath(self.compose_dir / text)
+        rel = os.path.relpath(absolute, self.output_dir)
+        if rel.split(os.sep)[:3] == [os.pardir] * 3:
+            return absolute  # far apart: an absolute path reads better than ../../../
+        return rel if rel.startswith("..") else f"./{rel}" if rel != "." else "."
+
+    def pairs(self, value: Any, where: tuple[str, ...], *, from_env: bool) -> dict[str, Any]:
+        """A Compose list (``KEY=VALUE``) or mapping; a key without value comes from the environment."""
+        out: dict[str, Any] = {}
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise self.bad((*where, i), "a 'KEY=VALUE' string", item)
+                key, eq, val = item.partition("=")
+                out[key] = val if eq else None
+        elif isinstance(value, dict):
+            for key, val in value.items():
+                if isinstance(val, dict | list):
+                    raise self.bad((*where, str(key)), "a string, number or boolean", val)
+                out[str(key)] = val
+        else:
+            raise self.bad(".".join(where), "a mapping or a list of 'KEY=VALUE' strings", value)
+        for key, val in out.items():
+            if val is None:
+                if from_env:
+                    out[key] = f"${{{key}}}"
+                    self.lose(
+                        f"{'.'.join(where)}.{key}",
+                        f"taken from your environment as ${{{key}}} (empty when unset; Compose leaves it out)",
+                    )
+                else:
+                    out[key] = ""
+            elif isinstance(val, bool):
+                out[key] = "true" if val else "false"
+        return out

@@ -1,0 +1,201 @@
+"""The ``rcontainer-NAME.service`` user unit of a profile, and systemd's syntax for writing one.
+
+A generated unit runs ``rcontainer run-unit PROFILE`` as its main process (``Type=notify``):
+it brings the container up, tells systemd ``READY=1`` once the container runs (and, with a
+healthcheck, once Podman reports it healthy), then waits for the container and exits with its
+exit code, so ``Restart=`` sees real failures (``run_unit``). ``ExecStop`` stops the container
+through rcontainer (its stop signal, then SIGKILL after ``stop_timeout``) and ``ExecStopPost``
+removes it, so every start creates the container afresh from the profile.
+
+The quoting, restart and timeout helpers here are shared with the Quadlet generator
+(``rcontainer.convert.quadlet``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rcontainer import __version__
+from rcontainer.convert.loss import Loss
+
+if TYPE_CHECKING:
+    from rcontainer.profile import Profile
+
+# Seconds systemd waits between a failure and the restart. systemd's own default (100 ms)
+# turns a container that fails at once into a busy loop against the Podman service.
+RESTART_SEC = 5
+# Extra seconds over stop_timeout before systemd gives up on ExecStop: rcontainer's start-up,
+# the API round trips of the stop, and the record update, on a loaded 2-core machine.
+STOP_MARGIN = 10
+# Seconds allowed for ExecStart to report READY=1 before a healthcheck is counted: a first
+# ``up`` may pull or build the image.
+START_TIMEOUT = 300
+
+# Variables that decide which records, socket and scope the unit's commands see: copied into
+# the unit when set, so ExecStop addresses the same container as the shell that installed it.
+UNIT_ENVIRONMENT = (
+    "RCONTAINER_SCOPE",
+    "RCONTAINER_CONFIG_DIR",
+    "RCONTAINER_STATE_DIR",
+    "RCONTAINER_CACHE_DIR",
+    "RCONTAINER_RUNTIME_DIR",
+    "CONTAINER_HOST",
+)
+
+DOCUMENTATION = "man:podman(1) man:systemd.service(5)"
+
+
+# -- systemd syntax ----------------------------------------------------------------------------
+def quote_arg(arg: str) -> str:
+    """One word of a systemd command line (systemd.service(5), "Command lines").
+
+    ``%`` starts a specifier and ``$`` an environment variable in ExecStart=, so both are
+    doubled; words with blanks, quotes or backslashes are double-quoted with C escapes.
+    """
+    text = arg.replace("%", "%%").replace("$", "$$")
+    if text and not any(c in text for c in " \t\n\"'\\;"):
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def command_line(argv: list[str]) -> str:
+    return " ".join(quote_arg(a) for a in argv)
+
+
+def assignment(key: str, value: str) -> str:
+    """``Environment=`` value: ``KEY=VALUE`` quoted as one word (specifiers escaped)."""
+    return quote_arg(f"{key}={value}").replace("$$", "$")  # Environment= does not expand $VAR
+
+
+def plain(text: str) -> str:
+    """A free-text value (Description=): specifiers escaped, one line."""
+    return " ".join(text.replace("%", "%%").split())
+
+
+def seconds(value: float) -> str:
+    return f"{value:g}s"
+
+
+# -- the executable --------------------------------------------------------------------------
+def executable() -> list[str]:
+    """The command that runs this rcontainer, as absolute words for ExecStart=.
+
+    The script installed beside the running interpreter comes first (the same installation
+    that generates the unit), then ``rcontainer`` on PATH, then ``python -m rcontainer``.
+    Symbolic links are kept (a pipx link survives a reinstall; the target does not).
+    """
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is not None and argv0.name == "rcontainer" and argv0.is_file():
+        return [os.path.abspath(argv0)]
+    beside = Path(sys.executable).parent / "rcontainer"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [os.path.abspath(beside)]
+    found = shutil.which("rcontainer")
+    if found:
+        return [os.path.abspath(found)]
+    return [os.path.abspath(sys.executable), "-m", "rcontainer"]
+
+
+# -- unit files ------------------------------------------------------------------------------
+def unit_name(name: str) -> str:
+    return f"rcontainer-{name}.service"
+
+
+@dataclass
+class Generated:
+    """A generated file: its name, its text, and (Quadlet) what the profile says that it cannot."""
+
+    filename: str
+    text: str
+    losses: list[Loss] = field(default_factory=list)
+
+
+def restart_settings(policy: str) -> tuple[str, int | None]:
+    """Profile restart policy -> (systemd Restart=, StartLimitBurst= or None).
+
+    ``unless-stopped`` becomes ``always``: a container stopped through rcontainer ends the unit
+    cleanly, and ``systemctl stop`` is how a unit is "stopped" by its user.
+    """
+    policy = policy or "no"
+    kind, _, tries = policy.partition(":")
+    if kind == "no":
+        return "no", None
+    if kind == "on-failure":
+        # on-failure:N allows N restarts, and systemd counts starts: N restarts + the first start.
+        return "on-failure", (int(tries) + 1 if tries else None)
+    return "always", None  # always, unless-stopped
+
+
+def start_timeout(data: Mapping[str, Any]) -> int:
+    hc = data.get("healthcheck")
+    extra = 0.0
+    if hc:
+        extra = float(hc.get("start_period") or 0) + (int(hc.get("retries") or 3) + 1) * (
+            float(hc.get("interval") or 30) + float(hc.get("timeout") or 30)
+        )
+    return int(START_TIMEOUT + extra)
+
+
+def unit_text(
+    profile: Profile,
+    *,
+    exe: list[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Generated:
+    """The ``rcontainer-NAME.service`` user unit of a profile."""
+    data = profile.data
+    env = os.environ if environ is None else environ
+    rc = exe or executable()
+    name = profile.name
+    path = str(profile.path)
+    restart, burst = restart_settings(str(data.get("restart") or "no"))
+    stop_timeout = int(data.get("stop_timeout", 10))
+    networked = (data.get("network") or {}).get("mode", "private") != "none"
+
+    lines = [
+        f"# {unit_name(name)}: generated by rcontainer {__version__} from {path}",
+        f"# Regenerate it after changing the profile: rcontainer systemd install {path}",
+        "#",
+        "# A user unit stops when your last session ends, unless your user manager outlives it.",
+        "# For containers that keep running after you log out, once:",
+        "#   loginctl enable-linger $USER",
+        "#",
+        "# ExecStart brings the container up and reports READY=1 once it runs (and is healthy, when",
+        "# the profile has a healthcheck); it then waits and exits with the container's exit code,",
+        "# so Restart= sees failures. ExecStop stops it (stop signal, SIGKILL after stop_timeout);",
+        "# ExecStopPost removes it, so each start creates it afresh from the profile.",
+        "[Unit]",
+        f"Description={plain(f'rcontainer container {name} ({path})')}",
+        f"Documentation={DOCUMENTATION}",
+    ]
+    if networked:
+        lines += ["Wants=network-online.target", "After=network-online.target"]
+    if burst is not None:
+        # Restarts come RestartSec apart (plus start-up): the window holds `burst` quick failures.
+        lines += [f"StartLimitBurst={burst}", f"StartLimitIntervalSec={burst * (RESTART_SEC + 60)}"]
+    lines += ["", "[Service]", "Type=notify", "NotifyAccess=main"]
+    for key in UNIT_ENVIRONMENT:
+        if env.get(key):
+            lines.append(f"Environment={assignment(key, env[key])}")
+    lines += [
+        f"ExecStart={command_line([*rc, 'run-unit', path])}",
+        # "-": a container that already exited (or was removed by hand) is not a failed stop.
+        f"ExecStop=-{command_line([*rc, 'stop', name])}",
+        f"ExecStopPost=-{command_line([*rc, 'rm', '-f', name])}",
+        f"TimeoutStartSec={start_timeout(data)}",
+        # The stop waits stop_timeout for the container, then SIGKILLs it; systemd must wait
+        # longer than that, or it would kill rcontainer halfway through the stop.
+        f"TimeoutStopSec={stop_timeout + STOP_MARGIN}",
+        f"Restart={restart}",
+    ]
+    if restart != "no":
+        lines.append(f"RestartSec={RESTART_SEC}")
+    lines += ["", "[Install]", "WantedBy=default.target", ""]
+    return Generated(unit_name(name), "\n".join(lines))
