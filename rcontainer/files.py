@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,27 @@ def read_json(path: Path) -> dict[str, Any] | None:
         return None
     except (OSError, ValueError) as exc:
         raise OperationFailed(f"cannot read {path}: {exc}") from None
+
+
+def private_random_key(path: Path, size: int = 32) -> bytes:
+    """A random key kept in ``path`` (0600), made on first use; concurrent first uses agree
+    (O_EXCL: one creates it, the others read what it wrote)."""
+    ensure_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the creator may not have written it yet
+            data = path.read_bytes()
+            if len(data) == size:
+                return data
+            time.sleep(0.01)
+        raise OperationFailed(f"{path} is not a key rcontainer made ({len(data)} bytes)") from None
+    except OSError as exc:
+        raise OperationFailed(f"cannot create {path}: {exc.strerror}") from None
+    key = os.urandom(size)
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return key

@@ -8,6 +8,7 @@ The files live in the XDG state dir, so logs outlive the container.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import deque
@@ -19,6 +20,24 @@ from pathlib import Path
 from rcontainer.errors import BadInput
 
 _LINE = re.compile(r"^(\S+) (stdout|stderr) ([FP]) ?(.*)$")
+_SIZE = re.compile(r"([0-9]{1,12})([kmg]?)", re.IGNORECASE)
+
+MAX_SIZE_ENV = "RCONTAINER_LOG_MAX_SIZE"
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    """The size a container's log may reach before it is rotated (``RCONTAINER_LOG_MAX_SIZE``,
+    e.g. ``20m``; default 20 MiB): a container printing without end must not fill the disk."""
+    text = os.environ.get(MAX_SIZE_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_BYTES
+    m = _SIZE.fullmatch(text)
+    if not m or int(m.group(1)) == 0:
+        raise BadInput(f"{MAX_SIZE_ENV}={text!r}: expected a size like 512k, 20m or 1g")
+    return int(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
+
+
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
 
 

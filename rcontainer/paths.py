@@ -52,6 +52,11 @@ def logs_dir() -> Path:
     return state_dir() / "logs"
 
 
+def secret_key_file() -> Path:
+    """The key secret values are hashed with before their hash reaches a label."""
+    return state_dir() / "secret-hash.key"
+
+
 def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/rcontainer``: unpacked image root filesystems, runtime probes."""
     return _dir("RCONTAINER_CACHE_DIR", "cache")

@@ -4,7 +4,7 @@
 
 RC_USER="${RC_USER:-rcdev}"  # the unprivileged user that demo and tests run as when started by root
 DEB_PACKAGES=(podman runc crun bubblewrap slirp4netns uidmap fuse-overlayfs catatonit busybox-static
-  skopeo docker-registry python3-venv systemd bash-completion zsh fish shellcheck podman-compose)
+  skopeo docker-registry containers-storage python3-venv systemd bash-completion zsh fish shellcheck podman-compose)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import json
 import os
 from collections.abc import Mapping
@@ -55,9 +56,28 @@ class Profile:
         return out
 
     def config_hash(self) -> str:
-        """sha256 of the canonical JSON of ``data`` (secrets included: only the hash is kept)."""
-        text = json.dumps(self.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        """sha256 of the canonical JSON of ``data``, so that ``up`` notices any change.
+
+        A changed secret must recreate the container too, but the hash ends up in a label that
+        anyone who can list the user's containers reads, and a plain hash of a short secret is
+        easily guessed. So each secret value enters the hash only as an HMAC under a random key
+        of the user's own (``paths.secret_key_file()``, 0600, made on first use)."""
+        data = self.data
+        if self.secret_env:
+            key = secret_key()
+            env = dict(data["env"])
+            for name in self.secret_env & env.keys():
+                env[name] = "hmac:" + hmac.new(key, str(env[name]).encode(), hashlib.sha256).hexdigest()
+            data = {**data, "env": env}
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def secret_key() -> bytes:
+    """The user's key for hashing secret values (32 random bytes, created once, 0600)."""
+    from rcontainer.files import private_random_key
+
+    return private_random_key(paths.secret_key_file())
 
 
 def _looks_like_path(ref: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,43 @@ def test_a_second_state_folder_does_not_take_over_a_running_container(rc, write,
     assert os.environ["RCONTAINER_STATE_DIR"] in result.err
     after = json.loads(ok(rc("inspect", "sec", "--json")).out)
     assert (after["id"], after["state"]) == (before, "running"), "the first folder's container is untouched"
+
+
+def test_a_half_made_container_left_in_storage_does_not_block_the_name(rc, write, scope, busybox_image):
+    """Killing the Podman service in the middle of ``up`` can leave a container that only
+    containers/storage knows (written to storage, never to Podman's database): the API cannot
+    see it, yet it holds the name. Made here exactly as such a kill leaves it."""
+    info = json.loads(harness.podman("info", "--format", "json").stdout)["store"]
+    image_id = harness.podman("image", "inspect", "--format", "{{.Id}}", busybox_image).stdout.strip()
+    name = f"rc-{scope}-sec"
+    harness.podman(
+        "unshare",
+        "containers-storage",
+        "--storage-driver",
+        info["graphDriverName"],
+        "--graph",
+        info["graphRoot"],
+        "--run",
+        info["runRoot"],
+        "create-container",
+        "--name",
+        name,
+        image_id,
+    )
+    assert name not in harness.podman("ps", "-a", "--format", "{{.Names}}").stdout, "invisible to Podman"
+    result = ok(rc("up", str(write())))
+    assert "half-made container" in result.err
+    assert json.loads(ok(rc("inspect", "sec", "--json")).out)["state"] == "running"
+
+
+def test_a_container_printing_without_end_cannot_fill_the_disk_with_its_log(rc, write):
+    path = write(command=["sh", "-c", "while true; do echo 0123456789abcdef0123456789abcdef; done"])
+    ok(rc("up", str(path), env={"RCONTAINER_LOG_MAX_SIZE": "64k"}))
+    log = Path(json.loads(ok(rc("inspect", "sec", "--json")).out)["log_path"])
+    harness.wait_until(lambda: log.exists() and log.stat().st_size > 32 * 1024, 20, "the log to grow")
+    sizes = []
+    for _ in range(10):
+        time.sleep(0.3)
+        sizes.append(log.stat().st_size)
+    assert max(sizes) <= 64 * 1024 + 4096, sizes
+    assert ok(rc("logs", "--tail", "1", "sec")).out.strip() == "0123456789abcdef0123456789abcdef"

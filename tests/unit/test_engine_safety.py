@@ -127,3 +127,35 @@ def test_enforced_limits_are_passed_on_without_a_notice(tmp_path):
     assert engine.notices == []
     assert backends.fake.created_with["resources"]["pids"] == 50
     assert engine.inspect("lim")["resources"]["enforced"] is True
+
+
+def test_a_secret_enters_the_config_hash_only_through_a_per_user_key(tmp_path, monkeypatch):
+    import hashlib
+    import json
+
+    from rcontainer import paths
+    from rcontainer.profile import load_profile
+
+    path = tmp_path / "s.yaml"
+    doc = {
+        "name": "s",
+        "image": "localhost/x:latest",
+        "env": {"TOKEN": {"value": "${TOKEN}", "secret": True}},
+    }
+    path.write_text(json.dumps(doc))
+    monkeypatch.setenv("TOKEN", "hunter2")
+    profile = load_profile(path)
+    assert profile.data["env"]["TOKEN"] == "hunter2"
+    # the hash anyone who lists the containers could check a guessed value against (the old code)
+    plain = hashlib.sha256(
+        json.dumps(profile.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+    first = profile.config_hash()
+    assert first != plain
+    assert paths.secret_key_file().stat().st_mode & 0o777 == 0o600
+    assert load_profile(path).config_hash() == first, "stable for the same user"
+    monkeypatch.setenv("TOKEN", "hunter3")
+    assert load_profile(path).config_hash() != first, "a changed secret still changes the hash"
+    monkeypatch.setenv("RCONTAINER_STATE_DIR", str(tmp_path / "another-user"))
+    monkeypatch.setenv("TOKEN", "hunter2")
+    assert load_profile(path).config_hash() != first, "another user's key gives another hash"

@@ -30,7 +30,7 @@ def spec(folder: Path, body: str, *, handler: str | None = None) -> dict[str, An
 def test_a_minimal_profile_names_the_image_logs_to_its_file_and_drops_no_new_privileges(tmp_path):
     s = spec(tmp_path, "")
     assert s["name"] == "rc-p" and s["image"] == "sha256:abc"
-    assert s["log_configuration"] == {"driver": "k8s-file", "path": "/logs/p.log"}
+    assert s["log_configuration"] == {"driver": "k8s-file", "path": "/logs/p.log", "size": 20 * 1024 * 1024}
     assert s["no_new_privileges"] is True and s["privileged"] is False
     assert s["read_only_filesystem"] is False
     assert s["terminal"] is False and s["stdin"] is False
@@ -208,3 +208,13 @@ def test_security_and_process_fields_are_passed_through(tmp_path):
     assert s["terminal"] is True and s["stdin"] is True
     assert s["read_only_filesystem"] is True and s["no_new_privileges"] is False
     assert s["cap_add"] == ["NET_ADMIN"] and s["cap_drop"] == ["ALL"]
+
+
+def test_the_log_size_cap_is_configurable_and_bad_values_are_refused(tmp_path, monkeypatch):
+    from rcontainer.errors import BadInput
+
+    monkeypatch.setenv("RCONTAINER_LOG_MAX_SIZE", "64k")
+    assert spec(tmp_path, "")["log_configuration"]["size"] == 64 * 1024
+    monkeypatch.setenv("RCONTAINER_LOG_MAX_SIZE", "lots")
+    with pytest.raises(BadInput):
+        spec(tmp_path, "")

@@ -80,7 +80,30 @@ class PodmanBackend:
                 )
             self.remove(Record(name=rec.name, backend={"id": obs.id}))
             return True
-        return False
+        return self._remove_storage_only(rec)
+
+    def _remove_storage_only(self, rec: Record) -> bool:
+        """A create interrupted inside Podman (its service killed between writing the container's
+        storage and its database) leaves a container only containers/storage knows: the API
+        cannot see it, yet it holds the name. ``podman rm --storage`` removes exactly that kind
+        (it refuses a container Podman's database knows); the name is ours by construction."""
+        podman = shutil.which("podman")
+        if podman is None or not rec.container_name:
+            return False
+        done = subprocess.run(
+            [podman, "rm", "--storage", rec.container_name],
+            env=service.local_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            return False
+        self._notices.append(
+            f"{rec.name}: removed {rec.container_name} from Podman's storage, a half-made container "
+            "that an interrupted create left behind (podman rm --storage)"
+        )
+        return True
 
     def limits_unenforced(self) -> str | None:
         """Rootless containers get a cgroup only on cgroup v2 with the controllers delegated to

@@ -11,6 +11,8 @@ from __future__ import annotations
 import signal as signals
 from typing import Any
 
+from rcontainer import logs
+
 NS = 1_000_000_000  # Podman's durations are nanoseconds
 
 
@@ -41,7 +43,8 @@ def spec_from_profile(
         "env": dict(p.get("env") or {}),
         "terminal": bool(p.get("tty")),
         "stdin": bool(p.get("tty")),
-        "log_configuration": {"driver": "k8s-file", "path": log_path},
+        # conmon starts the file afresh when it reaches the size: logs never fill the disk
+        "log_configuration": {"driver": "k8s-file", "path": log_path, "size": logs.max_bytes()},
         "no_new_privileges": bool(p.get("no_new_privileges", True)),
         "read_only_filesystem": bool(p.get("read_only")),
         "privileged": bool(p.get("privileged")),
