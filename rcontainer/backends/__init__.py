@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import Backend, Capabilities, ImageSource
+    from rcontainer.backends.bwrap.secret_env import SecretSource
 
 
 def capabilities(family: str) -> Capabilities:
@@ -25,9 +26,10 @@ def capabilities(family: str) -> Capabilities:
 class Backends:
     """The backends of one command, made on first use and shared (one Podman connection)."""
 
-    def __init__(self, *, autostart: bool, notices: list[str]) -> None:
+    def __init__(self, *, autostart: bool, notices: list[str], secrets: SecretSource | None = None) -> None:
         self.autostart = autostart
         self.notices = notices
+        self.secrets = secrets  # a secret's value now, for a family that never stores it (bwrap)
         self._made: dict[str, Backend] = {}
 
     def __call__(self, family: str) -> Backend:
@@ -58,5 +60,5 @@ class Backends:
             from rcontainer.backends.bwrap.backend import BwrapBackend
 
             podman = self("podman")
-            return BwrapBackend(images=podman.images)  # type: ignore[attr-defined]
+            return BwrapBackend(images=podman.images, secrets=self.secrets)  # type: ignore[attr-defined]
         raise BadInput(f"unknown runtime family {family!r}")

@@ -45,7 +45,9 @@ class Engine:
         self.autostart = autostart
         self.progress = progress
         self.notices: list[str] = []
-        self._backends = backends or Backends(autostart=autostart, notices=self.notices)
+        self._backends = backends or Backends(
+            autostart=autostart, notices=self.notices, secrets=self._secret_values
+        )
         self._t = Transitions(self._backends, self.notices)
 
     def backend(self, family: str) -> Backend:
@@ -55,6 +57,12 @@ class Engine:
         from rcontainer.profile import load_profile
 
         return load_profile(ref)
+
+    def _secret_values(self, path: str, names: list[str]) -> dict[str, str]:
+        """What the profile at ``path`` gives the variables ``names`` now: the bwrap family
+        never stores secret values and asks for them at each start."""
+        env = self.load_profile(Path(path)).data["env"]
+        return {k: str(env[k]) for k in names if k in env}
 
     def name_of(self, ref: str) -> str:
         """A container is addressed by its profile's name; a profile path is accepted too."""

@@ -6,10 +6,14 @@ Layout of one container (``<state>/containers[/<scope>]/.bwrap/<name>-<id12>/``)
                    small writable folders (/etc, /root, /home, /var, ...); the image's other
                    top-level folders (/bin, /usr, /lib, ...) are bound over it READ-ONLY from
                    the shared cache (``rootfs``), so no container writes there (``root``)
-    spec.json      the bubblewrap options, command and environment (0600: may hold secrets)
+    spec.json      the bubblewrap options, command and environment, the names of the secret
+                   variables (never their values: ``secret_env``)
     runtime.json   written by the supervisor: its pid, bwrap's, the container's init pid,
                    their start times, the boot id and, at the end, the exit code (``status``)
     supervisor.log the supervisor's own errors
+
+The folder and every folder above it under the state folder are 0700, its files 0600, the
+container's log 0600.
 
 The container's stdout/stderr go to ``rec.log_path`` in k8s-file format (``framing``). State
 comes from ``runtime.json`` and /proc: a process counts as alive only when its pid, its start
@@ -29,11 +33,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rcontainer import paths
-from rcontainer.backends.bwrap import launch, nsjoin, procs, rootfs, spec, status
+from rcontainer.backends.bwrap import launch, nsjoin, procs, rootfs, secret_env, spec, status
 from rcontainer.backends.bwrap.capabilities import CAPABILITIES
 from rcontainer.backends.bwrap.cgroup import freeze
 from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, RuntimeUnavailable
+from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import ImageSource, ProgressFn
@@ -44,8 +49,12 @@ class BwrapBackend:
     family = "bwrap"
     capabilities = CAPABILITIES
 
-    def __init__(self, *, images: ImageSource) -> None:
+    def __init__(self, *, images: ImageSource, secrets: secret_env.SecretSource | None = None) -> None:
         self.images = images
+        self.secret_source = secrets  # where a later start reads secret values (the profile)
+        # secret values of the containers this process created, by id: ``up`` starts what it
+        # created without reading the profile again; they are never written anywhere
+        self._secrets: dict[str, dict[str, str]] = {}
 
     def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
         """The unpacked tree of an immutable image is cached by id: when the cache knows the
@@ -94,9 +103,13 @@ class BwrapBackend:
         cid = secrets.token_hex(32)
         cdir = paths.scope_dir("containers") / ".bwrap" / f"{rec.name}-{cid[:12]}"
         hostname = (profile.get("network") or {}).get("hostname") or cid[:12]
+        secret_keys = secret_env.keys(rec.profile, profile)
+        ensure_dir(cdir.parent)
         try:
-            cdir.mkdir(parents=True, mode=0o700)
-            args = spec.lay_out(cdir / spec.ROOT, tree, profile, config, hostname, rclass.bwrap_args)
+            cdir.mkdir(mode=0o700)
+            args = spec.lay_out(
+                cdir / spec.ROOT, tree, profile, config, hostname, rclass.bwrap_args, secret_keys
+            )
             spec.write(
                 cdir,
                 {
@@ -105,6 +118,7 @@ class BwrapBackend:
                     "log_path": rec.log_path,
                     "ulimits": profile.get("ulimits") or {},
                     "id": cid,
+                    "secret_env": secret_keys,
                 },
             )
         except BaseException:
@@ -120,13 +134,18 @@ class BwrapBackend:
             "image_config": config,
             "labels": labels,
         }
+        self._secrets[cid] = {k: str(profile["env"][k]) for k in secret_keys}
         return cid
 
     def start(self, rec: Record) -> None:
         cdir = self._dir(rec)
         if not (cdir / spec.NAME).exists():
             raise NotFound(f"start {rec.name}: its bubblewrap folder {cdir} is gone")
-        launch.start(cdir, rec.name)
+        keys = spec.read(cdir).get("secret_env") or []
+        secrets = self._secrets.get(rec.id) if keys else {}
+        if secrets is None:
+            secrets = secret_env.from_profile(self.secret_source, rec, keys, "start")
+        launch.start(cdir, rec.name, secrets)
 
     # -- looking -------------------------------------------------------------------------------
     def observe(self, rec: Record) -> Observed | None:
@@ -259,8 +278,13 @@ class BwrapBackend:
             time.sleep(0.05)
 
     def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
-        pid = self._init(rec)
+        rt = self._runtime(rec)
+        pid = status.live_init(rt)
         if pid is None:
             raise OperationFailed(f"exec in {rec.name}: it is not running")
-        # the terminal (when there is one) is this process's: nothing to allocate
-        return nsjoin.run_in(pid, spec.read(self._dir(rec))["args"], argv, env)
+        sp = spec.read(self._dir(rec))
+        keys = sp.get("secret_env") or []
+        secrets = secret_env.from_process(pid, keys)
+        if len(secrets) < len(keys):  # the init replaced its environment: ask the profile
+            secrets = secret_env.from_profile(self.secret_source, rec, keys, "exec in")
+        return nsjoin.run_in(pid, sp, argv, env, tty=tty, secrets=secrets, cgroup=rt.get("cgroup"))

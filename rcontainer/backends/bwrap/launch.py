@@ -2,12 +2,15 @@
 
 ``start`` returns once bwrap has exec'd the container's command (or the command has already
 ended), so a caller that runs ``exec`` or ``ps`` next finds the container running; a bwrap
-failure before that (a missing mount source, say) is raised with bwrap's own message.
+failure before that (a missing mount source, say) is raised with bwrap's own message. The
+container's secret environment values go to the supervisor through its standard input, never
+through a file or its command line (``secret_env``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import subprocess
@@ -24,8 +27,9 @@ from rcontainer.errors import OperationFailed
 START_TIMEOUT = 10.0
 
 
-def start(cdir: Path, name: str) -> None:
-    """Run the supervisor of the container folder ``cdir`` (container ``name`` in messages)."""
+def start(cdir: Path, name: str, secret_values: dict[str, str] | None = None) -> None:
+    """Run the supervisor of the container folder ``cdir`` (container ``name`` in messages),
+    handing it the values of the container's secret variables."""
     with contextlib.suppress(FileNotFoundError):
         (cdir / status.NAME).unlink()
     start_id = secrets.token_hex(8)
@@ -37,18 +41,27 @@ def start(cdir: Path, name: str) -> None:
         "PYTHONPATH": os.pathsep.join(p for p in (pkg_parent, os.environ.get("PYTHONPATH")) if p),
         "LANG": "C.UTF-8",
     }
-    with open(cdir / "supervisor.log", "ab") as errlog:
+    errfd = os.open(
+        cdir / "supervisor.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+    )
+    os.fchmod(errfd, 0o600)  # an older rcontainer made it 0644: the user's alone, as state files are
+    with os.fdopen(errfd, "ab") as errlog:
         supervisor = subprocess.Popen(
             # -S: no site-packages needed (the supervisor uses the standard library and this
             # package, found through PYTHONPATH); it saves part of every start
             [sys.executable, "-S", "-m", "rcontainer.backends.bwrap.supervisor", str(cdir), start_id],
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=errlog,
             cwd="/",
             env=env,
             start_new_session=True,  # the CLI may exit (or get ^C) while the container runs
         )
+    assert supervisor.stdin is not None
+    with contextlib.suppress(BrokenPipeError):  # it died first: its log says why (below)
+        supervisor.stdin.write(json.dumps(secret_values or {}).encode())
+    with contextlib.suppress(BrokenPipeError):
+        supervisor.stdin.close()
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         rt = status.read(cdir)

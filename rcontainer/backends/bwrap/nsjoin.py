@@ -1,31 +1,75 @@
-"""Joining a running container's namespaces to run a process in it (``exec``).
+"""Joining a running container to run a process in it (``exec``), with the container's privileges.
 
 bwrap leaves no handle to enter a container by, so ``exec`` does what ``nsenter`` would: it
-opens the namespaces of the container's init, and a forked child joins them and forks the
-command. Unlike nsenter 2.38, it enters bwrap's nested user namespaces outermost first
-(``_user_ns_chain``), so it works for a container whose user is not root.
+opens the namespaces of the container's init, and a forked child joins them, takes on exactly
+the init's privileges (``privileges``: joining a user namespace grants every capability in
+it), and forks the command, which is then inside the PID namespace too. Unlike nsenter 2.38,
+it enters bwrap's nested user namespaces outermost first (``_user_ns_chain``), so it works for
+a container whose user is not root.
+
+The command never shares the caller's terminal as its controlling terminal (``terminal``):
+it runs in a session of its own, on a pseudo-terminal of its own when interactive.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal as signals
+import socket
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from rcontainer.backends.bwrap import terminal
+from rcontainer.backends.bwrap.privileges import (
+    Privileges,
+    apply_ulimits,
+    die_with_parent,
+    of_process,
+    take_on,
+)
 from rcontainer.backends.bwrap.procs import send
 from rcontainer.errors import OperationFailed
 
+FORWARDED = (signals.SIGINT, signals.SIGTERM, signals.SIGHUP, signals.SIGQUIT)
 
-def run_in(pid: int, spec_args: list[str], argv: list[str], env: dict[str, str]) -> int:
-    """Run ``argv`` in the container whose init is ``pid`` and whose bwrap arguments are
-    ``spec_args``, as the container's processes run: its environment (``env`` over it), its
-    working folder, its network namespace unless it shares the host's. Its exit code."""
+
+def run_in(
+    pid: int,
+    spec: dict[str, Any],
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    tty: bool,
+    secrets: dict[str, str],
+    cgroup: str | None = None,
+) -> int:
+    """Run ``argv`` in the container whose init is ``pid`` and whose ``spec.json`` is ``spec``,
+    as the container's processes run: its environment (with its ``secrets``; ``$TERM`` from the
+    caller on a terminal; ``env`` over all), its working folder, its network namespace unless
+    it shares the host's, its ulimits and cgroup. Its exit code."""
+    spec_args = spec["args"]
     options = spec_args[: spec_args.index("--")]
     cenv = _env_from_args(spec_args)
+    cenv.update(secrets)
+    if tty:
+        cenv["TERM"] = os.environ.get("TERM") or cenv.get("TERM") or "xterm"
     cenv.update(env)
     workdir = options[options.index("--chdir") + 1] if "--chdir" in options else "/"
-    return join_and_run(pid, argv, cenv, workdir, net="--unshare-net" in options)
+    return join_and_run(
+        pid,
+        argv,
+        cenv,
+        workdir,
+        net="--unshare-net" in options,
+        tty=tty,
+        ulimits=spec.get("ulimits") or {},
+        cgroup=cgroup,
+    )
 
 
 def _env_from_args(args: list[str]) -> dict[str, str]:
@@ -63,60 +107,196 @@ def _user_ns_chain(pid: int) -> list[int]:
     return [parent, inner]
 
 
-def join_and_run(pid: int, argv: list[str], env: dict[str, str], workdir: str, *, net: bool) -> int:
-    """Run ``argv`` inside the namespaces of ``pid`` with this process's stdio; its exit code.
+class _Forwarder:
+    """Passes a signal on to ``target``; one that arrives before the target exists is passed
+    on as soon as it does. exec forwards to the joined child, which forwards to the command:
+    the command is in a session of its own, where the caller's terminal cannot reach it."""
+
+    def __init__(self) -> None:
+        self.target: int | None = None
+        self.pending: list[int] = []
+
+    def __call__(self, sig: int, _frame: object) -> None:
+        if self.target is None:
+            self.pending.append(sig)
+        else:
+            send(self.target, sig)
+
+    def to(self, pid: int) -> None:
+        self.target = pid
+        for sig in self.pending:
+            send(pid, sig)
+        self.pending.clear()
+
+
+@contextlib.contextmanager
+def _forwarding(forward: _Forwarder) -> Iterator[None]:
+    """Ctrl-C, SIGTERM, a hangup or SIGQUIT to exec go to ``forward`` meanwhile."""
+    previous = {sig: signals.signal(sig, forward) for sig in FORWARDED}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signals.signal(sig, handler)
+
+
+def join_and_run(
+    pid: int,
+    argv: list[str],
+    env: dict[str, str],
+    workdir: str,
+    *,
+    net: bool,
+    tty: bool = False,
+    ulimits: dict[str, Any] | None = None,
+    cgroup: str | None = None,
+) -> int:
+    """Run ``argv`` inside the container of ``pid`` with its privileges; its exit code.
 
     A child joins the namespaces (setns needs a single-threaded process, and the CLI must stay
-    where it is) and forks the command, which is then inside the PID namespace too.
-    """
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
+    where it is), takes on the init's privileges and forks the command. With ``tty`` the child
+    opens a pseudo-terminal in the container and hands its master over a socket; this process
+    relays it to the caller's terminal. Without, the command keeps this process's stdio but
+    not its terminal (a session of its own)."""
+    privileges = of_process(pid)
     try:
         users = _user_ns_chain(pid)
         kinds = ["ipc", "uts"] + (["net"] if net else []) + ["cgroup", "pid", "mnt"]
         others = [os.open(f"/proc/{pid}/ns/{k}", os.O_RDONLY | os.O_CLOEXEC) for k in kinds]
     except OSError as exc:
         raise OperationFailed(f"cannot open the namespaces of process {pid}: {exc.strerror}") from None
+    size = terminal.caller_size() if tty else None
+    ours, theirs = socket.socketpair() if tty else (None, None)
     sys.stdout.flush()
     sys.stderr.flush()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the forked child
-        code = 126
-        try:
-            order = [users[0], *others, *users[1:]]
-            for fd in order:
-                if libc.setns(fd, 0) != 0:
-                    err = ctypes.get_errno()
-                    name = os.readlink(f"/proc/self/fd/{fd}")
-                    os.write(2, f"rcontainer: cannot join {name}: {os.strerror(err)}\n".encode())
-                    os._exit(126)
+    forward = _Forwarder()  # the child inherits it and forwards to the command in turn
+    with _forwarding(forward):
+        child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the forked child
+            forward.pending.clear()  # exec passes those on itself
+            if ours is not None:
+                ours.close()
+            joining = _Joining([users[0], *others, *users[1:]], privileges, argv, env, workdir)
+            _joined_child(joining, ulimits or {}, cgroup, theirs, size, forward)
+        forward.to(child)
+        for fd in users + others:
+            os.close(fd)
+        if ours is not None and theirs is not None:
+            theirs.close()
+            _relay_terminal(ours, child)
+        while True:
             try:
-                os.chdir(workdir)
-            except OSError:
-                os.chdir("/")
-            grandchild = os.fork()
-            if grandchild == 0:
-                try:
-                    os.execvpe(argv[0], argv, env)
-                except OSError as exc:
-                    os.write(2, f"rcontainer: cannot run {argv[0]}: {exc.strerror}\n".encode())
-                    os._exit(127)
-            signal_forward = [signals.SIGINT, signals.SIGTERM, signals.SIGHUP, signals.SIGQUIT]
-            for sig in signal_forward:
-                signals.signal(sig, lambda s, f: send(grandchild, s))
-            _, status = os.waitpid(grandchild, 0)
-            code = os.waitstatus_to_exitcode(status)
-            code = 128 - code if code < 0 else code
-        finally:
-            os._exit(code)
-    for fd in users + others:
-        os.close(fd)
-    while True:
-        try:
-            _, status = os.waitpid(child, 0)
-            break
-        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
-            continue
+                _, status = os.waitpid(child, 0)
+                break
+            except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
+                continue
     code = os.waitstatus_to_exitcode(status)
     return 128 - code if code < 0 else code
+
+
+def _relay_terminal(sock: socket.socket, child: int) -> None:
+    """Receive the pseudo-terminal's master from the child and relay it; nothing to relay when
+    the child failed before sending one (it has said why)."""
+    try:
+        _, fds, _, _ = socket.recv_fds(sock, 1, 1)
+    finally:
+        sock.close()
+    if not fds:
+        return
+    master = fds[0]
+    pidfd = os.pidfd_open(child)
+    try:
+        terminal.relay(master, pidfd)
+    finally:
+        os.close(pidfd)
+        os.close(master)
+
+
+@dataclass(frozen=True)
+class _Joining:
+    """What the joined child needs: the namespaces to enter in order, the privileges to take
+    on, and the command with its environment and working folder."""
+
+    ns_fds: list[int]
+    privileges: Privileges
+    argv: list[str]
+    env: dict[str, str]
+    workdir: str
+
+
+def _fail(message: str, code: int = 126) -> None:  # pragma: no cover - in the forked child
+    os.write(2, f"rcontainer: {message}\n".encode())
+    os._exit(code)
+
+
+def _joined_child(  # pragma: no cover - runs in the forked child
+    j: _Joining,
+    ulimits: dict[str, Any],
+    cgroup: str | None,
+    sock: socket.socket | None,
+    size: bytes | None,
+    forward: _Forwarder,
+) -> None:
+    """Join, take on the container's privileges, fork the command, wait, exit with its code."""
+    import ctypes
+
+    code = 126
+    parent = os.getppid()
+    try:
+        # a process group of its own: a signal from the caller's terminal reaches exec alone,
+        # which forwards it once
+        os.setpgid(0, 0)
+        try:
+            apply_ulimits(ulimits)
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot apply the container's ulimits: {exc}")
+        if cgroup:  # the container's freezer must hold its exec'd processes too
+            with contextlib.suppress(OSError):
+                Path(cgroup, "cgroup.procs").write_text(str(os.getpid()))
+        libc = ctypes.CDLL(None, use_errno=True)
+        for fd in j.ns_fds:
+            if libc.setns(fd, 0) != 0:
+                err = ctypes.get_errno()
+                _fail(f"cannot join {os.readlink(f'/proc/self/fd/{fd}')}: {os.strerror(err)}")
+            os.close(fd)
+        try:
+            take_on(j.privileges)
+        except OSError as exc:
+            _fail(f"cannot take on the container's privileges: {exc.strerror}")
+        try:
+            os.chdir(j.workdir)
+        except OSError:
+            os.chdir("/")
+        slave = None
+        if sock is not None:
+            try:
+                master, slave = terminal.open_pair(size)
+                socket.send_fds(sock, [b"t"], [master])
+            except OSError as exc:
+                _fail(f"cannot open a terminal in the container: {exc.strerror or exc}")
+            os.close(master)
+            sock.close()
+        command = os.fork()
+        if command == 0:
+            # as subprocess does: the command starts with the signal dispositions a program
+            # expects (Python ignores SIGPIPE and SIGXFSZ; ignoring survives exec)
+            for sig in (*FORWARDED, signals.SIGPIPE, signals.SIGXFSZ):
+                signals.signal(sig, signals.SIG_DFL)
+            os.setsid()  # no controlling terminal: the caller's is out of reach (TIOCSTI)
+            if slave is not None:
+                terminal.make_controlling(slave)
+            try:
+                os.execvpe(j.argv[0], j.argv, j.env)
+            except OSError as exc:
+                _fail(f"cannot run {j.argv[0]}: {exc.strerror}", 127)
+        if slave is not None:
+            os.close(slave)
+        forward.to(command)
+        die_with_parent(signals.SIGHUP)  # exec killed: the command gets a hangup, as from a terminal
+        if os.getppid() != parent:
+            send(command, signals.SIGHUP)
+        _, status = os.waitpid(command, 0)
+        code = os.waitstatus_to_exitcode(status)
+        code = 128 - code if code < 0 else code
+    finally:
+        os._exit(code)

@@ -8,7 +8,9 @@ chown), device nodes are skipped (bwrap's ``--dev`` provides /dev), set-id bits 
 
 Building is atomic: the tree is extracted into a temporary folder beside its final place and
 renamed into place, under a file lock, so two concurrent creates build it once and a reader
-never sees half a tree.
+never sees half a tree. The cache is the user's alone: its folders are 0700 and the files
+rcontainer writes beside the trees 0600 (bwrap runs as the user, and every user of a
+container maps to the user outside, so nothing else needs to read them).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from rcontainer import paths
 from rcontainer.errors import OperationFailed
+from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import ImageSource
@@ -221,13 +224,22 @@ def tree_size(path: Path) -> int:
 @contextlib.contextmanager
 def _lock(image_id: str) -> Iterator[None]:
     folder = paths.rootfs_cache_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(folder / f".{normal_id(image_id)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    ensure_dir(folder)
+    fd = os.open(folder / f".{normal_id(image_id)}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # a build takes a second or so: waiting is right
         yield
     finally:
         os.close(fd)
+
+
+def _replace_private(path: Path, text: str) -> None:
+    """Write ``text`` to a 0600 temporary file beside ``path`` and rename it over ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def config_path(image_id: str) -> Path:
@@ -242,10 +254,8 @@ def image_config(images: ImageSource, image_id: str) -> dict[str, Any]:
         return json.loads(cached.read_text())
     cfg = images.config(image_id)
     out = {key: cfg.get(key) for key in ("Cmd", "Entrypoint", "Env", "WorkingDir", "User", "StopSignal")}
-    cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(out))
-    os.replace(tmp, cached)
+    ensure_dir(cached.parent)
+    _replace_private(cached, json.dumps(out))
     return out
 
 
@@ -261,7 +271,7 @@ def ensure(images: ImageSource, image_id: str) -> Path:
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name[:12]}.", suffix=".tmp"))
         try:
             _export_into(images, image_id, tmp)
-            os.chmod(tmp, 0o755)
+            os.chmod(tmp, 0o700)
             os.rename(tmp, final)
         except BaseException:
             rmtree(tmp)
@@ -288,10 +298,8 @@ def remember_ref(ref: str, image_id: str) -> None:
             return
     refs = _read_refs()
     refs[ref] = normal_id(image_id)
-    tmp = path.with_name(f".{REFS}.{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
-        tmp.write_text(json.dumps(refs, sort_keys=True))
-        os.replace(tmp, path)
+        _replace_private(path, json.dumps(refs, sort_keys=True))
 
 
 def _read_refs() -> dict[str, str]:
@@ -346,10 +354,9 @@ def prune_rootfs(in_use_ids: Iterable[str]) -> int:
         rmtree(entry)
     refs = _read_refs()
     if any(v not in keep for v in refs.values()):
-        path = folder / REFS
-        tmp = path.with_name(f".{REFS}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({k: v for k, v in refs.items() if v in keep}, sort_keys=True))
-        os.replace(tmp, path)
+        _replace_private(
+            folder / REFS, json.dumps({k: v for k, v in refs.items() if v in keep}, sort_keys=True)
+        )
     return freed
 
 

@@ -1,16 +1,18 @@
 """A container's ``spec.json``: everything its supervisor needs to run it, decided at create.
 
 ``lay_out`` populates the container's own root (``root``) and builds bwrap's arguments for it
-(``argv``); ``write`` stores them with the bwrap binary, the log path, the ulimits and the
-container's id. The file is 0600: the arguments carry the container's environment, secrets
-included. The supervisor reads it at every start; ``exec`` reads the environment, working
-folder and network choice back from it.
+(``argv``); ``write`` stores them with the bwrap binary, the log path, the ulimits, the
+container's id and the names of its secret environment variables. Secret values are never
+written (``secret_env``): the arguments carry the rest of the environment. The file is 0600.
+The supervisor reads it at every start; ``exec`` reads the environment, working folder,
+network choice and ulimits back from it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +41,19 @@ def lay_out(
     config: dict[str, Any],
     hostname: str,
     extra: tuple[str, ...],
+    secret_keys: Sequence[str] = (),
 ) -> list[str]:
     """Populate the container's own root at ``root`` from the image's ``tree`` and return
-    bwrap's arguments for it. The image's /etc/passwd (as copied into ``root``) names the user;
+    bwrap's arguments for it, without the variables ``secret_keys`` (the supervisor adds
+    them at each start). The image's /etc/passwd (as copied into ``root``) names the user;
     the working folder and mount targets must exist before bwrap runs."""
     bound = populate_root(root, tree, profile, hostname=hostname)
     uid, gid, home = resolve_user(root / "etc", profile.get("user") or config.get("User") or None)
     workdir = profile.get("workdir") or config.get("WorkingDir") or "/"
     prepare_targets(root, tree, bound, profile, workdir)
+    env = container_env(profile, config, hostname=hostname, home=home)
+    for key in secret_keys:
+        env.pop(key, None)
     return bwrap_args(
         profile=profile,
         root_dir=str(root),
@@ -55,7 +62,7 @@ def lay_out(
         hostname=hostname,
         uid=uid,
         gid=gid,
-        env=container_env(profile, config, hostname=hostname, home=home),
+        env=env,
         workdir=workdir,
         command=container_command(profile, config),
         extra=extra,

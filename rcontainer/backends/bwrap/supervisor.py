@@ -1,9 +1,11 @@
 """The small detached process that runs one bubblewrap container.
 
 ``python -m rcontainer.backends.bwrap.supervisor CONTAINER_DIR START_ID``: started by the bwrap backend in a
-session of its own, so the CLI can exit. It runs ``bwrap`` (options read from ``spec.json``
-and handed over through ``--args FD``, so environment secrets never show in a command line
-other users can read), writes the container's stdout/stderr to the log in k8s-file format,
+session of its own, so the CLI can exit. It runs ``bwrap`` (options read from ``spec.json``,
+with the secret variables' values read from its standard input, handed over in memory through
+``--args FD``: environment values never show in a command line other users can read, and
+secret ones never touch a file), writes the container's stdout/stderr to the log (0600) in
+k8s-file format,
 and keeps ``runtime.json`` current: its pid, bwrap's, the container's init pid (bwrap's
 ``child-pid``), their start times, whether the command has been exec'd, and at the end the
 exit code. bwrap runs with ``--die-with-parent``: if this process is killed, the container
@@ -15,12 +17,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import resource
 import selectors
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any
 
 from rcontainer.backends.bwrap import cgroup as cgroups
 from rcontainer.backends.bwrap.framing import LogWriter
+from rcontainer.backends.bwrap.privileges import apply_ulimits
 from rcontainer.backends.bwrap.procs import boot_id, read_stat
 from rcontainer.backends.bwrap.status import RuntimeFile
 
@@ -38,17 +39,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _apply_ulimits(ulimits: dict[str, Any]) -> None:
-    for name, lim in ulimits.items():
-        which = getattr(resource, f"RLIMIT_{name.upper()}", None)
-        if which is None:
-            continue
-        soft, hard = (resource.RLIM_INFINITY if v == -1 else int(v) for v in (lim["soft"], lim["hard"]))
-        resource.setrlimit(which, (soft, hard))
+def _options_file(options: list[str]) -> int:
+    """bwrap's options, NUL-separated, in an anonymous file in memory (never on disk: they
+    carry the secret values); the descriptor, at offset 0, for ``--args``."""
+    fd = os.memfd_create("bwrap-args", 0)
+    data = memoryview(b"\0".join(a.encode() for a in options) + b"\0")
+    while data:
+        data = data[os.write(fd, data) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def open_log(path: str) -> int:
+    """The container's log, appended to, the user's alone (an older rcontainer made it 0644)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
 
 
 def main(argv: list[str]) -> int:
     cdir, start_id = Path(argv[1]), argv[2]
+    secrets: dict[str, str] = json.loads(sys.stdin.buffer.read() or b"{}")
     spec = json.loads((cdir / "spec.json").read_text())
     for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)
@@ -63,16 +74,24 @@ def main(argv: list[str]) -> int:
             "started_at": _now(),
         },
     )
-    _apply_ulimits(spec.get("ulimits") or {})
+    apply_ulimits(spec.get("ulimits") or {})
     cgroup = cgroups.make(spec.get("id", start_id))
 
-    # bwrap reads its options NUL-separated from this file (already unlinked); the command
-    # must stay on the real command line: bwrap stops parsing --args content at "--"
+    # bwrap reads its options from a file; the command must stay on the real command line:
+    # bwrap stops parsing --args content at "--"
     split = spec["args"].index("--")
     options, command = spec["args"][:split], spec["args"][split:]
-    argfile = tempfile.TemporaryFile(dir=cdir)
-    argfile.write(b"\0".join(a.encode() for a in options) + b"\0")
-    argfile.seek(0)
+    for key, value in secrets.items():
+        options += ["--setenv", key, value]
+    if any("\0" in a for a in options):  # validation refuses them; a NUL would split an option
+        rt.update(
+            durable=True,
+            setup_error="an option or variable holds a NUL byte",
+            exit_code=127,
+            finished_at=_now(),
+        )
+        return 1
+    argfile = _options_file(options)
     status_r, status_w = os.pipe()
 
     def enter_cgroup() -> None:  # in the child, before exec: no window where it is outside
@@ -82,11 +101,11 @@ def main(argv: list[str]) -> int:
 
     try:
         proc = subprocess.Popen(
-            [spec["bwrap"], "--args", str(argfile.fileno()), "--json-status-fd", str(status_w), *command],
+            [spec["bwrap"], "--args", str(argfile), "--json-status-fd", str(status_w), *command],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(argfile.fileno(), status_w),
+            pass_fds=(argfile, status_w),
             env={},
             cwd="/",
             preexec_fn=enter_cgroup if cgroup is not None else None,  # noqa: PLW1509 - single-threaded
@@ -95,7 +114,7 @@ def main(argv: list[str]) -> int:
         rt.update(durable=True, setup_error=f"cannot run bwrap: {exc}", exit_code=127, finished_at=_now())
         return 1
     os.close(status_w)
-    argfile.close()
+    os.close(argfile)
     bstat = read_stat(proc.pid)
     rt.update(
         bwrap_pid=proc.pid,
@@ -112,7 +131,7 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
 
-    log = open(spec["log_path"], "a", encoding="utf-8")  # noqa: SIM115 - open for our lifetime
+    log = open(open_log(spec["log_path"]), "a", encoding="utf-8")  # noqa: SIM115 - open for our lifetime
     logw = LogWriter(log)
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
