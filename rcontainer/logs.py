@@ -75,22 +75,23 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _records(lines: Iterator[str]) -> Iterator[LogLine]:
-    pending = ""
+def _records(lines: Iterator[str], pending: dict[str, str] | None = None) -> Iterator[LogLine]:
+    """Log lines from k8s-file records; ``pending`` holds the partial (P) text of each stream
+    between calls, so a long line split across two reads of a growing file stays whole."""
+    pending = {} if pending is None else pending
     for raw in lines:
         m = _LINE.match(raw.rstrip("\n"))
         if not m:
             continue
         ts, stream, tag, msg = m.groups()
         if tag == "P":
-            pending += msg
+            pending[stream] = pending.get(stream, "") + msg
             continue
         try:
             when = parse_time(ts)
         except ValueError:
             continue
-        yield LogLine(when, stream, pending + msg)
-        pending = ""
+        yield LogLine(when, stream, pending.pop(stream, "") + msg)
 
 
 def read(path: Path, *, since: datetime | None = None, tail: int | None = None) -> list[LogLine]:
@@ -116,15 +117,19 @@ def follow(
     yield from read(path, since=since, tail=tail)
     size = path.stat().st_size if path.exists() else 0
     buf = ""
+    partial: dict[str, str] = {}
     while True:
-        if path.exists() and path.stat().st_size > size:
+        now = path.stat().st_size if path.exists() else 0
+        if now < size:  # rotated (or started afresh at its size cap): read the new file from its start
+            size, buf = 0, ""
+        if now > size:
             with path.open(encoding="utf-8", errors="replace") as fh:
                 fh.seek(size)
                 chunk = fh.read()
                 size = fh.tell()
             buf += chunk
             *complete, buf = buf.split("\n")
-            yield from _records(iter(complete))
+            yield from _records(iter(complete), partial)
             continue
         if not keep_going():
             return

@@ -109,3 +109,59 @@ def test_the_supervisor_needs_no_site_packages_and_not_the_engine():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def test_an_endless_line_without_newline_is_written_in_partials_not_kept_in_memory(tmp_path: Path):
+    from rcontainer.backends.bwrap.framing import MAX_LINE
+
+    path = tmp_path / "c.log"
+    with path.open("w") as out:
+        w = LogWriter(out)
+        for _ in range(10):
+            w.write("stdout", "é".encode() * MAX_LINE)  # 2 bytes each: cuts fall inside characters
+        assert len(w.pending["stdout"]) <= MAX_LINE, "memory stays bounded"
+        w.write("stdout", b"end\n")
+    (line,) = logs.read(path)
+    assert line.text == "é" * MAX_LINE * 10 + "end", "read back whole, no character cut in two"
+
+
+def test_the_log_is_rotated_at_its_cap_and_follow_goes_on_in_the_new_file(tmp_path: Path):
+    path = tmp_path / "c.log"
+
+    def rotate(current):
+        current.close()
+        os.replace(path, str(path) + ".1")
+        return path.open("a")
+
+    w = LogWriter(path.open("a"), max_bytes=1000, rotate=rotate)
+    for i in range(100):
+        w.write("stdout", f"line {i}\n".encode())
+    assert path.stat().st_size <= 1100 and Path(str(path) + ".1").stat().st_size <= 1100
+    assert logs.read(path)[-1].text == "line 99"
+
+
+def test_follow_keeps_a_partial_record_across_reads_and_survives_a_rotation(tmp_path: Path):
+    path = tmp_path / "c.log"
+    path.write_text("")
+    stamp = "2026-12-01T00:00:00.000000000+00:00"
+    seen: list[str] = []
+    steps = iter(
+        [
+            lambda: path.open("a").write(f"{stamp} stdout P first half, \n"),
+            lambda: path.open("a").write(f"{stamp} stdout F second half\n"),
+            lambda: path.write_text(f"{stamp} stdout F after rotation\n"),
+        ]
+    )
+
+    def keep_going() -> bool:
+        step = next(steps, None)
+        if step is None:
+            return len(seen) < 2
+        step()
+        return True
+
+    for line in logs.follow(path, keep_going=keep_going, interval=0.01):
+        seen.append(line.text)
+        if len(seen) == 2:
+            break
+    assert seen == ["first half, second half", "after rotation"]

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import paths
+from rcontainer import logs, paths
 from rcontainer.backends.bwrap import launch, nsjoin, procs, rootfs, secret_env, spec, status
 from rcontainer.backends.bwrap.capabilities import CAPABILITIES
 from rcontainer.backends.bwrap.cgroup import freeze
@@ -116,6 +116,7 @@ class BwrapBackend:
                     "bwrap": bwrap,
                     "args": args,
                     "log_path": rec.log_path,
+                    "log_max_bytes": logs.max_bytes(),
                     "ulimits": profile.get("ulimits") or {},
                     "id": cid,
                     "secret_env": secret_keys,

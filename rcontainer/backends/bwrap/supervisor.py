@@ -132,7 +132,22 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_term)
 
     log = open(open_log(spec["log_path"]), "a", encoding="utf-8")  # noqa: SIM115 - open for our lifetime
-    logw = LogWriter(log)
+
+    def rotate(current):  # noqa: ANN001, ANN202 - a text file in, a text file out
+        """Keep one older file (LOG.1; Podman's rotation keeps none): bounded on disk. The log
+        path never goes missing (a reader following it sees the new file at once): the old file
+        is linked as LOG.1, then a fresh empty file is renamed over LOG."""
+        current.close()
+        path = spec["log_path"]
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + ".1.tmp")
+        os.link(path, path + ".1.tmp")
+        os.replace(path + ".1.tmp", path + ".1")
+        fresh = open_log(path + ".new")
+        os.replace(path + ".new", path)
+        return open(fresh, "a", encoding="utf-8")  # noqa: SIM115
+
+    logw = LogWriter(log, max_bytes=spec.get("log_max_bytes"), rotate=rotate)
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
