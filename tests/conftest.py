@@ -7,13 +7,15 @@ Podman service (``CONTAINER_HOST`` points at it) and the loopback registry.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,13 +77,6 @@ def registry_image(registry: harness.Registry, busybox_image: str) -> str:
     return ref
 
 
-@dataclass
-class RcResult:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
 def podman_env(
     podman_service: harness.PodmanService, monkeypatch: pytest.MonkeyPatch
@@ -103,11 +98,30 @@ def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) ->
     harness.kill_bwrap_containers(Path(os.environ["RCONTAINER_STATE_DIR"]))
 
 
-@pytest.fixture
-def rc() -> callable:
-    """Run the real ``rcontainer`` CLI in a subprocess with this test's environment."""
+@dataclass
+class RcResult:
+    """What one run of the CLI did: its exit status and output."""
 
-    def run(*args: str, input: str | None = None, timeout: float = 120, env: dict | None = None) -> RcResult:
+    code: int
+    out: str
+    err: str
+
+    def ok(self) -> RcResult:
+        """This result, after checking that the command succeeded."""
+        assert self.code == 0, f"exit {self.code}: {self.err}"
+        return self
+
+    def json(self) -> Any:
+        """The command's ``--json`` output, after checking that it succeeded."""
+        return json.loads(self.ok().out)
+
+
+class Rc:
+    """The real ``rcontainer`` CLI, run in a subprocess with the test's environment."""
+
+    def __call__(
+        self, *args: str, input: str | None = None, timeout: float = 120, env: dict | None = None
+    ) -> RcResult:
         proc = subprocess.run(
             [sys.executable, "-m", "rcontainer", *args],
             capture_output=True,
@@ -118,4 +132,54 @@ def rc() -> callable:
         )
         return RcResult(proc.returncode, proc.stdout, proc.stderr)
 
+    def ps(self, *args: str) -> dict[str, dict]:
+        """``rcontainer ps --json ARGS`` (it must succeed), its rows by container name."""
+        return {row["name"]: row for row in self("ps", "--json", *args).json()}
+
+
+@pytest.fixture
+def rc() -> Rc:
+    """Run the real ``rcontainer`` CLI in a subprocess with this test's environment."""
+    return Rc()
+
+
+@pytest.fixture
+def run_main(capsys: pytest.CaptureFixture[str]) -> Callable[..., RcResult]:
+    """Run ``rcontainer.cli.main`` in this process, as the program would: status and output."""
+    from rcontainer.cli import main
+
+    def run(*argv: str) -> RcResult:
+        with pytest.raises(SystemExit) as exc:
+            main(list(argv))
+        out, err = capsys.readouterr()
+        return RcResult(exc.value.code if isinstance(exc.value.code, int) else 0, out, err)
+
     return run
+
+
+@pytest.fixture
+def write_profile(tmp_path: Path) -> Callable[..., Path]:
+    """Write a profile into this test's folder: ``write_profile(name, **fields)`` gives its path.
+
+    The fields are written as JSON (JSON is YAML), ``name`` first.
+    """
+
+    def write(name: str, **fields: Any) -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(json.dumps({"name": name, **fields}))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def busybox_profile(write_profile: Callable[..., Path], busybox_image: str) -> Callable[..., Path]:
+    """Write a profile of the session's busybox image, never pulled, without network; the
+    fields given override or add to those."""
+
+    def write(name: str, **fields: Any) -> Path:
+        return write_profile(
+            name, **{"image": busybox_image, "pull": "never", "network": {"mode": "none"}, **fields}
+        )
+
+    return write

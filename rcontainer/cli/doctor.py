@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.cli.output import emit_json
+from rcontainer.cli.app import App
 
 MARK = {"error": "FAIL", "warning": "WARN", "info": "info"}
 
@@ -12,7 +12,7 @@ MARK = {"error": "FAIL", "warning": "WARN", "info": "info"}
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: one object per check.")
 @click.pass_obj
-def doctor(app: object, as_json: bool) -> None:
+def doctor(app: App, as_json: bool) -> None:
     """Check that this host is ready for rootless containers, and say how to fix what is not.
 
     Exits with status 8 when a check your profiles depend on fails.
@@ -20,16 +20,8 @@ def doctor(app: object, as_json: bool) -> None:
     from rcontainer.doctor import run_checks
     from rcontainer.errors import CheckFailed
 
-    checks = run_checks(autostart=getattr(app, "autostart", True))
-    if as_json:
-        emit_json([c.as_dict() for c in checks])
-    else:
-        for c in checks:
-            mark = "ok" if c.ok else MARK.get(c.severity, "FAIL")
-            line = f"{mark:<5} {c.name}: {c.detail}"
-            if not c.ok and c.fix:
-                line += f"\n      fix: {c.fix}"
-            click.echo(line)
+    checks = run_checks(autostart=app.autostart)
+    app.emit([c.as_dict() for c in checks], as_json, lambda _: "\n".join(_line(c) for c in checks))
     failed = [c.name for c in checks if c.failed]
     if failed:
         raise CheckFailed(
@@ -38,4 +30,9 @@ def doctor(app: object, as_json: bool) -> None:
         )
 
 
-COMMANDS = [doctor]
+def _line(c) -> str:
+    mark = "ok" if c.ok else MARK.get(c.severity, "FAIL")
+    line = f"{mark:<5} {c.name}: {c.detail}"
+    if not c.ok and c.fix:
+        line += f"\n      fix: {c.fix}"
+    return line

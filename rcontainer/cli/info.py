@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.cli.output import emit_json, key_values
+from rcontainer.cli.app import App
+from rcontainer.cli.output import key_values
+from rcontainer.cli.params import JSON
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def info(as_json: bool) -> None:
+@JSON
+@click.pass_obj
+def info(app: App, as_json: bool) -> None:
     """Show the Podman service, the host's cgroups and runtimes, and rcontainer's paths."""
     from rcontainer.info import gather
 
-    data = gather()
-    if as_json:
-        emit_json(data)
-        return
+    app.emit(gather(), as_json, _text)
+
+
+def _text(data: dict) -> str:
     pairs = [
         ("podman version", data["podman"]["version"]),
         ("socket", f"{data['podman']['socket']} ({data['podman']['socket_source']})"),
@@ -30,7 +33,4 @@ def info(as_json: bool) -> None:
     pairs += [
         (f"{k} dir" if k not in ("runtimes",) else "runtimes file", v) for k, v in data["rcontainer"].items()
     ]
-    click.echo(key_values(pairs))
-
-
-COMMANDS = [info]
+    return key_values(pairs)

@@ -1,13 +1,13 @@
-"""``rcontainer kube export`` and ``rcontainer import``: from one machine to a cluster and back.
+"""``rcontainer kube export``: from one machine to a cluster.
 
-Only click at import time: the core modules (and yaml, podman-py) load inside the commands.
+Only click at import time: the converter (and yaml, podman-py) load inside the command.
 """
 
 from __future__ import annotations
 
 import click
 
-from rcontainer.cli.profiles import complete_profiles
+from rcontainer.cli.params import PROFILES
 
 
 @click.group("kube")
@@ -16,7 +16,7 @@ def kube_group() -> None:
 
 
 @kube_group.command("export")
-@click.argument("profiles", nargs=-1, required=True, metavar="PROFILE...", shell_complete=complete_profiles)
+@PROFILES
 @click.option(
     "--kind",
     type=click.Choice(["pod", "deployment"]),
@@ -64,55 +64,5 @@ def export_cmd(profiles: tuple[str, ...], kind: str, output: str | None, no_dige
             raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
-    for note in result.losses:
-        click.echo(str(note), err=True)
-
-
-@click.command("import")
-@click.argument("compose_file", type=click.Path(dir_okay=False), metavar="COMPOSE_FILE")
-@click.option(
-    "--service", "services", multiple=True, metavar="NAME", help="Import only this service (repeatable)."
-)
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    default=".",
-    show_default=True,
-    help="Folder to write the profiles to.",
-)
-@click.option("--force", is_flag=True, help="Overwrite existing profile files.")
-@click.option("--json", "as_json", is_flag=True, help="Print the written files and the report as JSON.")
-def import_cmd(
-    compose_file: str, services: tuple[str, ...], output_dir: str, force: bool, as_json: bool
-) -> None:
-    """Turn the services of a Compose file into profiles, one NAME.yaml per service.
-
-    Prints the path of each profile written. Keys with no profile equivalent (depends_on,
-    networks, secrets, ...) are reported on standard error as "SERVICE: key: what happened".
-    Each profile is loaded back and validated before it is written.
-    """
-    from pathlib import Path
-
-    from rcontainer.convert import compose as compose_import
-
-    result = compose_import.import_compose(
-        Path(compose_file), services=list(services) or None, output_dir=Path(output_dir), force=force
-    )
-    if as_json:
-        from rcontainer.cli.output import emit_json
-
-        emit_json(
-            {
-                "profiles": [str(p) for p in result.written],
-                "report": [{"service": n.source, "key": n.field, "what": n.what} for n in result.losses],
-            }
-        )
-        return
-    for path in result.written:
-        click.echo(str(path))
-    for note in result.losses:
-        click.echo(str(note), err=True)
-
-
-COMMANDS = [kube_group, import_cmd]
+    for loss in result.losses:
+        click.echo(str(loss), err=True)

@@ -1,4 +1,7 @@
-"""Rendering results: one place that turns core results into text or JSON for the terminal."""
+"""How results look on the terminal: JSON, tables, aligned key-value lines, warnings.
+
+``App.emit`` chooses between the text and the JSON of a result; these build them.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,8 @@ from typing import Any
 
 
 def to_json(value: Any) -> str:
+    """``--json`` output: indented, keys in the core's order, anything else (paths, times) as text."""
     return json.dumps(value, indent=2, sort_keys=False, default=str)
-
-
-def emit_json(value: Any) -> None:
-    sys.stdout.write(to_json(value) + "\n")
 
 
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:

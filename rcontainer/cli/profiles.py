@@ -1,35 +1,21 @@
 """``rcontainer validate`` and ``rcontainer render``: check and show profiles.
 
-Only click and the paths module at import time: completion must stay fast.
+Only click at import time: the profile loader (and yaml) load inside the commands.
 """
 
 from __future__ import annotations
 
 import click
 
-from rcontainer import paths
-
-
-def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
-    """Profile names from ``profiles_dir()``; file completion when ``incomplete`` looks like a path."""
-    from click.shell_completion import CompletionItem
-
-    if "/" in incomplete or incomplete.startswith((".", "~")) or incomplete.endswith((".yaml", ".yml")):
-        return [CompletionItem(incomplete, type="file")]
-    try:
-        folder = paths.profiles_dir()
-        names = sorted({p.stem for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)})
-    except OSError:
-        names = []
-    matches = [CompletionItem(n) for n in names if n.startswith(incomplete)]
-    return matches or [CompletionItem(incomplete, type="file")]
+from rcontainer.cli.app import App
+from rcontainer.cli.params import PROFILE, PROFILES
 
 
 @click.command()
-@click.argument("profiles", nargs=-1, required=True, metavar="PROFILE...", shell_complete=complete_profiles)
+@PROFILES
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.pass_context
-def validate(ctx: click.Context, profiles: tuple[str, ...], as_json: bool) -> None:
+@click.pass_obj
+def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
     """Check profiles (names or .yaml files) and report every problem with its line and column.
 
     Exits with status 2 when a profile has problems, 3 when a profile is not found.
@@ -58,14 +44,15 @@ def validate(ctx: click.Context, profiles: tuple[str, ...], as_json: bool) -> No
         results.append(
             {"file": file, "ok": True, "name": profile.name, "runtime": profile.runtime, "problems": []}
         )
-        if not as_json:
-            click.echo(f"{file}: ok ({profile.name}, runtime {profile.runtime})")
+    # text: a line for each good profile here; the problems go to stderr through main's error mapping
+    app.emit(
+        results,
+        as_json,
+        lambda rs: "\n".join(f"{r['file']}: ok ({r['name']}, runtime {r['runtime']})" for r in rs if r["ok"]),
+    )
     if as_json:
-        from rcontainer.cli.output import emit_json
-
-        emit_json(results)
         if problems or missing:
-            ctx.exit(2 if problems else 3)
+            app.exit(2 if problems else 3)
         return
     if problems:  # bad profiles (exit 2), with any missing ones listed too
         raise ProfileError(problems + [problem for _, problem in missing])
@@ -76,25 +63,21 @@ def validate(ctx: click.Context, profiles: tuple[str, ...], as_json: bool) -> No
 
 
 @click.command()
-@click.argument("profile", metavar="PROFILE", shell_complete=complete_profiles)
+@PROFILE
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of YAML.")
-def render(profile: str, as_json: bool) -> None:
+@click.pass_obj
+def render(app: App, profile: str, as_json: bool) -> None:
     """Print a profile as rcontainer reads it: extends merged, variables expanded, defaults filled.
 
     Secret values are shown as ******.
     """
     from rcontainer.profile import load_profile
 
-    data = load_profile(profile).to_dict(mask_secrets=True)
-    if as_json:
-        from rcontainer.cli.output import emit_json
+    app.emit(load_profile(profile).to_dict(mask_secrets=True), as_json, _yaml)
 
-        emit_json(data)
-        return
+
+def _yaml(data: dict) -> str:
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper
-    click.echo(yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False), nl=False)
-
-
-COMMANDS = [validate, render]
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import click
 
-from rcontainer.cli.output import emit_json, table
+from rcontainer.cli.app import App
+from rcontainer.cli.output import table
+from rcontainer.cli.params import JSON
 
 
 @click.command("runtimes")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@JSON
 @click.option("--refresh", is_flag=True, help="Probe every class again instead of using cached results.")
 @click.pass_obj
-def runtimes_cmd(app: object, as_json: bool, refresh: bool) -> None:
+def runtimes_cmd(app: App, as_json: bool, refresh: bool) -> None:
     """List the runtime classes and whether this host can run them.
 
     A class is usable when its binaries are installed and a tiny container really runs with
@@ -20,10 +22,11 @@ def runtimes_cmd(app: object, as_json: bool, refresh: bool) -> None:
     """
     from rcontainer.runtimes.probe import statuses
 
-    results = statuses(refresh=refresh, autostart=getattr(app, "autostart", True))
-    if as_json:
-        emit_json([s.as_dict() for s in results])
-        return
+    results = statuses(refresh=refresh, autostart=app.autostart)
+    app.emit([s.as_dict() for s in results], as_json, lambda _: _table(results))
+
+
+def _table(results: list) -> str:
     rows = [
         (
             s.name,
@@ -34,7 +37,4 @@ def runtimes_cmd(app: object, as_json: bool, refresh: bool) -> None:
         )
         for s in results
     ]
-    click.echo(table(rows, ("CLASS", "FAMILY", "HANDLER", "USABLE", "DESCRIPTION / WHY NOT")))
-
-
-COMMANDS = [runtimes_cmd]
+    return table(rows, ("CLASS", "FAMILY", "HANDLER", "USABLE", "DESCRIPTION / WHY NOT"))

@@ -6,7 +6,6 @@ once into the cache); everything else runs with bubblewrap alone.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -27,40 +26,21 @@ def no_leftovers(isolated_dirs):
 
 
 @pytest.fixture
-def profile(tmp_path: Path, busybox_image: str, scope: str):
+def profile(busybox_profile, scope: str):
     def write(name: str = "bw", **fields) -> Path:
-        doc = {
-            "name": name,
-            "image": busybox_image,
-            "pull": "never",
-            "runtime": "bwrap",
-            "network": {"mode": "none"},
-            "command": ["sh", "-c", COUNTER],
-            "stop_timeout": 1,
-            **fields,
-        }
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(json.dumps(doc))
-        return path
+        return busybox_profile(
+            name, **{"runtime": "bwrap", "command": ["sh", "-c", COUNTER], "stop_timeout": 1, **fields}
+        )
 
     return write
 
 
-def ok(result):
-    assert result.code == 0, f"exit {result.code}: {result.err}"
-    return result
-
-
-def ps(rc) -> dict[str, dict]:
-    return {row["name"]: row for row in json.loads(ok(rc("ps", "--all", "--json")).out)}
-
-
 def inspect(rc, name: str = "bw") -> dict:
-    return json.loads(ok(rc("inspect", "--json", name)).out)
+    return rc("inspect", "--json", name).json()
 
 
 def log_lines(rc, name: str = "bw") -> list[str]:
-    return ok(rc("logs", name)).out.splitlines()
+    return rc("logs", name).ok().out.splitlines()
 
 
 def ticks(rc, name: str = "bw") -> int:
@@ -87,8 +67,8 @@ def cache_snapshot(cache: Path) -> dict[str, tuple[int, int, int]]:
 
 
 def test_up_runs_the_command_under_bubblewrap(rc, profile):
-    ok(rc("up", str(profile(env={"COLOR": "blue"}, network={"mode": "none", "hostname": "boxy"}))))
-    assert ps(rc)["bw"]["state"] == "running"
+    rc("up", str(profile(env={"COLOR": "blue"}, network={"mode": "none", "hostname": "boxy"}))).ok()
+    assert rc.ps("--all")["bw"]["state"] == "running"
     data = inspect(rc)
     pid = data["pid"]
     assert data["family"] == "bwrap" and pid
@@ -104,32 +84,32 @@ def test_up_runs_the_command_under_bubblewrap(rc, profile):
 
 def test_walk_through_pause_stop_start_rm_and_history(rc, profile):
     path = profile(command=["sh", "-c", "trap 'echo bye; exit 3' TERM; " + COUNTER])
-    ok(rc("up", str(path)))
+    rc("up", str(path)).ok()
     harness.wait_until(lambda: ticks(rc) >= 3, 10, "the counter")
     pid = inspect(rc)["pid"]
 
-    ok(rc("pause", "bw"))
-    assert ps(rc)["bw"]["state"] == "paused"
+    rc("pause", "bw").ok()
+    assert rc.ps("--all")["bw"]["state"] == "paused"
     assert Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "T"
     frozen = ticks(rc)
     time.sleep(1.0)
     assert ticks(rc) == frozen, "the counter advanced while paused"
-    ok(rc("unpause", "bw"))
+    rc("unpause", "bw").ok()
     harness.wait_until(lambda: ticks(rc) > frozen + 2, 10, "the counter to resume")
 
-    ok(rc("stop", "bw"))
-    row = ps(rc)["bw"]
+    rc("stop", "bw").ok()
+    row = rc.ps("--all")["bw"]
     assert (row["state"], row["exit_code"]) == ("stopped", 3), "the stop signal reached the trap"
     assert "bye" in log_lines(rc)
     assert gone(pid)
 
-    ok(rc("start", "bw"))
-    assert ps(rc)["bw"]["state"] == "running"
+    rc("start", "bw").ok()
+    assert rc.ps("--all")["bw"]["state"] == "running"
     assert inspect(rc)["pid"] != pid
-    ok(rc("stop", "-t", "0", "bw"))
-    ok(rc("rm", "bw"))
-    assert ps(rc)["bw"]["state"] == "removed"
-    walked = [(t["from"], t["to"]) for t in json.loads(ok(rc("history", "--json", "bw")).out)]
+    rc("stop", "-t", "0", "bw").ok()
+    rc("rm", "bw").ok()
+    assert rc.ps("--all")["bw"]["state"] == "removed"
+    walked = [(t["from"], t["to"]) for t in rc("history", "--json", "bw").json()]
     assert walked == [
         (None, "created"),
         ("created", "running"),
@@ -144,16 +124,18 @@ def test_walk_through_pause_stop_start_rm_and_history(rc, profile):
 
 
 def test_a_command_that_exits_is_stopped_with_its_exit_code(rc, profile):
-    ok(rc("up", str(profile(command=["sh", "-c", "echo done; exit 5"]))))
-    assert ok(rc("wait", "bw")).out.strip() == "5"
-    row = ps(rc)["bw"]
+    rc("up", str(profile(command=["sh", "-c", "echo done; exit 5"]))).ok()
+    assert rc("wait", "bw").ok().out.strip() == "5"
+    row = rc.ps("--all")["bw"]
     assert (row["state"], row["exit_code"]) == ("stopped", 5)
     assert log_lines(rc) == ["done"]
 
 
 def test_exec_sees_the_containers_root_hostname_and_env(rc, profile):
-    ok(rc("up", str(profile(env={"WHO": "inside"}, network={"mode": "none", "hostname": "boxy"}))))
-    result = ok(rc("exec", "bw", "sh", "-c", "echo $WHO; hostname; head -1 /etc/passwd; cat /proc/1/cmdline"))
+    rc("up", str(profile(env={"WHO": "inside"}, network={"mode": "none", "hostname": "boxy"}))).ok()
+    result = rc(
+        "exec", "bw", "sh", "-c", "echo $WHO; hostname; head -1 /etc/passwd; cat /proc/1/cmdline"
+    ).ok()
     lines = result.out.splitlines()
     assert lines[:3] == ["inside", "boxy", "root:x:0:0:root:/root:/bin/sh"]
     assert "tick" in lines[3], "exec shares the container's PID namespace"
@@ -161,7 +143,7 @@ def test_exec_sees_the_containers_root_hostname_and_env(rc, profile):
 
 
 def test_the_shared_rootfs_is_never_written(rc, profile, isolated_dirs):
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     cache = isolated_dirs["RCONTAINER_CACHE_DIR"] / "rootfs"
     before = cache_snapshot(cache)
     assert before, "the image was unpacked into the cache"
@@ -169,33 +151,33 @@ def test_the_shared_rootfs_is_never_written(rc, profile, isolated_dirs):
         "echo a > /newfile && echo b > /tmp/f && echo c > /etc/added && echo d >> /etc/passwd"
         " && mkdir -p /root/x && ! echo e > /bin/nope 2>/dev/null && cat /newfile /etc/added"
     )
-    assert ok(rc("exec", "bw", "sh", "-c", script)).out.split() == ["a", "c"]
+    assert rc("exec", "bw", "sh", "-c", script).ok().out.split() == ["a", "c"]
     assert cache_snapshot(cache) == before
     # a second container of the same image shares the tree and does not see the first's writes
-    ok(rc("up", str(profile("bw2"))))
+    rc("up", str(profile("bw2"))).ok()
     assert inspect(rc, "bw2")["runtime_details"]["rootfs"] == inspect(rc)["runtime_details"]["rootfs"]
     assert rc("exec", "bw2", "cat", "/newfile").code != 0
-    assert "d" not in ok(rc("exec", "bw2", "cat", "/etc/passwd")).out.split()
+    assert "d" not in rc("exec", "bw2", "cat", "/etc/passwd").ok().out.split()
 
 
 def test_a_killed_supervisor_leaves_the_container_stopped_not_running(rc, profile):
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     data = inspect(rc)
     pid = data["pid"]
     sup = data["runtime_details"]["supervisor_pid"]
     os.kill(sup, signal.SIGKILL)
     harness.wait_until(lambda: gone(pid), 10, "the container to die with it")
-    assert ps(rc)["bw"]["state"] == "stopped"
-    ok(rc("start", "bw"))
-    assert ps(rc)["bw"]["state"] == "running"
+    assert rc.ps("--all")["bw"]["state"] == "stopped"
+    rc("start", "bw").ok()
+    assert rc.ps("--all")["bw"]["state"] == "running"
 
 
 def test_rm_removes_the_containers_folder_but_keeps_the_cache(rc, profile, isolated_dirs):
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     folder = Path(inspect(rc)["runtime_details"]["dir"])
     rootfs = Path(inspect(rc)["runtime_details"]["rootfs"])
     assert folder.is_dir()
-    ok(rc("rm", "-f", "bw"))
+    rc("rm", "-f", "bw").ok()
     assert not folder.exists()
     assert rootfs.is_dir()
     from rcontainer.backends.bwrap import rootfs as rootfs_mod
@@ -218,16 +200,10 @@ def test_volumes_bind_and_tmpfs(rc, profile, tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "in.txt").write_text("from host\n")
-    ok(rc("up", str(profile(volumes=[f"{shared}:/data", {"type": "tmpfs", "target": "/scratch"}]))))
-    out = ok(
-        rc(
-            "exec",
-            "bw",
-            "sh",
-            "-c",
-            "cat /data/in.txt; echo back > /data/out.txt; grep -c scratch /proc/mounts",
-        )
-    )
+    rc("up", str(profile(volumes=[f"{shared}:/data", {"type": "tmpfs", "target": "/scratch"}]))).ok()
+    out = rc(
+        "exec", "bw", "sh", "-c", "cat /data/in.txt; echo back > /data/out.txt; grep -c scratch /proc/mounts"
+    ).ok()
     assert out.out.split() == ["from", "host", "1"]
     assert (shared / "out.txt").read_text() == "back\n"
 
@@ -238,19 +214,19 @@ def test_ports_are_refused_for_bwrap(rc, profile, command):
     result = rc(command, str(path))
     assert result.code == 2, result.err
     assert "bwrap" in result.err and "ports" in result.err
-    assert "bw" not in ps(rc)
+    assert "bw" not in rc.ps("--all")
 
 
 def test_read_only_root_still_has_a_writable_tmp(rc, profile):
-    ok(rc("up", str(profile(read_only=True))))
+    rc("up", str(profile(read_only=True))).ok()
     assert rc("exec", "bw", "sh", "-c", "echo x > /newfile").code != 0
     assert rc("exec", "bw", "sh", "-c", "echo x > /etc/added").code != 0
-    ok(rc("exec", "bw", "sh", "-c", "echo x > /tmp/f && cat /tmp/f"))
+    rc("exec", "bw", "sh", "-c", "echo x > /tmp/f && cat /tmp/f").ok()
 
 
 def test_kill_and_user_from_the_profile(rc, profile):
-    ok(rc("up", str(profile(user="nobody"))))
-    assert ok(rc("exec", "bw", "id", "-u")).out.strip() == "65534"
-    ok(rc("kill", "bw"))
-    row = ps(rc)["bw"]
+    rc("up", str(profile(user="nobody"))).ok()
+    assert rc("exec", "bw", "id", "-u").ok().out.strip() == "65534"
+    rc("kill", "bw").ok()
+    row = rc.ps("--all")["bw"]
     assert (row["state"], row["exit_code"]) == ("stopped", 137)

@@ -23,7 +23,8 @@ def checks_of(result) -> dict[str, dict]:
     return {c["name"]: c for c in json.loads(result.out)}
 
 
-def write_profile(name: str, text: str) -> Path:
+def named_profile(name: str, text: str) -> Path:
+    """A profile in the user's profiles folder, where doctor looks for the classes in use."""
     folder = Path(os.environ["RCONTAINER_CONFIG_DIR"]) / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
@@ -107,7 +108,7 @@ def test_a_world_writable_state_dir_fails_with_the_chmod_to_run(rc, podman_env, 
 
 
 def test_a_runtime_a_profile_needs_but_the_host_lacks_is_an_error(rc, podman_env, busybox_image):
-    write_profile("sandboxed", f"name: sandboxed\nimage: {busybox_image}\nruntime: gvisor\nnetwork: none\n")
+    named_profile("sandboxed", f"name: sandboxed\nimage: {busybox_image}\nruntime: gvisor\nnetwork: none\n")
     result = rc("doctor", "--json")
     assert result.code == 8, result.err
     check = checks_of(result)["runtime gvisor"]
@@ -117,7 +118,7 @@ def test_a_runtime_a_profile_needs_but_the_host_lacks_is_an_error(rc, podman_env
 
 def test_a_profile_publishing_a_privileged_port_is_warned_about(rc, podman_env, busybox_image):
     start = int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text())
-    write_profile(
+    named_profile(
         "web80",
         f"name: web80\nimage: {busybox_image}\nnetwork:\n  mode: private\n  ports: ['{start - 1}:80']\n",
     )

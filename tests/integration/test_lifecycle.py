@@ -25,35 +25,19 @@ def runtime(request) -> str:
 
 
 @pytest.fixture
-def profile(tmp_path: Path, busybox_image: str, scope: str, runtime: str):
+def profile(busybox_profile, scope: str, runtime: str):
     """Write a profile for this test; returns a function taking overrides."""
 
     def write(name: str = "app", **fields) -> Path:
-        doc = {
-            "name": name,
-            "image": busybox_image,
-            "pull": "never",
-            "command": ["sh", "-c", COUNTER],
-            "network": {"mode": "none"},
-            "stop_timeout": 1,
-            "runtime": runtime,
-            **fields,
-        }
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(json.dumps(doc))  # JSON is YAML
-        return path
+        return busybox_profile(
+            name, **{"command": ["sh", "-c", COUNTER], "stop_timeout": 1, "runtime": runtime, **fields}
+        )
 
     return write
 
 
-def ps(rc) -> dict[str, dict]:
-    result = rc("ps", "--all", "--json")
-    assert result.code == 0, result.err
-    return {row["name"]: row for row in json.loads(result.out)}
-
-
 def state_of(rc, name: str) -> str:
-    return ps(rc)[name]["state"]
+    return rc.ps("--all")[name]["state"]
 
 
 def ticks(rc, name: str) -> int:
@@ -61,58 +45,53 @@ def ticks(rc, name: str) -> int:
     return int(out[-1]) if out else 0
 
 
-def ok(result):
-    assert result.code == 0, f"exit {result.code}: {result.err}"
-    return result
-
-
 def test_up_creates_and_starts_then_is_idempotent(rc, profile):
     path = profile()
-    first = json.loads(ok(rc("up", "--json", str(path))).out)
+    first = rc("up", "--json", str(path)).json()
     assert first["action"] == "create" and first["done"]
     assert state_of(rc, "app") == "running"
-    container_id = ps(rc)["app"]["id"]
-    second = json.loads(ok(rc("up", "--json", str(path))).out)
+    container_id = rc.ps("--all")["app"]["id"]
+    second = rc("up", "--json", str(path)).json()
     assert second["action"] == "none"
-    assert ps(rc)["app"]["id"] == container_id, "an unchanged profile must keep the same container"
+    assert rc.ps("--all")["app"]["id"] == container_id, "an unchanged profile must keep the same container"
 
 
 def test_up_recreates_when_the_profile_changes_and_names_the_fields(rc, profile):
-    ok(rc("up", str(profile(env={"COLOR": "red"}))))
-    old_id = ps(rc)["app"]["id"]
+    rc("up", str(profile(env={"COLOR": "red"}))).ok()
+    old_id = rc.ps("--all")["app"]["id"]
     changed = profile(env={"COLOR": "blue"})
-    plan = ok(rc("up", "--dry-run", str(changed)))
+    plan = rc("up", "--dry-run", str(changed)).ok()
     assert "would recreate" in plan.out and "env.COLOR" in plan.out
-    assert ps(rc)["app"]["id"] == old_id, "--dry-run must change nothing"
-    result = ok(rc("up", str(changed)))
+    assert rc.ps("--all")["app"]["id"] == old_id, "--dry-run must change nothing"
+    result = rc("up", str(changed)).ok()
     assert "recreated" in result.out and "env.COLOR" in result.out
-    assert ps(rc)["app"]["id"] != old_id
+    assert rc.ps("--all")["app"]["id"] != old_id
     assert state_of(rc, "app") == "running"
-    forced = json.loads(ok(rc("up", "--json", "--force-recreate", str(changed))).out)
+    forced = rc("up", "--json", "--force-recreate", str(changed)).json()
     assert forced["action"] == "recreate"
 
 
 def test_walk_through_every_state(rc, profile):
     path = profile()
-    ok(rc("create", str(path)))
+    rc("create", str(path)).ok()
     assert state_of(rc, "app") == "created"
-    ok(rc("start", "app"))
+    rc("start", "app").ok()
     assert state_of(rc, "app") == "running"
-    ok(rc("pause", "app"))
+    rc("pause", "app").ok()
     assert state_of(rc, "app") == "paused"
-    ok(rc("unpause", "app"))
+    rc("unpause", "app").ok()
     assert state_of(rc, "app") == "running"
-    ok(rc("stop", "app"))
+    rc("stop", "app").ok()
     assert state_of(rc, "app") == "stopped"
-    ok(rc("start", "app"))
+    rc("start", "app").ok()
     assert state_of(rc, "app") == "running"
-    ok(rc("restart", "app"))
+    rc("restart", "app").ok()
     assert state_of(rc, "app") == "running"
-    ok(rc("stop", "-t", "0", "app"))
-    ok(rc("rm", "app"))
+    rc("stop", "-t", "0", "app").ok()
+    rc("rm", "app").ok()
     assert state_of(rc, "app") == "removed"
-    assert "app" not in json.loads(ok(rc("ps", "--json")).out), "ps without --all hides removed containers"
-    history = json.loads(ok(rc("history", "--json", "app")).out)
+    assert "app" not in rc.ps(), "ps without --all hides removed containers"
+    history = rc("history", "--json", "app").json()
     walked = [(t["from"], t["to"]) for t in history]
     assert walked == [
         (None, "created"),
@@ -147,7 +126,7 @@ def test_walk_through_every_state(rc, profile):
 def test_illegal_transitions_are_refused_naming_the_state(rc, profile, setup, op, state):
     path = profile()
     for step in setup:
-        ok(rc(step, str(path)) if step in ("up", "create") else rc(step, "app"))
+        (rc(step, str(path)) if step in ("up", "create") else rc(step, "app")).ok()
     before = state_of(rc, "app")
     result = rc(*op, "app")
     assert result.code == 4, result.err
@@ -161,22 +140,22 @@ def test_pause_freezes_every_process_and_unpause_resumes(rc, profile):
     path = profile(
         command=["sh", "-c", "(while true; do echo child >/dev/null; sleep 0.1; done) & " + COUNTER]
     )
-    ok(rc("up", str(path)))
+    rc("up", str(path)).ok()
     harness.wait_until(lambda: ticks(rc, "app") >= 3, 20, "the counter to tick")
-    ok(rc("pause", "app"))
+    rc("pause", "app").ok()
     frozen = ticks(rc, "app")
     time.sleep(1.5)
     assert ticks(rc, "app") == frozen, "the counter advanced while paused"
-    method = json.loads(ok(rc("inspect", "--json", "app")).out)["pause_method"]
+    method = rc("inspect", "--json", "app").json()["pause_method"]
     assert method in ("freezer", "signal")
-    ok(rc("unpause", "app"))
+    rc("unpause", "app").ok()
     harness.wait_until(lambda: ticks(rc, "app") > frozen + 2, 20, "the counter to resume")
 
 
 def test_inspect_says_how_pause_works_on_this_host(rc, profile, podman_env, runtime):
-    ok(rc("up", str(profile())))
-    ok(rc("pause", "app"))
-    data = json.loads(ok(rc("inspect", "--json", "app")).out)
+    rc("up", str(profile())).ok()
+    rc("pause", "app").ok()
+    data = rc("inspect", "--json", "app").json()
     cgroup = harness.podman("info", "--format", "{{.Host.CgroupsVersion}}").stdout.strip()
     # rootless Podman cannot pause on cgroup v1, and bwrap needs a delegated v2 cgroup:
     # rcontainer falls back to stopping every process
@@ -184,53 +163,53 @@ def test_inspect_says_how_pause_works_on_this_host(rc, profile, podman_env, runt
         assert data["pause_method"] == "signal"
     else:
         assert data["pause_method"] in (("freezer", "signal") if runtime == "bwrap" else ("freezer",))
-    assert "pause method:" in ok(rc("inspect", "app")).out
-    ok(rc("unpause", "app"))
+    assert "pause method:" in rc("inspect", "app").ok().out
+    rc("unpause", "app").ok()
 
 
 def test_logs_outlive_the_container(rc, profile):
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     harness.wait_until(lambda: ticks(rc, "app") >= 3, 20, "output")
-    ok(rc("down", "app"))
+    rc("down", "app").ok()
     assert state_of(rc, "app") == "removed"
-    lines = ok(rc("logs", "app")).out.splitlines()
+    lines = rc("logs", "app").ok().out.splitlines()
     assert lines[:3] == ["tick 1", "tick 2", "tick 3"]
-    assert ok(rc("logs", "--tail", "1", "app")).out.splitlines() == lines[-1:]
-    assert ok(rc("logs", "--since", "1h", "app")).out.splitlines() == lines
-    assert ok(rc("logs", "--since", "2999-01-01T00:00:00", "app")).out == ""
+    assert rc("logs", "--tail", "1", "app").ok().out.splitlines() == lines[-1:]
+    assert rc("logs", "--since", "1h", "app").ok().out.splitlines() == lines
+    assert rc("logs", "--since", "2999-01-01T00:00:00", "app").ok().out == ""
 
 
 def test_logs_follow_ends_when_the_container_stops(rc, profile):
-    ok(rc("up", str(profile(command=["sh", "-c", "for i in 1 2 3; do echo line $$i; sleep 0.3; done"]))))
-    result = ok(rc("logs", "-f", "app", timeout=60))
+    rc("up", str(profile(command=["sh", "-c", "for i in 1 2 3; do echo line $$i; sleep 0.3; done"]))).ok()
+    result = rc("logs", "-f", "app", timeout=60).ok()
     assert result.out.splitlines() == ["line 1", "line 2", "line 3"]
 
 
 def test_transitions_made_outside_rcontainer_are_noticed(rc, profile, runtime):
-    ok(rc("up", str(profile())))
-    rec = json.loads(ok(rc("inspect", "--json", "app")).out)
+    rc("up", str(profile())).ok()
+    rec = rc("inspect", "--json", "app").json()
     if runtime == "bwrap":
         os.kill(rec["pid"], signal.SIGKILL)  # no daemon: kill the container's init from outside
     else:
         harness.podman("stop", "-t", "0", rec["id"])
     assert state_of(rc, "app") == "stopped"
-    last = json.loads(ok(rc("history", "--json", "app")).out)[-1]
+    last = rc("history", "--json", "app").json()[-1]
     assert (last["from"], last["to"], last["by"]) == ("running", "stopped", "observed")
 
 
 def test_kill_sends_a_signal_and_wait_reports_the_exit_code(rc, profile):
     path = profile(command=["sh", "-c", "trap 'exit 3' USR1; while true; do sleep 0.1; done"])
-    ok(rc("up", str(path)))
+    rc("up", str(path)).ok()
     time.sleep(0.5)
-    ok(rc("kill", "-s", "USR1", "app"))
-    assert ok(rc("wait", "app")).out.strip() == "3"
+    rc("kill", "-s", "USR1", "app").ok()
+    assert rc("wait", "app").ok().out.strip() == "3"
     assert state_of(rc, "app") == "stopped"
-    assert ps(rc)["app"]["exit_code"] == 3
+    assert rc.ps("--all")["app"]["exit_code"] == 3
 
 
 def test_exec_runs_in_the_running_container(rc, profile):
-    ok(rc("up", str(profile(env={"WHO": "inside"}))))
-    result = ok(rc("exec", "app", "sh", "-c", "echo $WHO; cat /etc/passwd | head -1"))
+    rc("up", str(profile(env={"WHO": "inside"}))).ok()
+    result = rc("exec", "app", "sh", "-c", "echo $WHO; cat /etc/passwd | head -1").ok()
     assert result.out.splitlines() == ["inside", "root:x:0:0:root:/root:/bin/sh"]
     failing = rc("exec", "app", "sh", "-c", "exit 7")
     assert failing.code == 7
@@ -238,13 +217,13 @@ def test_exec_runs_in_the_running_container(rc, profile):
 
 def test_ps_lists_state_runtime_profile_and_uptime(rc, profile, runtime):
     path = profile()
-    ok(rc("up", str(path)))
-    row = ps(rc)["app"]
+    rc("up", str(path)).ok()
+    row = rc.ps("--all")["app"]
     assert row["state"] == "running"
     assert row["runtime"] == runtime
     assert row["profile"] == str(path)
     assert row["uptime_seconds"] is not None and row["uptime_seconds"] >= 0
-    text = ok(rc("ps")).out
+    text = rc("ps").ok().out
     assert text.splitlines()[0].split()[:3] == ["NAME", "STATE", "RUNTIME"]
     assert "app" in text
 
@@ -267,10 +246,10 @@ def test_events_show_transitions_live_including_outside_ones(rc, profile, runtim
     )
     try:
         time.sleep(1)  # let it start following the journal
-        ok(rc("up", str(profile())))
-        ok(rc("stop", "app"))
-        ok(rc("start", "app"))
-        rec = json.loads(ok(rc("inspect", "--json", "app")).out)
+        rc("up", str(profile())).ok()
+        rc("stop", "app").ok()
+        rc("start", "app").ok()
+        rec = rc("inspect", "--json", "app").json()
         if runtime == "bwrap":
             os.kill(rec["pid"], signal.SIGKILL)
         else:

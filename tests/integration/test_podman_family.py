@@ -6,15 +6,8 @@ import json
 import os
 import signal
 import urllib.request
-from pathlib import Path
 
 from tests import harness
-
-
-def write(tmp_path: Path, name: str, **doc) -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(json.dumps({"name": name, **doc}))
-    return path
 
 
 def test_pull_from_the_loopback_registry_shows_digest_and_layers(rc, scope, registry_image):
@@ -27,10 +20,9 @@ def test_pull_from_the_loopback_registry_shows_digest_and_layers(rc, scope, regi
     harness.podman("rmi", registry_image, check=False)
 
 
-def test_up_pulls_from_the_registry_and_runs_in_a_user_namespace(rc, scope, tmp_path, registry_image):
+def test_up_pulls_from_the_registry_and_runs_in_a_user_namespace(rc, scope, write_profile, registry_image):
     harness.podman("rmi", registry_image, check=False)
-    path = write(
-        tmp_path,
+    path = write_profile(
         "pulled",
         image=registry_image,
         pull="missing",
@@ -46,20 +38,17 @@ def test_up_pulls_from_the_registry_and_runs_in_a_user_namespace(rc, scope, tmp_
     harness.podman("rmi", "-f", registry_image, check=False)
 
 
-def test_a_missing_image_with_pull_never_is_not_found(rc, scope, tmp_path):
-    path = write(tmp_path, "none", image="localhost/rcontainer/absent:1", pull="never")
+def test_a_missing_image_with_pull_never_is_not_found(rc, scope, write_profile):
+    path = write_profile("none", image="localhost/rcontainer/absent:1", pull="never")
     result = rc("up", str(path))
     assert result.code == 3
     assert "pull: never" in result.err
 
 
-def test_published_port_answers_on_loopback(rc, scope, tmp_path, busybox_image):
+def test_published_port_answers_on_loopback(rc, scope, busybox_profile):
     port = harness.free_port()
-    path = write(
-        tmp_path,
+    path = busybox_profile(
         "web",
-        image=busybox_image,
-        pull="never",
         command=["httpd", "-f", "-p", "8080", "-h", "/www"],
         network={"mode": "private", "ports": [f"127.0.0.1:{port}:8080"]},
     )
@@ -74,7 +63,7 @@ def test_published_port_answers_on_loopback(rc, scope, tmp_path, busybox_image):
             return False
 
     harness.wait_until(answers, 30, "the published port")
-    row = {r["name"]: r for r in json.loads(rc("ps", "--json").out)}["web"]
+    row = rc.ps()["web"]
     assert any(str(port) in p for p in row["ports"])
 
 
@@ -83,17 +72,15 @@ def test_only_containers_with_rcontainer_labels_are_touched(rc, scope, busybox_i
     name = f"rc-{scope}-mine"
     harness.podman("create", "--name", name, busybox_image, "true")
     try:
-        assert "mine" not in json.loads(rc("ps", "--all", "--json").out)
+        assert "mine" not in rc.ps("--all")
         assert rc("rm", "-f", "mine").code == 3
         assert harness.podman("container", "exists", name, check=False).returncode == 0
     finally:
         harness.podman("rm", "-f", name, check=False)
 
 
-def test_security_defaults_are_visible_in_inspect(rc, scope, tmp_path, busybox_image):
-    path = write(
-        tmp_path, "safe", image=busybox_image, pull="never", command=["sleep", "30"], network={"mode": "none"}
-    )
+def test_security_defaults_are_visible_in_inspect(rc, scope, busybox_profile):
+    path = busybox_profile("safe", command=["sleep", "30"])
     assert rc("up", str(path)).code == 0
     data = json.loads(rc("inspect", "--json", "safe").out)
     assert data["security"]["no_new_privileges"] is True
@@ -101,26 +88,26 @@ def test_security_defaults_are_visible_in_inspect(rc, scope, tmp_path, busybox_i
     assert any("no-new-privileges" in s for s in data["runtime_details"]["security_opt"] or [])
 
 
-def test_without_a_socket_lifecycle_commands_say_how_to_start_one(rc, scope, tmp_path, monkeypatch):
+def test_without_a_socket_lifecycle_commands_say_how_to_start_one(
+    rc, scope, tmp_path, write_profile, monkeypatch
+):
     monkeypatch.delenv("CONTAINER_HOST")
     result = rc("ps", env={"RCONTAINER_RUNTIME_DIR": str(tmp_path)})
     # no records: ps needs no Podman at all
     assert result.code == 0
-    path = write(tmp_path, "x", image="localhost/rcontainer/busybox:latest", pull="never")
+    path = write_profile("x", image="localhost/rcontainer/busybox:latest", pull="never")
     result = rc("up", str(path), env={"RCONTAINER_RUNTIME_DIR": str(tmp_path)})
     assert result.code == 6
     assert "no Podman service answers" in result.err and "podman system service" in result.err
     assert "Traceback" not in result.err
 
 
-def test_autostart_starts_a_private_service_and_says_so(rc, scope, tmp_path, monkeypatch, busybox_image):
+def test_autostart_starts_a_private_service_and_says_so(rc, scope, tmp_path, monkeypatch, busybox_profile):
     monkeypatch.delenv("CONTAINER_HOST")
     monkeypatch.delenv("RCONTAINER_NO_AUTOSTART")
     run = tmp_path / "run"
     run.mkdir()
-    path = write(
-        tmp_path, "auto", image=busybox_image, pull="never", command=["sleep", "30"], network={"mode": "none"}
-    )
+    path = busybox_profile("auto", command=["sleep", "30"])
     try:
         result = rc(
             "up", str(path), env={"RCONTAINER_RUNTIME_DIR": str(run), "RCONTAINER_SERVICE_IDLE": "60"}
@@ -140,15 +127,12 @@ def test_autostart_starts_a_private_service_and_says_so(rc, scope, tmp_path, mon
                 pass
 
 
-def test_host_name_tmpfs_mode_and_relabelled_mounts_reach_the_container(rc, scope, tmp_path, busybox_image):
+def test_host_name_tmpfs_mode_and_relabelled_mounts_reach_the_container(rc, scope, tmp_path, busybox_profile):
     data = tmp_path / "data"
     data.mkdir()
     (data / "hello").write_text("from the host\n")
-    path = write(
-        tmp_path,
+    path = busybox_profile(
         "shaped",
-        image=busybox_image,
-        pull="never",
         command=["sleep", "30"],
         network={"mode": "none", "hostname": "boxy"},
         volumes=[f"{data}:/data:ro,z", {"type": "tmpfs", "target": "/scratch", "mode": "1770"}],

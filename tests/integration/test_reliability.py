@@ -18,21 +18,8 @@ SECRET = "s3cr3t-value-do-not-show"
 
 
 @pytest.fixture
-def app(tmp_path: Path, busybox_image: str, scope: str) -> Path:
-    path = tmp_path / "app.yaml"
-    path.write_text(
-        json.dumps(
-            {
-                "name": "app",
-                "image": busybox_image,
-                "pull": "never",
-                "command": ["sleep", "600"],
-                "network": {"mode": "none"},
-                "stop_timeout": 0,
-            }
-        )
-    )
-    return path
+def app(busybox_profile, scope: str) -> Path:
+    return busybox_profile("app", command=["sleep", "600"], stop_timeout=0)
 
 
 def _parallel(commands: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
@@ -124,24 +111,16 @@ def test_a_read_only_state_dir_is_a_clear_error_and_the_record_stays(rc, app, is
     finally:
         folder.chmod(0o700)
     # Podman did pause it; the next command notices and records it
-    rows = {r["name"]: r for r in json.loads(rc("ps", "--json").out)}
+    rows = rc.ps()
     assert rows["app"]["state"] in ("paused", "running")
     rc("rm", "-f", "app")
 
 
-def test_secrets_never_reach_state_logs_inspect_or_render(rc, tmp_path, busybox_image, scope, isolated_dirs):
-    path = tmp_path / "sec.yaml"
-    path.write_text(
-        json.dumps(
-            {
-                "name": "sec",
-                "image": busybox_image,
-                "pull": "never",
-                "network": {"mode": "none"},
-                "command": ["sh", "-c", 'test -n "$$TOKEN" && echo token-is-set; sleep 600'],
-                "env": {"TOKEN": {"value": SECRET, "secret": True}},
-            }
-        )
+def test_secrets_never_reach_state_logs_inspect_or_render(rc, busybox_profile, scope, isolated_dirs):
+    path = busybox_profile(
+        "sec",
+        command=["sh", "-c", 'test -n "$$TOKEN" && echo token-is-set; sleep 600'],
+        env={"TOKEN": {"value": SECRET, "secret": True}},
     )
     assert rc("up", str(path)).code == 0
     harness.wait_until(lambda: "token-is-set" in rc("logs", "sec").out, 20, "the container to see its secret")

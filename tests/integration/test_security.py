@@ -17,28 +17,11 @@ SLEEPER = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
 
 
 @pytest.fixture
-def write(tmp_path: Path, busybox_image: str, scope: str):
+def write(busybox_profile, scope: str):
     def write(name: str = "sec", runtime: str = "default", **fields) -> Path:
-        doc = {
-            "name": name,
-            "image": busybox_image,
-            "pull": "never",
-            "runtime": runtime,
-            "network": {"mode": "none"},
-            "command": SLEEPER,
-            "stop_timeout": 1,
-            **fields,
-        }
-        path = tmp_path / f"{name}-{runtime}.yaml"
-        path.write_text(json.dumps(doc))
-        return path
+        return busybox_profile(name, **{"runtime": runtime, "command": SLEEPER, "stop_timeout": 1, **fields})
 
     return write
-
-
-def ok(result):
-    assert result.code == 0, f"exit {result.code}: {result.err}"
-    return result
 
 
 @pytest.mark.parametrize("runtime", ["default", "bwrap"])
@@ -46,15 +29,15 @@ def test_a_bind_source_swapped_for_a_symlink_to_home_is_refused_at_start(rc, wri
     work = tmp_path / "work"
     (work / "shared").mkdir(parents=True)
     path = write(runtime=runtime, volumes=[f"{work / 'shared'}:/data"])
-    ok(rc("up", str(path)))
-    ok(rc("stop", "sec"))
+    rc("up", str(path)).ok()
+    rc("stop", "sec").ok()
     # something that can write into work/ swaps the folder for a symlink to the whole home
     (work / "shared").rmdir()
     (work / "shared").symlink_to(Path.home())
     result = rc("start", "sec")
     assert result.code == 2, result.err
     assert "now resolves to" in result.err and str(Path.home()) in result.err
-    assert json.loads(ok(rc("inspect", "sec", "--json")).out)["state"] == "stopped"
+    assert rc("inspect", "sec", "--json").json()["state"] == "stopped"
 
 
 def test_resource_limits_that_cannot_be_enforced_are_said_on_every_up(rc, write):
@@ -65,9 +48,9 @@ def test_resource_limits_that_cannot_be_enforced_are_said_on_every_up(rc, write)
     )
     path = write(resources={"pids": 50})
     for _ in range(2):
-        result = ok(rc("up", str(path)))
+        result = rc("up", str(path)).ok()
         assert ("resources.pids not enforced" in result.err) == unenforced, result.err
-    shown = json.loads(ok(rc("inspect", "sec", "--json")).out)["resources"]
+    shown = rc("inspect", "sec", "--json").json()["resources"]
     assert shown["pids"] == 50 and shown["enforced"] is (not unenforced)
     if unenforced:
         required = write(name="req", resources={"pids": 50, "required": True})
@@ -78,14 +61,14 @@ def test_resource_limits_that_cannot_be_enforced_are_said_on_every_up(rc, write)
 
 def test_a_second_state_folder_does_not_take_over_a_running_container(rc, write, tmp_path):
     path = write()
-    ok(rc("up", str(path)))
-    before = json.loads(ok(rc("inspect", "sec", "--json")).out)["id"]
+    rc("up", str(path)).ok()
+    before = rc("inspect", "sec", "--json").json()["id"]
     other = {"RCONTAINER_STATE_DIR": str(tmp_path / "other-state")}
     result = rc("up", str(path), env=other)
     assert result.code == 1, result.err
     assert "belongs to the rcontainer state folder" in result.err
     assert os.environ["RCONTAINER_STATE_DIR"] in result.err
-    after = json.loads(ok(rc("inspect", "sec", "--json")).out)
+    after = rc("inspect", "sec", "--json").json()
     assert (after["id"], after["state"]) == (before, "running"), "the first folder's container is untouched"
 
 

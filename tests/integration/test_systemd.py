@@ -136,12 +136,6 @@ class NotifyListener:
         self.sock.close()
 
 
-def ps(rc, *args: str) -> dict[str, dict]:
-    result = rc("ps", "--json", *args)
-    assert result.code == 0, result.err
-    return {row["name"]: row for row in json.loads(result.out)}
-
-
 def start_unit(rc, tmp_path: Path, profile: Path):
     generated = rc("systemd", "generate", str(profile))
     assert generated.code == 0, generated.err
@@ -160,23 +154,14 @@ def start_unit(rc, tmp_path: Path, profile: Path):
     return lines, listener, proc
 
 
-def write_profile(tmp_path: Path, name: str, image: str, extra: str = "") -> Path:
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(
-        f"name: {name}\nimage: {image}\nnetwork: {{mode: none}}\nstop_timeout: 1\n"
-        "command: [sleep, '1000']\n" + extra
-    )
-    return path
-
-
-def test_unit_command_lines_start_notify_stop_and_remove(tmp_path, busybox_image, scope, rc):
-    profile = write_profile(tmp_path, "svc", busybox_image, "restart: on-failure:3\n")
+def test_unit_command_lines_start_notify_stop_and_remove(tmp_path, busybox_profile, scope, rc):
+    profile = busybox_profile("svc", stop_timeout=1, command=["sleep", "1000"], restart="on-failure:3")
     lines, listener, proc = start_unit(rc, tmp_path, profile)
     try:
         listener.until("READY=1", timeout=90)
         assert any(m.startswith("STATUS=") or "\nSTATUS=" in m for m in listener.messages)
         assert proc.poll() is None, proc.communicate()
-        assert ps(rc)["svc"]["state"] == "running"
+        assert rc.ps()["svc"]["state"] == "running"
 
         stop = subprocess.run(lines["ExecStop"], capture_output=True, text=True, timeout=60)
         assert stop.returncode == 0, stop.stderr
@@ -184,8 +169,8 @@ def test_unit_command_lines_start_notify_stop_and_remove(tmp_path, busybox_image
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
         post = subprocess.run(lines["ExecStopPost"], capture_output=True, text=True, timeout=60)
         assert post.returncode == 0, post.stderr
-        assert "svc" not in ps(rc)
-        assert ps(rc, "--all")["svc"]["state"] == "removed"
+        assert "svc" not in rc.ps()
+        assert rc.ps("--all")["svc"]["state"] == "removed"
     finally:
         listener.close()
         if proc.poll() is None:
@@ -213,20 +198,20 @@ def test_unit_exits_with_the_container_exit_code(tmp_path, busybox_image, scope,
             proc.wait()
 
 
-def test_ready_waits_for_the_healthcheck_podman_cannot_schedule_here(tmp_path, busybox_image, scope, rc):
+def test_ready_waits_for_the_healthcheck_podman_cannot_schedule_here(tmp_path, busybox_profile, scope, rc):
     # No user manager: Podman cannot create its healthcheck timers; run-unit runs the checks.
-    profile = write_profile(
-        tmp_path,
+    path = busybox_profile(
         "healthy",
-        busybox_image,
-        "healthcheck:\n  test: test -e /tmp/ready\n  interval: 1s\n  timeout: 2s\n  retries: 3\n"
-        "  start_period: 10s\n",
-    ).read_text()
-    profile = profile.replace(
-        "command: [sleep, '1000']", "command: [sh, -c, 'sleep 3; touch /tmp/ready; exec sleep 1000']"
+        stop_timeout=1,
+        command=["sh", "-c", "sleep 3; touch /tmp/ready; exec sleep 1000"],
+        healthcheck={
+            "test": "test -e /tmp/ready",
+            "interval": "1s",
+            "timeout": "2s",
+            "retries": 3,
+            "start_period": "10s",
+        },
     )
-    path = tmp_path / "healthy.yaml"
-    path.write_text(profile)
     lines, listener, proc = start_unit(rc, tmp_path, path)
     started = time.monotonic()
     try:
@@ -237,7 +222,7 @@ def test_ready_waits_for_the_healthcheck_podman_cannot_schedule_here(tmp_path, b
         # SIGTERM (systemd's, when ExecStop could not stop it) stops the container too
         os.killpg(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
-        assert ps(rc)["healthy"]["state"] == "stopped"
+        assert rc.ps()["healthy"]["state"] == "stopped"
         post = subprocess.run(lines["ExecStopPost"], capture_output=True, text=True, timeout=60)
         assert post.returncode == 0, post.stderr
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,41 +14,33 @@ from rcontainer.errors import ExitStatus
 DOCUMENTED = {s.value for s in ExitStatus}
 
 
-def run_main(argv, capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(argv)
-    out, err = capsys.readouterr()
-    code = exc.value.code if isinstance(exc.value.code, int) else 0
-    return code, out, err
-
-
-def test_root_is_refused_without_allow_root(monkeypatch, capsys):
+def test_root_is_refused_without_allow_root(monkeypatch, run_main):
     monkeypatch.delenv("RCONTAINER_ALLOW_ROOT", raising=False)
     monkeypatch.setattr(cli.os, "geteuid", lambda: 0)
-    code, _, err = run_main(["ps"], capsys)
-    assert code == ExitStatus.ROOT_REFUSED
-    assert "rootless engine" in err and "--allow-root" in err
+    result = run_main("ps")
+    assert result.code == ExitStatus.ROOT_REFUSED
+    assert "rootless engine" in result.err and "--allow-root" in result.err
 
 
-def test_root_may_still_validate_profiles(monkeypatch, capsys):
+def test_root_may_still_validate_profiles(monkeypatch, run_main):
     monkeypatch.delenv("RCONTAINER_ALLOW_ROOT", raising=False)
     monkeypatch.setattr(cli.os, "geteuid", lambda: 0)
     hello = Path(__file__).resolve().parents[2] / "profiles" / "hello.yaml"
-    code, out, _ = run_main(["validate", str(hello)], capsys)
-    assert code == 0 and "ok" in out
+    result = run_main("validate", str(hello))
+    assert result.code == 0 and "ok" in result.out
 
 
-def test_unknown_command_is_a_usage_error(capsys):
-    code, _, err = run_main(["frobnicate"], capsys)
-    assert code == 2 and "No such command" in err
+def test_unknown_command_is_a_usage_error(run_main):
+    result = run_main("frobnicate")
+    assert result.code == 2 and "No such command" in result.err
 
 
-def test_no_socket_is_exit_6_with_a_hint(monkeypatch, tmp_path, capsys):
+def test_no_socket_is_exit_6_with_a_hint(monkeypatch, tmp_path, run_main):
     monkeypatch.delenv("CONTAINER_HOST", raising=False)
     monkeypatch.setenv("RCONTAINER_RUNTIME_DIR", str(tmp_path))
-    code, _, err = run_main(["info"], capsys)
-    assert code == ExitStatus.NO_PODMAN
-    assert "hint: start one with: podman system service" in err
+    result = run_main("info")
+    assert result.code == ExitStatus.NO_PODMAN
+    assert "hint: start one with: podman system service" in result.err
 
 
 ARG = st.one_of(
@@ -99,11 +90,11 @@ ARG = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(argv=st.lists(ARG, max_size=6))
-def test_any_argument_list_gives_a_documented_status_and_no_traceback(argv, monkeypatch, tmp_path, capsys):
+def test_any_argument_list_gives_a_documented_status_and_no_traceback(argv, monkeypatch, tmp_path, run_main):
     # no Podman here: commands that parse fine end at "no socket" (autostart off)
     monkeypatch.delenv("CONTAINER_HOST", raising=False)
     monkeypatch.setenv("RCONTAINER_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("RCONTAINER_NO_AUTOSTART", "1")
-    code, out, err = run_main(argv, capsys)
-    assert code in DOCUMENTED, (argv, code, err)
-    assert "Traceback" not in err and "Traceback" not in out
+    result = run_main(*argv)
+    assert result.code in DOCUMENTED, (argv, result.code, result.err)
+    assert "Traceback" not in result.err and "Traceback" not in result.out

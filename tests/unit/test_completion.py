@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rcontainer.cli import cli, completion
+from rcontainer.cli import cli, completers, completion
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("shell", completion.SHELLS)
 def test_shipped_completion_scripts_are_current(shell):
     shipped = (REPO / "completions" / completion.FILES[shell]).read_text()
-    assert shipped == completion.script(shell), (
-        "completions/ is stale: run python -m rcontainer.cli.completion --write completions/"
+    assert shipped == completion.script(shell, cli), (
+        "completions/ is stale: run python -m rcontainer completion --write completions/"
     )
 
 
@@ -28,7 +28,7 @@ def test_completion_command_prints_the_script(shell):
     result = CliRunner().invoke(cli, ["completion", shell])
     assert result.exit_code == 0, result.output
     assert "_RCONTAINER_COMPLETE" in result.output
-    assert result.output == completion.script(shell)
+    assert result.output == completion.script(shell, cli)
 
 
 def test_completion_rejects_other_shells():
@@ -37,9 +37,9 @@ def test_completion_rejects_other_shells():
 
 
 def test_runtime_completer_offers_builtin_classes():
-    values = [item.value for item in completion.complete_runtimes(None, None, "")]
+    values = [item.value for item in completers.runtime_classes(None, None, "")]
     assert {"default", "runc", "crun", "bwrap"} <= set(values)
-    assert [item.value for item in completion.complete_runtimes(None, None, "cr")] == ["crun"]
+    assert [item.value for item in completers.runtime_classes(None, None, "cr")] == ["crun"]
 
 
 PROBE = """

@@ -203,18 +203,18 @@ def test_cli_render_bad_profile(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_completion_of_profile_names(tmp_path: Path) -> None:
     from rcontainer import paths
-    from rcontainer.cli.profiles import complete_profiles
+    from rcontainer.cli.completers import profile_names
 
     folder = paths.profiles_dir()
     write(folder, "image: x\n", "web.yaml")
     write(folder, "image: x\n", "worker.yml")
     write(folder, "image: x\n", "db.yaml")
-    assert [(c.value, c.type) for c in complete_profiles(None, None, "w")] == [
+    assert [(c.value, c.type) for c in profile_names(None, None, "w")] == [
         ("web", "plain"),
         ("worker", "plain"),
     ]
-    assert [(c.value, c.type) for c in complete_profiles(None, None, "./pro")] == [("./pro", "file")]
-    assert [(c.value, c.type) for c in complete_profiles(None, None, "zzz")] == [("zzz", "file")]
+    assert [(c.value, c.type) for c in profile_names(None, None, "./pro")] == [("./pro", "file")]
+    assert [(c.value, c.type) for c in profile_names(None, None, "zzz")] == [("zzz", "file")]
 
 
 def test_commands_module_imports_nothing_heavy() -> None:

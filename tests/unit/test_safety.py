@@ -6,28 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from rcontainer import cli
 from rcontainer.profile import ProfileError, load_profile
 
 
-def run_main(argv, capsys) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(argv)
-    return exc.value.code, capsys.readouterr().err
-
-
-def test_a_privileged_profile_needs_allow_privileged(tmp_path: Path, capsys, monkeypatch):
+def test_a_privileged_profile_needs_allow_privileged(tmp_path: Path, run_main, monkeypatch):
     monkeypatch.setenv("RCONTAINER_NO_AUTOSTART", "1")
     monkeypatch.setenv("RCONTAINER_RUNTIME_DIR", str(tmp_path))
     monkeypatch.delenv("CONTAINER_HOST", raising=False)
     profile = tmp_path / "p.yaml"
     profile.write_text("image: localhost/x:1\nprivileged: true\nnetwork: none\n")
-    code, err = run_main(["up", str(profile)], capsys)
-    assert code == 2
-    assert "privileged: true" in err and "--allow-privileged" in err
+    result = run_main("up", str(profile))
+    assert result.code == 2
+    assert "privileged: true" in result.err and "--allow-privileged" in result.err
     # confirmed, it goes on (and here stops at the missing socket, exit 6)
-    code, err = run_main(["up", "--allow-privileged", str(profile)], capsys)
-    assert code == 6, err
+    result = run_main("up", "--allow-privileged", str(profile))
+    assert result.code == 6, result.err
 
 
 @pytest.mark.parametrize("source", ["~", "/", "~/..", "./link-to-root"])

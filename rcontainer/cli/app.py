@@ -1,0 +1,73 @@
+"""What every command shares: the global options, the Engine, the notices and the one renderer.
+
+The root group makes one ``App`` per run and keeps it in ``ctx.obj``; commands take it with
+``@click.pass_obj``. Nothing heavy at import time: the Engine (and with it the backends, yaml
+and podman-py) is imported the first time a command asks for it, so ``--help`` and completion
+never pay for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from rcontainer.cli.output import to_json, warn
+
+if TYPE_CHECKING:
+    from rcontainer.engine.core import Engine
+
+
+def _print_progress(layer: str, text: str) -> None:
+    click.echo(f"  {text}", err=True)
+
+
+class App:
+    """One command's shared state: the global options, the Engine made on demand, the notices."""
+
+    def __init__(self, *, autostart: bool) -> None:
+        self.autostart = autostart  # --no-autostart: fail rather than start a private Podman service
+        # What the user should hear about besides the command's result (a Podman service was
+        # started, a unit still needs a daemon-reload, ...), with the Engine's own notices: printed
+        # on stderr when the command ends, whether it succeeded or not.
+        self.notices: list[str] = []
+        self._engine: Engine | None = None
+
+    def engine(self, *, progress: bool = False) -> Engine:
+        """The Engine, made on first use and kept for the rest of the command.
+
+        ``progress``: show pull and build progress on stderr, when stderr is a terminal. The
+        first call decides; a command asks once.
+        """
+        if self._engine is None:
+            from rcontainer.engine.core import Engine
+
+            show = progress and sys.stderr.isatty()
+            self._engine = Engine(autostart=self.autostart, progress=_print_progress if show else None)
+        return self._engine
+
+    def adopt(self, engine: Engine) -> Engine:
+        """Use an Engine a core module made (``systemd.unit_engine``): its notices get printed too."""
+        self._engine = engine
+        return engine
+
+    def emit(self, data: Any, as_json: bool, text: Callable[[Any], str]) -> None:
+        """Print a command's result: ``data`` as JSON with ``--json``, else ``text(data)``.
+
+        Empty text prints nothing (a listing of no files); text that ends with its own newline
+        (YAML) gets no second one.
+        """
+        out = to_json(data) if as_json else text(data)
+        if out:
+            click.echo(out, nl=not out.endswith("\n"))
+
+    def exit(self, status: int) -> NoReturn:
+        """End the command with ``status`` (``main`` passes it on as the process's exit status)."""
+        click.get_current_context().exit(status)
+
+    def close(self) -> None:
+        """Print the notices; the root group calls this when the command ends."""
+        for message in self.notices + (self._engine.notices if self._engine is not None else []):
+            warn(message)

@@ -1,0 +1,153 @@
+"""Commands that look and change nothing: ``ps``, ``inspect``, ``history``, ``logs``, ``wait``, ``events``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rcontainer.cli.app import App
+from rcontainer.cli.output import key_values, table, warn
+from rcontainer.cli.params import JSON, NAME
+
+
+@click.command()
+@click.option("-a", "--all", "show_all", is_flag=True, help="Include removed containers (their records).")
+@JSON
+@click.pass_obj
+def ps(app: App, show_all: bool, as_json: bool) -> None:
+    """List rcontainer's containers with state, runtime class, profile, ports and uptime."""
+    app.emit(app.engine().ps(all=show_all), as_json, _ps_table)
+
+
+def _ps_table(rows: list[dict]) -> str:
+    return table(
+        [
+            (
+                r["name"],
+                r["state"] + (f" ({r['exit_code']})" if r.get("exit_code") is not None else ""),
+                r["runtime"],
+                ", ".join(r["ports"]),
+                _uptime(r["uptime_seconds"]),
+                r["id"],
+                r["profile"],
+            )
+            for r in rows
+        ],
+        ["NAME", "STATE", "RUNTIME", "PORTS", "UPTIME", "ID", "PROFILE"],
+    )
+
+
+def _uptime(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+@click.command()
+@NAME
+@JSON
+@click.pass_obj
+def inspect(app: App, name: str, as_json: bool) -> None:
+    """Show everything known about a container, including its pause method and security settings."""
+    app.emit(app.engine().inspect(name), as_json, _inspect_text)
+
+
+def _inspect_text(data: dict) -> str:
+    sec = data["security"]
+    return key_values(
+        [
+            ("name", data["name"]),
+            ("state", data["state"]),
+            ("runtime class", f"{data['runtime']} ({data['family']})"),
+            ("container", f"{data['container']} {data['id'] or ''}".strip()),
+            ("image", f"{data['image']} ({(data['image_id'] or '')[:12]})"),
+            ("profile", data["profile"]),
+            ("pause method", data["pause_method"]),
+            ("pid", data["pid"]),
+            ("health", data["health"]),
+            ("ports", ", ".join(data["ports"])),
+            ("no_new_privileges", sec["no_new_privileges"]),
+            ("privileged", sec["privileged"]),
+            ("capabilities", f"add {sec['cap_add'] or '-'}, drop {sec['cap_drop'] or '-'}"),
+            ("log file", data["log_path"]),
+            ("transitions", len(data["transitions"])),
+        ]
+    )
+
+
+@click.command()
+@NAME
+@JSON
+@click.pass_obj
+def history(app: App, name: str, as_json: bool) -> None:
+    """Every lifecycle transition of a container, including ones made outside rcontainer."""
+    app.emit(
+        app.engine().history(name),
+        as_json,
+        lambda rows: table(
+            [(t["at"], t.get("from") or "-", t["to"], t["by"], t.get("note", "")) for t in rows],
+            ["TIME", "FROM", "TO", "BY", "NOTE"],
+        ),
+    )
+
+
+@click.command()
+@NAME
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines while the container runs.")
+@click.option("--since", help="Only lines newer than a duration (10s, 5m, 2h) or timestamp.")
+@click.option("--tail", type=click.IntRange(0), help="Only the last N lines.")
+@click.option("-t", "--timestamps", is_flag=True, help="Prefix each line with its time.")
+@click.pass_obj
+def logs(app: App, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool) -> None:
+    """Print a container's output; works after the container is removed."""
+    from rcontainer import logs as logmod
+
+    engine = app.engine()
+    path, rec = engine.log_path(name)
+    since_dt = logmod.parse_since(since) if since else None
+    if follow:
+        lines = logmod.follow(path, since=since_dt, tail=tail, keep_going=lambda: engine.is_active(rec))
+    else:
+        lines = logmod.read(path, since=since_dt, tail=tail)
+    # each line to the stream it came from, as it comes: the container's own output, not a result
+    for line in lines:
+        prefix = line.time.isoformat(timespec="milliseconds") + " " if timestamps else ""
+        stream = sys.stderr if line.stream == "stderr" else sys.stdout
+        stream.write(prefix + line.text + "\n")
+        stream.flush()
+
+
+@click.command()
+@NAME
+@click.option("--timeout", type=click.FloatRange(0), help="Give up after this many seconds (exit 1).")
+@click.pass_obj
+def wait(app: App, name: str, timeout: float | None) -> None:
+    """Wait for a container to stop; print its exit code."""
+    code = app.engine().wait(name, timeout)
+    if code is None:
+        warn(f"{name}: still running after {timeout}s")
+        app.exit(1)
+    click.echo(code)
+
+
+@click.command()
+@JSON
+@click.pass_obj
+def events(app: App, as_json: bool) -> None:
+    """Print lifecycle transitions live, as they happen (Ctrl-C to stop)."""
+    import json
+
+    # a stream, not one result: JSON here is one compact object a line, printed as it happens
+    for event in app.engine().events():
+        if as_json:
+            click.echo(json.dumps(event, sort_keys=True))
+        else:
+            click.echo(
+                f"{event['at']}  {event['name']}  {event.get('from') or '-'} -> {event['to']}  ({event['by']})"
+            )
