@@ -94,17 +94,17 @@ def test_a_half_made_container_left_in_storage_does_not_block_the_name(rc, write
         image_id,
     )
     assert name not in harness.podman("ps", "-a", "--format", "{{.Names}}").stdout, "invisible to Podman"
-    result = ok(rc("up", str(write())))
+    result = rc("up", str(write())).ok()
     assert "half-made container" in result.err
-    assert json.loads(ok(rc("inspect", "sec", "--json")).out)["state"] == "running"
+    assert json.loads(rc("inspect", "sec", "--json").ok().out)["state"] == "running"
 
 
 @pytest.mark.parametrize("runtime", ["default", "bwrap"])
 def test_a_container_printing_without_end_cannot_fill_the_disk_with_its_log(rc, write, runtime):
     line = "0123456789abcdef" * 4
     path = write(runtime=runtime, command=["sh", "-c", f"while true; do echo {line}; done"])
-    ok(rc("up", str(path), env={"RCONTAINER_LOG_MAX_SIZE": "64k"}))
-    log = Path(json.loads(ok(rc("inspect", "sec", "--json")).out)["log_path"])
+    rc("up", str(path), env={"RCONTAINER_LOG_MAX_SIZE": "64k"}).ok()
+    log = Path(json.loads(rc("inspect", "sec", "--json").ok().out)["log_path"])
     harness.wait_until(lambda: log.exists() and log.stat().st_size > 32 * 1024, 20, "the log to grow")
     sizes = []
     for _ in range(10):  # a few MB are printed meanwhile
@@ -112,4 +112,4 @@ def test_a_container_printing_without_end_cannot_fill_the_disk_with_its_log(rc, 
         sizes.append(log.stat().st_size)
     # the cap, plus what one read of the container's output may add before the check
     assert max(sizes) <= 2 * 64 * 1024 + 8192, sizes
-    assert ok(rc("logs", "--tail", "1", "sec")).out.strip() == line
+    assert rc("logs", "--tail", "1", "sec").ok().out.strip() == line
