@@ -311,6 +311,10 @@ def _uptime(seconds: float | None) -> str:
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
 
 
+def _profile_network(data: dict) -> str | None:
+    return (data["resolved_profile"].get("network") or {}).get("mode")
+
+
 @click.command()
 @NAME
 @JSON
@@ -334,6 +338,8 @@ def inspect(ctx: click.Context, name: str, as_json: bool) -> None:
                 ("pause method", data["pause_method"]),
                 ("pid", data["pid"]),
                 ("health", data["health"]),
+                # what Podman made of network: private (slirp4netns, pasta), else the profile's mode
+                ("network", data["runtime_details"].get("network") or _profile_network(data)),
                 ("ports", ", ".join(data["ports"])),
                 ("no_new_privileges", sec["no_new_privileges"]),
                 ("privileged", sec["privileged"]),

@@ -216,7 +216,9 @@ def unit_text(
 
 
 # -- Quadlet ---------------------------------------------------------------------------------
-_NETWORK = {"private": "slirp4netns", "none": "none", "host": "host", "pasta": "pasta"}
+# network: private writes no Network= line: the container gets Podman's default rootless
+# network (pasta from Podman 5, slirp4netns before), as rcontainer up gives it.
+_NETWORK = {"none": "none", "host": "host", "pasta": "pasta", "slirp4netns": "slirp4netns"}
 
 
 def _size(n: int) -> str:
@@ -287,7 +289,8 @@ def quadlet_text(profile: Profile) -> Generated:
             continue
         container.append(f"Environment={_assignment(key, str(value))}")
     net = data.get("network") or {}
-    container.append(f"Network={_NETWORK.get(net.get('mode', 'private'), 'slirp4netns')}")
+    if net.get("mode") in _NETWORK:
+        container.append(f"Network={_NETWORK[net['mode']]}")
     for p in net.get("ports") or []:
         host_ip = p.get("host_ip") or ""
         if ":" in host_ip:
