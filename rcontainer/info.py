@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from rcontainer import paths
-from rcontainer.backends.podman import service
+from rcontainer.backends.podman import compat, service
 from rcontainer.backends.podman.api import LibpodClient
 
 KNOWN_RUNTIMES = ("runc", "crun", "runsc", "kata-runtime", "youki", "krun")
@@ -29,8 +29,9 @@ def installed_runtimes() -> dict[str, str]:
 def gather() -> dict[str, Any]:
     """Ask the Podman service about itself. Never starts a service: reports the missing one."""
     endpoint = service.resolve_endpoint(autostart=False)
-    raw = LibpodClient(endpoint).get_json("/info") or {}
+    raw = LibpodClient(endpoint).info()
     host = raw.get("host", {})
+    version = compat.parse_version(raw.get("version", {}).get("Version"))
     store = raw.get("store", {})
     oci = host.get("ociRuntime", {}) or {}
     return {
@@ -47,5 +48,8 @@ def gather() -> dict[str, Any]:
         "oci_runtimes": installed_runtimes(),
         "storage": {"driver": store.get("graphDriverName"), "root": store.get("graphRoot")},
         "network_backend": host.get("networkBackend"),
+        # what network: private gets, and which explicit modes this Podman can run
+        "rootless_network": compat.rootless_networks(raw, version).as_dict(),
+        "database_backend": compat.database_backend(raw, version),
         "rcontainer": {k: str(v) for k, v in paths.all_paths().items()},
     }

@@ -29,8 +29,19 @@ def _text(data: dict) -> str:
         ("OCI runtimes installed", ", ".join(data["oci_runtimes"]) or "none"),
         ("storage driver", data["storage"]["driver"]),
         ("network backend", data["network_backend"]),
+        ("rootless network", _rootless_network(data["rootless_network"])),
+        ("database backend", data["database_backend"] or "unknown"),
     ]
     pairs += [
         (f"{k} dir" if k not in ("runtimes",) else "runtimes file", v) for k, v in data["rcontainer"].items()
     ]
     return key_values(pairs)
+
+
+def _rootless_network(net: dict) -> str:
+    """``pasta (default for network: private; also slirp4netns)``."""
+    if net["default"] in net["missing"]:
+        return f"{net['default']} (default for network: private, but {net['missing'][net['default']]})"
+    others = [m for m in net["available"] if m != net["default"]]
+    also = f"; also {', '.join(others)}" if others else ""
+    return f"{net['default']} (default for network: private{also})"

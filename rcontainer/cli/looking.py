@@ -71,6 +71,8 @@ def _inspect_text(data: dict) -> str:
             ("pause method", data["pause_method"]),
             ("pid", data["pid"]),
             ("health", data["health"]),
+            # what Podman made of network: private (slirp4netns, pasta), else the profile's mode
+            ("network", data["runtime_details"].get("network") or _profile_network(data)),
             ("ports", ", ".join(data["ports"])),
             ("no_new_privileges", sec["no_new_privileges"]),
             ("privileged", sec["privileged"]),
@@ -151,3 +153,7 @@ def events(app: App, as_json: bool) -> None:
             click.echo(
                 f"{event['at']}  {event['name']}  {event.get('from') or '-'} -> {event['to']}  ({event['by']})"
             )
+
+
+def _profile_network(data: dict) -> str | None:
+    return (data["resolved_profile"].get("network") or {}).get("mode")

@@ -142,8 +142,8 @@ class Pod:
                 "network.mode",
                 "none → the cluster's pod network (a pod always has one; isolate it with a NetworkPolicy)",
             )
-        elif mode == "pasta":
-            self.lose("network.mode", "pasta → the cluster's pod network")
+        elif mode in ("pasta", "slirp4netns"):
+            self.lose("network.mode", f"{mode} → the cluster's pod network")
         hostname = net["hostname"]
         if hostname:
             short = dns_name(hostname.split(".")[0], label=True)

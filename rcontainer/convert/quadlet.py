@@ -35,7 +35,9 @@ from rcontainer.systemd.unit import (
 
 ARGS = "PodmanArgs"  # the key of `podman run` options, for fields Quadlet 4.4 has no key for
 
-_NETWORK = {"private": "slirp4netns", "none": "none", "host": "host", "pasta": "pasta"}
+# network: private writes no Network= line: the container gets Podman's default rootless
+# network (pasta from Podman 5, slirp4netns before), as rcontainer up gives it.
+_NETWORK = {"none": "none", "host": "host", "pasta": "pasta", "slirp4netns": "slirp4netns"}
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ ROWS: tuple[Row, ...] = (
     Row("userns", "UserNS", lambda v: [v] if isinstance(v, str) and v else []),
     Row("userns", ARGS, _idmaps),
     Row("env", "Environment", _pairs),  # without the secret values: see _losses
-    Row("network.mode", "Network", lambda v: [_NETWORK.get(v, "slirp4netns")]),
+    Row("network.mode", "Network", lambda v: [_NETWORK[v]] if v in _NETWORK else []),
     Row("network.ports", "PublishPort", lambda v: [_port(p) for p in v or []]),
     Row("network.hostname", ARGS, _option("--hostname")),
     Row("network.dns", ARGS, _each("--dns")),

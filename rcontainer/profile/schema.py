@@ -495,13 +495,11 @@ class Enum(Type):
         description: str,
         values: tuple[str, ...],
         *,
-        aliases: dict[str, str] | None = None,
         default: Any = None,
         required: bool = False,
     ) -> None:
         super().__init__(description, default=default, required=required)
         self.values = values
-        self.aliases = aliases or {}
         self.expected = "one of " + ", ".join(repr(v) for v in values)
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
@@ -509,8 +507,6 @@ class Enum(Type):
         if isinstance(v, str):
             if v in self.values:
                 return v
-            if v in self.aliases:
-                return self.aliases[v]
             low = v.lower()
             if low in self.values:
                 return low
@@ -521,7 +517,7 @@ class Enum(Type):
         return self.fail(node, path, ctx)
 
     def json(self) -> dict[str, Any]:
-        return {"enum": [*self.values, *self.aliases]}
+        return {"enum": list(self.values)}
 
 
 class Scalar(Type):
@@ -1487,10 +1483,11 @@ NETWORK = Obj(
     "The container's network.",
     {
         "mode": Enum(
-            "private: own namespace with outbound access (slirp4netns is an alias); pasta: pasta user-mode"
-            " networking; none: loopback only; host: the host's network.",
-            ("private", "none", "pasta", "host"),
-            aliases={"slirp4netns": "private"},
+            "private: own namespace with outbound access through Podman's default rootless network"
+            " (pasta from Podman 5, slirp4netns before); pasta, slirp4netns: that program by name,"
+            " where the Podman in use has it (Podman 6 has no slirp4netns); none: loopback only;"
+            " host: the host's network.",
+            ("private", "none", "pasta", "slirp4netns", "host"),
             default="private",
         ),
         "ports": List("Ports to publish on the host.", PORT),

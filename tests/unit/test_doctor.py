@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 
 from rcontainer import doctor
+from rcontainer.container import Record, State
+from rcontainer.engine import store
 from rcontainer.errors import ExitStatus, RuntimeUnavailable
 from rcontainer.runtimes import BUILTIN, PODMAN, RuntimeClass
 from rcontainer.runtimes import probe as runtime_probe
+from tests.unit import podman_info
 
 HYBRID = """\
 25 30 0:22 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
@@ -209,3 +212,82 @@ def test_cached_answers_are_used_until_the_key_changes(tmp_path, monkeypatch):
     runtime_probe.statuses({"fake": rclass})
     assert calls == ["fake", "fake", "fake"]
     assert Path(runtime_probe.cache_file()).exists()
+
+
+# -- the rootless network and Podman 6, from /info answers (tests/unit/podman_info.py) -----------
+
+
+def test_the_network_check_says_what_private_gets_here():
+    check = doctor.check_network(podman_info.INFO_43, doctor.Needs())
+    assert check.ok and check.severity == "info"
+    assert check.name == "rootless network"
+    assert check.detail == "slirp4netns (Podman's default: what network: private gets)"
+    five = doctor.check_network(podman_info.INFO_54, doctor.Needs())
+    assert (
+        five.detail
+        == "pasta (Podman's default: what network: private gets); network: slirp4netns also runs here"
+    )
+
+
+def test_a_profile_naming_a_network_this_podman_lacks_is_an_error():
+    needs = doctor.Needs(networks={"pasta": ["profile web"]})
+    check = doctor.check_network(podman_info.INFO_43, needs)
+    assert check.failed
+    assert "profile web name network pasta, which Podman 4.3.1 lacks" in check.detail
+    assert check.fix.startswith("use network: private (Podman's default rootless network: slirp4netns here")
+
+
+def test_cgroup_v1_and_hybrid_hosts_are_warned_about_before_podman_6():
+    for mode in ("hybrid", "v1"):
+        check = doctor.podman6_checks(mode, None, doctor.Needs())[0]
+        assert check.name == "podman6 cgroups" and not check.ok and not check.failed
+        assert "Podman 6 removed cgroup v1" in check.detail
+        assert "systemd.unified_cgroup_hierarchy=1" in check.fix
+    assert doctor.podman6_checks("v2", None, doctor.Needs())[0].ok
+
+
+def by_name(checks) -> dict:
+    return {c.name: c for c in checks}
+
+
+def test_cni_boltdb_and_slirp4netns_profiles_are_warnings_with_their_fix_on_podman_4_3():
+    needs = doctor.Needs(networks={"slirp4netns": ["profile old", "container api"]})
+    checks = by_name(doctor.podman6_checks("hybrid", podman_info.INFO_43, needs))
+    assert not any(c.failed for c in checks.values())  # all of it still works on 4.3
+    cni = checks["podman6 network backend"]
+    assert not cni.ok and "CNI" in cni.detail and 'network_backend = "netavark"' in cni.fix
+    db = checks["podman6 database"]
+    assert not db.ok and db.detail.startswith("database BoltDB (the only one before Podman 4.8)")
+    assert "podman system migrate --migrate-db" in db.fix
+    slirp = checks["podman6 slirp4netns"]
+    assert (
+        not slirp.ok
+        and slirp.detail == "profile old, container api name network slirp4netns, which Podman 6 removed"
+    )
+    assert "network: private" in slirp.fix and "network: pasta" in slirp.fix
+
+
+def test_a_podman_5_host_ready_for_podman_6_passes_them():
+    checks = by_name(doctor.podman6_checks("v2", podman_info.INFO_54, doctor.Needs()))
+    assert all(c.ok for c in checks.values()), checks
+    assert checks["podman6 database"].detail == "database sqlite"
+
+
+def test_a_boltdb_podman_5_says_so():
+    info = {**podman_info.INFO_54, "host": {**podman_info.INFO_54["host"], "databaseBackend": "boltdb"}}
+    db = by_name(doctor.podman6_checks("v2", info, doctor.Needs()))["podman6 database"]
+    assert not db.ok and db.detail.startswith("database BoltDB: Podman 6 removed BoltDB")
+
+
+def test_explicit_network_modes_are_collected_from_profiles_and_containers(tmp_path, isolated_dirs):
+    (tmp_path / "old.yaml").write_text("name: old\nimage: busybox\nnetwork: slirp4netns\n")
+    (tmp_path / "new.yaml").write_text("name: new\nimage: busybox\nnetwork: pasta\n")
+    (tmp_path / "plain.yaml").write_text("name: plain\nimage: busybox\n")
+    rec = Record(name="api", profile={"network": {"mode": "slirp4netns"}}, state=State.RUNNING)
+    gone = Record(name="gone", profile={"network": {"mode": "slirp4netns"}}, state=State.REMOVED)
+    for r in (rec, gone):
+        store.save(r)
+    assert doctor.user_needs(tmp_path).networks == {"slirp4netns": ["profile old"], "pasta": ["profile new"]}
+    needs = doctor.user_needs(tmp_path, records=True)
+    assert needs.networks["slirp4netns"] == ["profile old", "container api"]
+    assert sorted(needs.tun) == ["new", "old", "plain"]

@@ -287,6 +287,12 @@ def test_host_network(tmp_path: Path) -> None:
     assert "hostUsers" not in spec  # Kubernetes refuses hostUsers: false with hostNetwork
 
 
+@pytest.mark.parametrize("mode", ["pasta", "slirp4netns"])
+def test_a_named_rootless_network_becomes_the_pod_network_and_says_so(tmp_path: Path, mode: str) -> None:
+    result = kube.export([load(tmp_path, f"image: {IMAGE}\nnetwork: {mode}\n")])
+    assert any(f"network.mode: {mode} → the cluster's pod network" in line for line in losses(result))
+
+
 def test_privileged_drops_allow_privilege_escalation(tmp_path: Path) -> None:
     result = kube.export([load(tmp_path, f"image: {IMAGE}\nprivileged: true\n")])
     sc = result.objects[0]["spec"]["containers"][0]["securityContext"]

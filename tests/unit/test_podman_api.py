@@ -31,6 +31,7 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        self.send_header("Libpod-API-Version", "5.4.2")  # as Podman says its version on every answer
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -41,6 +42,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/_ping":
             self._answer(200, b"OK", "text/plain")
+        elif path.endswith("/libpod/info"):
+            self._answer(200, json.dumps({"host": {"rootlessNetworkCmd": "pasta"}}).encode())
         elif path.endswith("/containers/missing/json"):
             self._answer(404, b'{"cause":"no such container","message":"no container with name missing"}')
         elif path.endswith("/containers/bad/start"):
@@ -136,3 +139,18 @@ def test_a_socket_nobody_serves_is_podman_unavailable(tmp_path):
 
 def test_ping_answers_when_a_service_does(api):
     assert api.ping() is True
+
+
+def test_the_version_comes_from_any_answer_else_one_ping(api):
+    assert api.version() == "5.4.2"
+    assert [path for _, path, _ in Handler.seen] == ["/_ping"]
+    other = LibpodClient(api.endpoint, timeout=5)
+    other.request("GET", "/containers/json")
+    assert other.version() == "5.4.2"
+    assert [path for _, path, _ in Handler.seen][1:] == ["/v4.0.0/libpod/containers/json"]  # no ping
+
+
+def test_info_is_asked_once_per_client(api):
+    assert api.info() == {"host": {"rootlessNetworkCmd": "pasta"}}
+    assert api.info()["host"]["rootlessNetworkCmd"] == "pasta"
+    assert [path for _, path, _ in Handler.seen] == ["/v4.0.0/libpod/info"]

@@ -34,7 +34,7 @@ def test_a_minimal_profile_names_the_image_logs_to_its_file_and_drops_no_new_pri
     assert s["no_new_privileges"] is True and s["privileged"] is False
     assert s["read_only_filesystem"] is False
     assert s["terminal"] is False and s["stdin"] is False
-    assert s["netns"] == {"nsmode": "slirp4netns"} and s["portmappings"] == []
+    assert s["netns"] == {"nsmode": "private"} and s["portmappings"] == []
     for absent in ("mounts", "volumes", "userns", "idmappings", "resource_limits", "r_limits", "oci_runtime"):
         assert absent not in s, absent
     for absent in ("healthconfig", "restart_policy", "hostname", "command", "entrypoint", "work_dir", "user"):
@@ -47,6 +47,14 @@ def test_ports_are_published_on_a_private_network(tmp_path):
         {"host_ip": "127.0.0.1", "host_port": 18080, "container_port": 8080, "protocol": "tcp"},
         {"host_ip": "", "host_port": 9000, "container_port": 90, "protocol": "udp"},
     ]
+
+
+@pytest.mark.parametrize("mode", ["private", "slirp4netns", "pasta"])
+def test_private_leaves_the_program_to_podman_and_explicit_modes_name_it(tmp_path, mode):
+    # Podman turns "private" into its default rootless network (slirp4netns on 4.x, pasta on 5.x)
+    s = spec(tmp_path, f"network:\n  mode: {mode}\n  ports: ['8080:80']\n")
+    assert s["netns"] == {"nsmode": mode}
+    assert [p["host_port"] for p in s["portmappings"]] == [8080]
 
 
 @pytest.mark.parametrize("mode", ["none", "host"])

@@ -149,11 +149,9 @@ def test_env_list_form(tmp_path: Path) -> None:
     assert p.data["env"] == {"A": "1", "B": "x=y", "C": ""}
 
 
-def test_network_mode_alias_and_short_form(tmp_path: Path) -> None:
-    assert (
-        load(tmp_path, f"image: {IMAGE}\nnetwork: {{mode: slirp4netns}}\n").data["network"]["mode"]
-        == "private"
-    )
+def test_network_modes_name_podmans_default_or_one_program_and_the_short_form(tmp_path: Path) -> None:
+    for mode in ("private", "slirp4netns", "pasta", "none", "host"):
+        assert load(tmp_path, f"image: {IMAGE}\nnetwork: {{mode: {mode}}}\n").data["network"]["mode"] == mode
     net = load(tmp_path, f"image: {IMAGE}\nnetwork: pasta\n").data["network"]
     assert net == {"mode": "pasta", "ports": [], "hostname": None, "dns": [], "add_hosts": {}}
 

@@ -56,7 +56,7 @@ def test_quadlet_maps_profile_fields_to_container_keys(tmp_path):
     assert c["User"] == ["1000"] and c["Group"] == ["1000"]
     assert c["UserNS"] == ["keep-id"]
     assert c["Environment"] == ["TZ=UTC", '"GREETING=hello world"']
-    assert c["Network"] == ["slirp4netns"]
+    assert "Network" not in c  # network: private is Podman's default rootless network
     assert c["PublishPort"] == ["127.0.0.1:8080:80/tcp", "5353:53/udp"]
     assert c["Volume"] == ["/srv/data:/data:ro"]
     assert c["Tmpfs"] == [f"/tmp:size={64 * 1024 * 1024}"]
@@ -113,3 +113,11 @@ def test_every_row_of_the_table_names_a_profile_field(tmp_path):
         for part in row.field.split("."):
             assert isinstance(value, dict) and part in value, row.field
             value = value[part]
+
+
+def test_explicit_rootless_networks_are_named_and_private_is_left_to_podman(tmp_path):
+    for mode in ("pasta", "slirp4netns"):
+        result = quadlet_text(load(tmp_path, f"name: n\nimage: {IMAGE}\nnetwork: {mode}\n"))
+        assert sections(result.text)["Container"]["Network"] == [mode]
+    result = quadlet_text(load(tmp_path, f"name: n\nimage: {IMAGE}\nnetwork: private\n"))
+    assert "Network" not in sections(result.text)["Container"]

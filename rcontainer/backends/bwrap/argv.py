@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rcontainer.backends.inspect_shapes import argv as words
 from rcontainer.errors import BadInput
 
 # Podman's default capability set for a container's root (namespaced: they are worth
@@ -68,13 +69,14 @@ def resolve_user(etc: Path, user: str | None) -> tuple[int, int, str]:
 
 
 def container_command(profile: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    """Entrypoint + command as Docker combines them: a profile entrypoint drops the image's CMD."""
+    """Entrypoint + command as Docker combines them: a profile entrypoint drops the image's CMD.
+    The image's may come as lists or, from an older config, as strings (``inspect_shapes.argv``)."""
     if profile.get("entrypoint"):
         entry = list(profile["entrypoint"])
         cmd = list(profile.get("command") or [])
     else:
-        entry = list(config.get("Entrypoint") or [])
-        cmd = list(profile.get("command") or config.get("Cmd") or [])
+        entry = words(config.get("Entrypoint"))
+        cmd = list(profile.get("command") or words(config.get("Cmd")))
     argv = entry + cmd
     if not argv:
         raise BadInput("the profile has no command and the image has neither CMD nor ENTRYPOINT")

@@ -36,6 +36,7 @@ from rcontainer import logs, paths
 from rcontainer.backends.bwrap import launch, nsjoin, procs, rootfs, secret_env, spec, status
 from rcontainer.backends.bwrap.capabilities import CAPABILITIES
 from rcontainer.backends.bwrap.cgroup import freeze
+from rcontainer.backends.inspect_shapes import signal_name
 from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, RuntimeUnavailable
 from rcontainer.files import ensure_dir
@@ -125,7 +126,7 @@ class BwrapBackend:
         except BaseException:
             rootfs.rmtree(cdir)
             raise
-        stop_signal = profile.get("stop_signal") or config.get("StopSignal") or "SIGTERM"
+        stop_signal = profile.get("stop_signal") or signal_name(config.get("StopSignal")) or "SIGTERM"
         rec.backend = {
             "id": cid,
             "rootfs": str(tree),

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from rcontainer import paths
+from rcontainer.backends import inspect_shapes
 from rcontainer.errors import OperationFailed
 from rcontainer.files import ensure_dir
 
@@ -247,12 +248,13 @@ def config_path(image_id: str) -> Path:
 
 
 def image_config(images: ImageSource, image_id: str) -> dict[str, Any]:
-    """Cmd, Entrypoint, Env, WorkingDir and User of the image (kept beside the tree, so a
-    second container of the image asks the image source nothing)."""
+    """Cmd, Entrypoint, Env, WorkingDir, User and StopSignal of the image (kept beside the
+    tree, so a second container of the image asks the image source nothing), in one shape
+    whatever Podman gave (``inspect_shapes.image_config``)."""
     cached = config_path(image_id)
-    with contextlib.suppress(OSError, ValueError):
-        return json.loads(cached.read_text())
-    cfg = images.config(image_id)
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        return inspect_shapes.image_config(json.loads(cached.read_text()))
+    cfg = inspect_shapes.image_config(images.config(image_id))
     out = {key: cfg.get(key) for key in ("Cmd", "Entrypoint", "Env", "WorkingDir", "User", "StopSignal")}
     ensure_dir(cached.parent)
     _replace_private(cached, json.dumps(out))

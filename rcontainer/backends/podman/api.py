@@ -115,6 +115,8 @@ class LibpodClient:
     def __init__(self, endpoint: Endpoint, *, timeout: float | None = API_TIMEOUT) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        self._version: str | None = None  # from the Libpod-API-Version header of any answer
+        self._info: dict[str, Any] | None = None
 
     # -- plain requests ------------------------------------------------------------------------
     def request(
@@ -152,11 +154,38 @@ class LibpodClient:
             conn = self._connection(self.timeout)
             try:
                 conn.request("GET", "/_ping")
-                return conn.getresponse().status == 200
+                raw = conn.getresponse()
+                self._remember_version(raw)
+                return raw.status == 200
             finally:
                 conn.close()
         except OSError:
             return False
+
+    # -- what the service says of itself (cached: one client serves one command) ----------------
+    def version(self) -> str | None:
+        """The Podman version serving the socket (``4.3.1``), None if it did not say.
+
+        Every libpod answer carries it in its ``Libpod-API-Version`` header: an answer this
+        client already had gives it for free, else ``/_ping`` asks (``/version`` would cost
+        ~0.3 s: it runs conmon and the OCI runtime to ask theirs)."""
+        if self._version is None:
+            self.ping()
+        return self._version
+
+    def info(self) -> dict[str, Any]:
+        """``GET /info``, asked once per client (it costs ~0.3 s: Podman runs conmon, the OCI
+        runtime and the network programs to ask their versions)."""
+        if self._info is None:
+            self._info = self.request("GET", "/info", what="podman info").json() or {}
+            if self._version is None:
+                self._version = (self._info.get("version") or {}).get("Version") or None
+        return self._info
+
+    def _remember_version(self, raw: HTTPResponse) -> None:
+        said = raw.getheader("Libpod-API-Version")
+        if said:
+            self._version = said
 
     # -- streams -------------------------------------------------------------------------------
     def stream_lines(
@@ -278,6 +307,7 @@ class LibpodClient:
         try:
             conn.request(method, url, body=data, headers=headers)
             raw = conn.getresponse()
+            self._remember_version(raw)
             if raw.status < 300 or raw.status in ok or raw.status == 101:
                 return conn, raw
             said = _message(raw.read())

@@ -2,7 +2,8 @@
 
 Every step is a libpod request through ``LibpodClient`` (the standard library: up, ps and
 stop never import podman-py). Create posts the SpecGenerator ``spec.py`` writes; a runtime
-class with its own OCI runtime is created through that class's own service (``service.py``).
+class with its own OCI runtime is created through that class's own service (``service.py``)
+where the Podman in use ignores the runtime named in the request (before 6.0, ``compat.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from rcontainer.backends.podman import service
+from rcontainer.backends.inspect_shapes import health_status
+from rcontainer.backends.podman import compat, service
 from rcontainer.backends.podman.api import STDERR, LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
 from rcontainer.backends.podman.images import PodmanImages
@@ -64,6 +66,9 @@ class PodmanBackend:
         return self._api
 
     def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+        """The first thing the engine asks for a profile: a network this Podman cannot run is
+        refused here, before a pull and before ``up`` removes the container it would replace."""
+        self.check_network(profile)
         return self.images.ensure(profile, progress)
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:
@@ -141,13 +146,24 @@ class PodmanBackend:
     def create_client(self, rclass: RuntimeClass) -> LibpodClient:
         """A client of the service that stamps new containers with the class's runtime.
 
-        Podman 4.x ignores the runtime named in a create request (upstream issue 28429). A
-        service started as ``podman --runtime NAME system service`` uses NAME for every
-        container it creates, and later start/stop/rm through any socket keep it.
+        Podman before 6.0 ignores the runtime named in a create request (upstream issue
+        28429). A service started as ``podman --runtime NAME system service`` uses NAME for
+        every container it creates, and later start/stop/rm through any socket keep it. From
+        6.0 the user's service applies the request's runtime itself, when it knows the runtime
+        by name (``compat.runtime_service_needed``).
         """
-        if rclass.handler is None:
+        version = compat.parse_version(self.api.version()) if rclass.handler else None
+        if not compat.runtime_service_needed(rclass.handler, rclass.flags, version):
             return self.api
         return LibpodClient(service.runtime_service(rclass, notices=self._notices))
+
+    def check_network(self, profile: dict[str, Any]) -> None:
+        """Refuse (exit 7) a network mode naming a program the Podman in use lacks: pasta
+        before 4.4 or without passt, slirp4netns on Podman 6 or without the program. Only an
+        explicit mode asks the service (``/info``, once): ``private`` is Podman's default."""
+        mode = (profile.get("network") or {}).get("mode") or "private"
+        if mode in compat.EXPLICIT_NETWORKS:
+            compat.check_network(mode, self.api.info(), compat.parse_version(self.api.version()))
 
     def create(
         self,
@@ -157,6 +173,7 @@ class PodmanBackend:
         rclass: RuntimeClass,
         labels: dict[str, str],
     ) -> str:
+        self.check_network(profile)
         spec = spec_from_profile(
             profile,
             image,
@@ -295,7 +312,10 @@ class PodmanBackend:
     def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
         """Run ``argv`` in the container: its output is written here as it comes, its exit code
         returned. A terminal session needs stdin over a hijacked connection, which the client
-        does not carry yet (``LibpodClient.exec_frames``): it goes through the podman command."""
+        does not carry yet (``LibpodClient.exec_frames``): it goes through the podman command.
+        Neither uses ``podman exec --no-session`` (6.0): the REST API has no such option (the
+        remote client refuses the flag), and a person typing does not feel a session's cost.
+        """
         if tty:
             podman = shutil.which("podman")
             if podman is None:
@@ -334,7 +354,7 @@ def observed_from_inspect(attrs: dict[str, Any], *, paused_by_signal: bool) -> O
     """What ``GET /containers/ID/json`` says of one container."""
     st = attrs.get("State") or {}
     host = attrs.get("HostConfig") or {}
-    health = (st.get("Health") or st.get("Healthcheck") or {}).get("Status") or None
+    health = health_status(st)
     ports = []
     for cport, bindings in ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).items():
         for b in bindings or []:
@@ -354,6 +374,8 @@ def observed_from_inspect(attrs: dict[str, Any], *, paused_by_signal: bool) -> O
             "image": attrs.get("ImageName"),
             "image_id": attrs.get("Image"),
             "log_path": host.get("LogConfig", {}).get("Path"),
+            # slirp4netns, pasta, none, host, bridge: what network: private became here
+            "network": host.get("NetworkMode"),
             "userns": host.get("UsernsMode"),
             "security_opt": host.get("SecurityOpt"),
             "cap_add": host.get("CapAdd"),

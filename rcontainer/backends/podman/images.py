@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from rcontainer.backends import inspect_shapes as shapes
 from rcontainer.backends.base import ProgressFn
 from rcontainer.backends.podman.api import LibpodClient, podman_py_errors, quoted
 from rcontainer.errors import BadInput, NotFound, OperationFailed, RcError
@@ -242,4 +243,4 @@ class PodmanImages:
             ) from None
         if attrs is None:
             raise OperationFailed(f"cannot read the configuration of image {image_id[:12]}: no such image")
-        return attrs.get("Config") or {}
+        return shapes.image_config(attrs.get("Config") or {})

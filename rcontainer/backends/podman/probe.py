@@ -1,8 +1,9 @@
 """Does a Podman runtime class run here? Found out by running ``true`` with it.
 
 The attempt goes through the same path ``rcontainer up`` takes (the class's own Podman
-service, ``service.runtime_service``), so what is probed is what will run. The cache of the
-answers, and the bubblewrap family's probe, live in ``rcontainer.runtimes.probe``.
+service, ``service.runtime_service``, where the Podman in use needs one: ``compat.py``), so
+what is probed is what will run. The cache of the answers, and the bubblewrap family's probe,
+live in ``rcontainer.runtimes.probe``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import subprocess
 import uuid
 from typing import TYPE_CHECKING
 
-from rcontainer.backends.podman import service
+from rcontainer.backends.podman import compat, service
 from rcontainer.backends.podman.api import LibpodClient, PodmanNotFound, PodmanRefused
 from rcontainer.backends.podman.images import exists
 from rcontainer.errors import PodmanUnavailable, RcError
@@ -56,7 +57,7 @@ def probe_podman(rclass: RuntimeClass, *, autostart: bool) -> tuple[bool | None,
     Returns (usable, reason); usable is None when the probe could not be made at all.
     """
     started_here = False
-    if rclass.handler is None:
+    if not _needs_runtime_service(rclass):
         try:
             endpoint = service.resolve_endpoint(autostart=autostart)
         except PodmanUnavailable as exc:
@@ -78,6 +79,19 @@ def probe_podman(rclass: RuntimeClass, *, autostart: bool) -> tuple[bool | None,
         if started_here and not usable:
             service.stop_private_service(endpoint)
     return usable, reason
+
+
+def _needs_runtime_service(rclass: RuntimeClass) -> bool:
+    """As ``PodmanBackend.create_client`` decides, from the service that already answers (none
+    answering: the class's own service, which works with every Podman version)."""
+    if rclass.handler is None:
+        return False
+    try:
+        endpoint = service.answering_endpoint()
+    except RcError:
+        endpoint = None
+    version = compat.parse_version(LibpodClient(endpoint).version()) if endpoint else None
+    return compat.runtime_service_needed(rclass.handler, rclass.flags, version)
 
 
 def _run_true(api: LibpodClient, rclass: RuntimeClass) -> tuple[bool | None, str | None]:

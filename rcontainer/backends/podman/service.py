@@ -3,8 +3,8 @@
 The socket is found as Podman finds it: ``CONTAINER_HOST`` (``unix://PATH``), else
 ``$XDG_RUNTIME_DIR/podman/podman.sock``. When nothing answers there, rcontainer can start a
 private ``podman system service`` for the user on ``$XDG_RUNTIME_DIR/rcontainer/podman.sock``
-(and says so), unless told not to. Runtime classes get a service of their own each (Podman
-before 5.x ignores the runtime named in a create request).
+(and says so), unless told not to. Runtime classes get a service of their own each where
+the Podman in use ignores the runtime named in a create request (before 6.0, ``compat.py``).
 
 A service started here writes its output to ``NAME.log`` and its PID to ``NAME.pid`` beside
 its socket ``NAME.sock``.
@@ -99,7 +99,7 @@ def resolve_endpoint(*, autostart: bool, notices: list[str] | None = None) -> En
 def runtime_service(rclass: RuntimeClass, *, notices: list[str] | None = None) -> Endpoint:
     """A service that stamps the containers it creates with the class's OCI runtime.
 
-    Podman before 5.x ignores the runtime named in a create request (upstream issue 28429);
+    Podman before 6.0 ignores the runtime named in a create request (upstream issue 28429);
     ``podman --runtime NAME system service`` uses NAME for every container it creates, and
     start/stop/rm through any socket later keep it. One such service per class, started on
     first use, exiting by itself when idle.
@@ -126,9 +126,13 @@ def how_to_start(endpoint: Endpoint) -> str:
 
 
 def local_env() -> dict[str, str]:
-    """Environment for the podman command acting on local storage (never as a remote client)."""
+    """Environment for every podman command rcontainer runs: local storage (never as a remote
+    client), and without Podman 5's "cgroups v1 is deprecated" warning, which would otherwise
+    reach the user's terminal from each command (``rcontainer doctor`` says it once, with the
+    fix)."""
     env = dict(os.environ)
     env.pop("CONTAINER_HOST", None)
+    env["PODMAN_IGNORE_CGROUPSV1_WARNING"] = "1"
     return env
 
 

@@ -52,7 +52,8 @@ def spec_from_profile(
         "stop_timeout": int(p.get("stop_timeout", 10)),
     }
     if handler:
-        spec["oci_runtime"] = handler  # honoured by Podman 5; 4.x needs the per-runtime service
+        # honoured from Podman 6.0; before, the class's own service applies it (compat.py)
+        spec["oci_runtime"] = handler
     for key, field in (
         ("command", "command"),
         ("entrypoint", "entrypoint"),
@@ -87,9 +88,14 @@ def spec_from_profile(
 
 
 def _network(net: dict[str, Any]) -> dict[str, Any]:
-    """Namespace, published ports (none without a network of its own), host name, DNS, hosts."""
+    """Namespace, published ports (none without a network of its own), host name, DNS, hosts.
+
+    ``private`` is sent as Podman's own ``private`` mode: rootless, Podman gives the container
+    its default rootless network (slirp4netns on 4.x, pasta from 5.0, or what containers.conf's
+    ``default_rootless_network_cmd`` says), as ``podman run`` would. ``slirp4netns`` and
+    ``pasta`` name one explicitly (the backend refuses one the service lacks)."""
     mode = net.get("mode") or "private"
-    out: dict[str, Any] = {"netns": {"nsmode": "slirp4netns" if mode == "private" else mode}}
+    out: dict[str, Any] = {"netns": {"nsmode": mode}}
     if mode not in ("host", "none"):
         out["portmappings"] = [
             {

@@ -1,14 +1,7 @@
-"""``rcontainer doctor``: is this host ready for rootless containers, and if not, what to do.
-
-Each check returns a ``Check`` with a one-line detail and, when it is not ok, the fix. A check
-is an *error* when something the user's profiles need is broken (no Podman socket, no
-sub-ids, /dev/net/tun closed while a profile uses a private network, a class a profile picks
-that cannot run, a state dir others can write); a *warning* when things work but worse than
-they could; *info* when it only explains. Parsers take text or paths as parameters, so unit
-tests feed them fake ``/etc/subuid`` or ``mountinfo`` contents.
-
-Doctor never starts the Podman service: a missing socket is one of the things it reports.
-"""
+"""The host's side of ``rcontainer doctor``: sub-ids, the id-mapping helpers, user namespaces,
+/dev/net/tun, cgroups, linger, rcontainer's folders and unprivileged ports. Parsers take text
+or paths as parameters, so unit tests feed them fake ``/etc/subuid`` or ``mountinfo``
+contents."""
 
 from __future__ import annotations
 
@@ -19,73 +12,12 @@ import shutil
 import stat
 import subprocess
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
-from rcontainer import paths
-
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
+from rcontainer.doctor.check import ERROR, INFO, WARNING, Check
 
 MIN_SUBIDS = 65536
 TUN = Path("/dev/net/tun")
-NEEDS_TUN = frozenset({"private", "slirp4netns", "pasta"})
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    severity: str  # ERROR, WARNING or INFO: how much it matters when not ok
-    detail: str
-    fix: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def failed(self) -> bool:
-        """A failure that should make ``doctor`` exit with CHECK_FAILED."""
-        return not self.ok and self.severity == ERROR
-
-
-@dataclass
-class Needs:
-    """What the user's profiles (in ``paths.profiles_dir()``) ask of the host."""
-
-    runtimes: dict[str, list[str]] = field(default_factory=dict)  # class -> profile names
-    tun: list[str] = field(default_factory=list)  # profiles with a private network
-    ports: list[tuple[str, int]] = field(default_factory=list)  # (profile, host port)
-
-
-def user_needs(folder: Path | None = None) -> Needs:
-    """Read every profile in the folder; profiles that do not load are skipped (``validate``
-    is the command that reports them)."""
-    from rcontainer.errors import RcError
-    from rcontainer.profile import load_profile
-
-    folder = paths.profiles_dir() if folder is None else folder
-    needs = Needs()
-    files = (
-        sorted(p for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)) if folder.is_dir() else []
-    )
-    for path in files:
-        try:
-            profile = load_profile(path)
-        except (RcError, OSError, ValueError):
-            continue
-        data = profile.data
-        needs.runtimes.setdefault(profile.runtime, []).append(profile.name)
-        net = data.get("network") or {}
-        mode = net.get("mode") or "private"
-        if mode in NEEDS_TUN:
-            needs.tun.append(profile.name)
-        if mode not in ("none", "host"):
-            for port in net.get("ports") or []:
-                needs.ports.append((profile.name, int(port["host_port"])))
-    return needs
 
 
 # -- sub-ids -----------------------------------------------------------------------------------
@@ -245,102 +177,6 @@ def check_cgroups(mode: str, controllers: set[str]) -> Check:
     )
 
 
-# -- runtime classes ---------------------------------------------------------------------------
-
-
-def check_runtimes(needs: Needs) -> list[Check]:
-    """Each class, probed as ``rcontainer runtimes`` does (cached); the default class is probed
-    only through a service that already answers."""
-    from rcontainer.errors import BadInput
-    from rcontainer.runtimes import probe as runtime_probe
-
-    try:
-        results = runtime_probe.statuses(autostart=False)
-    except BadInput as exc:
-        return [Check("runtimes", False, ERROR, exc.message, f"fix or remove {paths.runtimes_file()}")]
-    checks = []
-    for s in results:
-        users = needs.runtimes.get(s.name, [])
-        severity = ERROR if users else WARNING
-        used = f" (used by profile {', '.join(users)})" if users else ""
-        name = f"runtime {s.name}"
-        if s.usable:
-            where = f" ({s.handler_path})" if s.handler_path else ""
-            checks.append(Check(name, True, severity, f"usable{where}{used}"))
-        elif s.usable is None:
-            why = (s.reason or "").removeprefix("cannot probe: ")
-            checks.append(
-                Check(name, False, INFO, f"not probed: {why}{used}", "rcontainer runtimes --refresh")
-            )
-        else:
-            fix = runtime_fix(s.name, s.reason or "")
-            checks.append(Check(name, False, severity, f"unusable: {s.reason}{used}", fix))
-    return checks
-
-
-def runtime_fix(name: str, reason: str) -> str:
-    if "hybrid" in reason:
-        return "use runtime: runc in your profiles (crun needs cgroup v2 or pure v1)"
-    if "not found" in reason or "not exist" in reason:
-        pkg = {"gvisor": "gVisor (runsc)", "kata": "Kata Containers", "crun": "crun", "runc": "runc"}.get(
-            name
-        )
-        return f"install {pkg}" if pkg else "install the runtime, or fix its path in runtimes.yaml"
-    return "rcontainer runtimes --refresh shows the runtime's own error"
-
-
-# -- Podman: socket, version, storage ----------------------------------------------------------
-
-
-def check_podman(*, autostart: bool) -> list[Check]:
-    """The socket and Podman's version; the storage driver from ``podman info``."""
-    from rcontainer.backends.podman import service
-    from rcontainer.backends.podman.api import LibpodClient
-    from rcontainer.errors import RcError
-
-    try:
-        endpoint = service.resolve_endpoint(autostart=False)
-    except RcError as exc:
-        configured = service.find_endpoint()
-        pinned = configured.source == "CONTAINER_HOST" or not autostart
-        # Without CONTAINER_HOST and with autostart, rcontainer starts a private service itself.
-        severity = ERROR if pinned else WARNING
-        detail = exc.message + ("" if pinned else "; rcontainer will start a private one when needed")
-        return [Check("socket", False, severity, detail, service.how_to_start(configured))]
-    checks = [Check("socket", True, ERROR, f"{endpoint.socket} answers ({endpoint.source})")]
-    try:
-        raw = LibpodClient(endpoint, timeout=30).get_json("/info") or {}
-    except RcError as exc:  # any failure here is the finding itself
-        checks.append(
-            Check("podman", False, ERROR, f"podman info failed: {exc.message}", "podman info (as yourself)")
-        )
-        return checks
-    version = (raw.get("version") or {}).get("Version") or "?"
-    major = version.split(".")[0]
-    note = (
-        ""
-        if not major.isdigit() or int(major) >= 5
-        else "; runtime classes use one service each (Podman < 5)"
-    )
-    checks.append(Check("podman", True, INFO, f"Podman {version}{note}"))
-    store = raw.get("store") or {}
-    driver = store.get("graphDriverName") or "?"
-    if driver == "vfs":
-        checks.append(
-            Check(
-                "storage",
-                False,
-                WARNING,
-                "storage driver vfs copies every layer in full: slow and large",
-                'put driver = "overlay" under [storage] in ~/.config/containers/storage.conf, then '
-                "podman system reset (deletes your images and containers)",
-            )
-        )
-    else:
-        checks.append(Check("storage", True, WARNING, f"storage driver {driver}"))
-    return checks
-
-
 # -- linger ------------------------------------------------------------------------------------
 
 
@@ -453,45 +289,3 @@ def check_idmap_helper(name: str) -> Check:
     return Check(
         name, False, ERROR, f"{path} is neither setuid root nor given capabilities", f"sudo chmod u+s {path}"
     )
-
-
-# -- all of it ---------------------------------------------------------------------------------
-
-
-def run_checks(*, autostart: bool = False) -> list[Check]:
-    """Every check, in the order a user should fix things.
-
-    ``autostart`` says whether rcontainer may start a private Podman service when it needs one
-    (so a missing socket is only a warning); doctor itself never starts it.
-    """
-    uid = os.getuid()
-    try:
-        user = pwd.getpwuid(uid).pw_name
-    except KeyError:
-        user = os.environ.get("USER") or str(uid)
-    needs = user_needs()
-    checks = [
-        check_subids("subuid", Path("/etc/subuid"), user, uid),
-        check_subids("subgid", Path("/etc/subgid"), user, uid),
-        check_idmap_helper("newuidmap"),
-        check_idmap_helper("newgidmap"),
-        check_userns(
-            Path("/proc/sys/user/max_user_namespaces"), Path("/proc/sys/kernel/unprivileged_userns_clone")
-        ),
-        check_tun(TUN, needs.tun),
-    ]
-    try:
-        mountinfo = Path("/proc/self/mountinfo").read_text()
-    except OSError:
-        mountinfo = ""
-    checks.append(check_cgroups(cgroup_mode(mountinfo), delegated_controllers(uid)))
-    checks += check_podman(autostart=autostart)
-    checks += check_runtimes(needs)
-    checks.append(check_linger(user))
-    checks += [
-        check_dir("config", paths.config_dir(), uid, private=False),
-        check_dir("state", paths.state_dir(), uid, private=True),
-        check_dir("cache", paths.cache_dir(), uid, private=False),
-    ]
-    checks.append(check_ports(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start"), needs.ports))
-    return checks
