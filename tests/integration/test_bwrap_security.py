@@ -26,7 +26,7 @@ import pytest
 
 from tests import harness
 from tests.integration import test_bwrap as bw
-from tests.integration.test_bwrap import cache_snapshot, gone, inspect, ok
+from tests.integration.test_bwrap import cache_snapshot, gone, inspect
 
 # the bwrap tests' fixtures: their profile, and no container left running after a test
 profile = bw.profile
@@ -92,8 +92,8 @@ def status_of(text: str) -> dict[str, str]:
     ids=["default", "cap_drop_all", "user_nobody", "cap_add_and_drop", "privileged"],
 )
 def test_exec_has_exactly_the_privileges_of_the_containers_main_process(rc, profile, fields):
-    ok(rc("up", "--allow-privileged", str(profile(**fields))))
-    out = ok(
+    rc("up", "--allow-privileged", str(profile(**fields))).ok()
+    out = (
         rc(
             "exec",
             "bw",
@@ -101,7 +101,7 @@ def test_exec_has_exactly_the_privileges_of_the_containers_main_process(rc, prof
             "-c",
             f"{STATUS_GREP} /proc/self/status; echo ---; {STATUS_GREP} /proc/1/status",
         )
-    )
+    ).ok()
     mine, main = (status_of(part) for part in out.out.split("---\n"))
     assert set(mine) == set(STATUS_KEYS)
     assert mine == main
@@ -121,7 +121,7 @@ def test_exec_cannot_remount_or_write_what_the_container_cannot(rc, profile, tmp
     host = tmp_path / "ro-src"
     host.mkdir()
     (host / "keep.txt").write_text("host\n")
-    ok(rc("up", str(profile(read_only=True, volumes=[f"{host}:/data:ro"]))))
+    rc("up", str(profile(read_only=True, volumes=[f"{host}:/data:ro"]))).ok()
     cache = isolated_dirs["RCONTAINER_CACHE_DIR"] / "rootfs"
     before = cache_snapshot(cache)
     attempts = {
@@ -145,7 +145,7 @@ def test_exec_cannot_remount_or_write_what_the_container_cannot(rc, profile, tmp
     assert sorted(p.name for p in host.iterdir()) == ["keep.txt"]
     assert cache_snapshot(cache) == before
     # and the main process itself is held to the same
-    assert "ro" in ok(rc("exec", "bw", "sh", "-c", "grep ' /data ' /proc/mounts")).out.split()[3].split(",")
+    assert "ro" in rc("exec", "bw", "sh", "-c", "grep ' /data ' /proc/mounts").ok().out.split()[3].split(",")
 
 
 # -- item 2: no exec'd process shares the caller's terminal ------------------------------------
@@ -243,7 +243,7 @@ def test_exec_never_gets_the_callers_terminal_as_its_controlling_terminal(rc, pr
     Looked at from the host, the exec'd process is in another session than rcontainer (so it
     cannot have the caller's terminal as controlling terminal), and its controlling terminal is
     either none (-T) or a pseudo-terminal that is not the caller's (-t)."""
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     init = inspect(rc)["pid"]
     cli = terminal.run("exec", tty, "bw", "sleep", "30")
     try:
@@ -275,7 +275,7 @@ def test_exec_never_gets_the_callers_terminal_as_its_controlling_terminal(rc, pr
 def test_ctrl_c_at_the_callers_terminal_ends_the_command_inside(rc, profile, terminal, tty):
     """The command is in a session of its own, out of the terminal's reach: exec passes the
     interrupt on (-T), or the container's terminal makes it from the Ctrl-C byte (-t)."""
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     cli = terminal.run("exec", tty, "bw", "sleep", "30")
     try:
         pid = find_in_container(inspect(rc)["pid"], b"sleep\x0030\x00")
@@ -292,7 +292,7 @@ def test_ctrl_c_at_the_callers_terminal_ends_the_command_inside(rc, profile, ter
 def test_tiocsti_from_exec_cannot_push_input_into_the_callers_terminal(rc, profile, terminal, tty):
     """The attack itself: a program run by exec calls TIOCSTI on its standard input; before
     the fix its text landed in the caller's terminal, for the caller's shell to run."""
-    ok(rc("up", str(profile(volumes=HOST_PYTHON))))
+    rc("up", str(profile(volumes=HOST_PYTHON))).ok()
     cli = terminal.run("exec", tty, "bw", "/hostusr/bin/python3", "-I", "-S", "-c", TIOCSTI_SCRIPT)
     terminal.wait(cli)
     assert b"TIOCSTI" in terminal.output, terminal.output
@@ -304,7 +304,7 @@ def test_tiocsti_from_exec_cannot_push_input_into_the_callers_terminal(rc, profi
 
 
 def test_an_interactive_shell_runs_on_its_own_terminal_and_restores_the_callers(rc, profile, terminal):
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     before = termios.tcgetattr(terminal.slave)
     cli = terminal.run("shell", "bw", env={"TERM": "xterm-rc-test"})
     terminal.pump(1.0)
@@ -318,7 +318,7 @@ def test_an_interactive_shell_runs_on_its_own_terminal_and_restores_the_callers(
 
 
 def test_a_resized_window_reaches_the_exec_terminal(rc, profile, terminal):
-    ok(rc("up", str(profile())))
+    rc("up", str(profile())).ok()
     cli = terminal.run("exec", "-t", "bw", "sh")
     terminal.pump(1.0)
     fcntl.ioctl(terminal.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
@@ -352,22 +352,22 @@ def test_secrets_never_reach_state_cache_or_logs_and_still_reach_the_container(
     )
 
     def seen() -> list[str]:
-        return ok(rc("exec", "bw", "sh", "-c", show)).out.split()
+        return rc("exec", "bw", "sh", "-c", show).ok().out.split()
 
-    ok(rc("up", str(path)))
+    rc("up", str(path)).ok()
     assert seen() == [inline, from_file, "visible", "2"]
-    ok(rc("stop", "bw"))
-    ok(rc("start", "bw"))  # a new process: the values come from the profile again
+    rc("stop", "bw").ok()
+    rc("start", "bw").ok()  # a new process: the values come from the profile again
     assert seen() == [inline, from_file, "visible", "2"]
-    ok(rc("restart", "bw"))
+    rc("restart", "bw").ok()
     assert seen() == [inline, from_file, "visible", "2"]
-    ok(rc("up", str(path)))  # nothing changed: kept running
+    rc("up", str(path)).ok()  # nothing changed: kept running
     data = inspect(rc)
     listings = [
         json.dumps(data),
-        ok(rc("ps", "-a", "--json")).out,
-        ok(rc("history", "--json", "bw")).out,
-        ok(rc("logs", "bw")).out,
+        rc("ps", "-a", "--json").ok().out,
+        rc("history", "--json", "bw").ok().out,
+        rc("logs", "bw").ok().out,
     ]
     supervisor = data["runtime_details"]["supervisor_pid"]
     listings.append(Path(f"/proc/{supervisor}/cmdline").read_text(errors="replace"))
@@ -381,15 +381,15 @@ def test_secrets_never_reach_state_cache_or_logs_and_still_reach_the_container(
             assert secret.encode() not in p.read_bytes(), f"{secret} is in {p}"
     # a rotated secret file takes effect at the next start
     token.write_text("rc-secret-rotated\n")
-    ok(rc("restart", "bw"))
+    rc("restart", "bw").ok()
     assert seen()[1] == "rc-secret-rotated"
 
 
 def test_a_start_that_cannot_read_the_secrets_says_so_without_the_values(rc, profile, tmp_path):
     token = tmp_path / "token.txt"
     token.write_text("rc-secret-gone-5d2e\n")
-    ok(rc("up", str(profile(env={"TOKEN": {"file": str(token)}}))))
-    ok(rc("stop", "bw"))
+    rc("up", str(profile(env={"TOKEN": {"file": str(token)}}))).ok()
+    rc("stop", "bw").ok()
     token.unlink()
     result = rc("start", "bw")
     assert result.code != 0
@@ -404,8 +404,8 @@ def test_a_start_that_cannot_read_the_secrets_says_so_without_the_values(rc, pro
 def test_every_folder_and_file_of_a_bwrap_container_is_the_users_alone(rc, profile, isolated_dirs):
     old = os.umask(0o022)
     try:
-        ok(rc("up", str(profile())))
-        ok(rc("restart", "bw"))  # the log and supervisor.log are reopened
+        rc("up", str(profile())).ok()
+        rc("restart", "bw").ok()  # the log and supervisor.log are reopened
     finally:
         os.umask(old)
     cdir = Path(inspect(rc)["runtime_details"]["dir"])
@@ -438,4 +438,4 @@ def test_every_folder_and_file_of_a_bwrap_container_is_the_users_alone(rc, profi
     assert {p.name for p in cdir.iterdir()} >= {"spec.json", "runtime.json", "supervisor.log", "root"}
     assert len(checked) > 8
     # the container still runs as before: bwrap needs no more than the user's own access
-    assert ok(rc("exec", "bw", "ls", "/bin/sh")).out.strip() == "/bin/sh"
+    assert rc("exec", "bw", "ls", "/bin/sh").ok().out.strip() == "/bin/sh"
