@@ -34,7 +34,7 @@ def generate(profile: str, fmt: str) -> None:
     if result.losses:
         warn(f"{result.filename}: Quadlet cannot express these profile fields:")
         for loss in result.losses:
-            click.echo(f"  - {loss.field}: {loss.what}", err=True)
+            click.echo(f"  - {loss.detail}", err=True)
 
 
 def _unit_change(result) -> dict:

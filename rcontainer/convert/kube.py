@@ -14,7 +14,8 @@ Objects made besides the workload:
 - a ``v1 Secret`` ``NAME-env`` holding the profile's secret env values (base64 ``data``);
   the container refers to them with ``valueFrom.secretKeyRef``, so no secret value appears
   in the Pod itself;
-- a ``PersistentVolumeClaim`` per named volume (``claimName`` = the volume's name);
+- a ``PersistentVolumeClaim`` per named volume (``claimName`` = the volume's name, made a DNS
+  name when it is not one, and never the same for two volumes: ``kube_names.UniqueNames``);
 - a ``node.k8s.io/v1 RuntimeClass`` per runtime class used, whose ``handler`` is the class's
   ``kube_handler``.
 
@@ -29,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rcontainer.convert.kube_pod import Pod
+from rcontainer.convert.kube_pod import ExportNames, Pod
 from rcontainer.convert.loss import Loss
 from rcontainer.errors import BadInput, RcError
 from rcontainer.profile import Profile
@@ -125,8 +126,10 @@ def export(
     workloads: list[dict[str, Any]] = []
     losses: list[Loss] = []
     seen: dict[str, str] = {}
+    profiles = list(profiles)
+    names = ExportNames(profiles)
     for profile in profiles:
-        t = Pod(profile, kind, digests=digests.digests, unavailable=digests.unavailable)
+        t = Pod(profile, kind, digests=digests.digests, unavailable=digests.unavailable, names=names)
         workload = t.workload()
         name = workload["metadata"]["name"]
         if name in seen:

@@ -46,7 +46,12 @@ class Container:
 
     def spec(self, net: dict[str, Any]) -> dict[str, Any]:
         p = self.p
-        c: dict[str, Any] = {"name": dns_name(self.profile.name, label=True)}
+        name = dns_name(self.profile.name, label=True)
+        if name != self.pod_name:  # (a change to the pod's name is noted with it)
+            self.lose(
+                "name", f"{self.profile.name!r} → container {name!r} (a container's name is a DNS label)"
+            )
+        c: dict[str, Any] = {"name": name}
         c.update(self.image())
         if p["entrypoint"] is not None:
             c["command"] = list(p["entrypoint"])

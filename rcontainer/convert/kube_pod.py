@@ -6,11 +6,12 @@ RuntimeClass, PersistentVolumeClaims, a Secret) are collected here for ``kube.ex
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rcontainer import runtimes
 from rcontainer.convert.kube_container import NAME_LABEL, Container
-from rcontainer.convert.kube_names import DNS_LABEL, dns_name, label_value, quantity, valid_key
+from rcontainer.convert.kube_names import DNS_LABEL, UniqueNames, dns_name, label_value, quantity, valid_key
 from rcontainer.convert.loss import Loss
 from rcontainer.profile import Profile
 
@@ -20,15 +21,36 @@ PVC_SIZE = "1Gi"
 _RESTART = {"no": "Never", "on-failure": "OnFailure", "always": "Always", "unless-stopped": "Always"}
 
 
+class ExportNames:
+    """The names shared by the objects of one export: a claim per Podman volume, a
+    RuntimeClass per runtime class, whichever profiles name them."""
+
+    def __init__(self, profiles: Iterable[Profile] = ()) -> None:
+        profiles = list(profiles)
+        self.claims = UniqueNames()
+        self.claims.reserve(
+            [v["source"] for p in profiles for v in p.data["volumes"] if v["type"] == "volume"]
+        )
+        self.runtime_classes = UniqueNames()
+        self.runtime_classes.reserve([p.data["runtime"] for p in profiles])
+
+
 class Pod:
     """One profile's translation; collects its extra objects and losses."""
 
     def __init__(
-        self, profile: Profile, kind: str, *, digests: dict[str, str], unavailable: str | None
+        self,
+        profile: Profile,
+        kind: str,
+        *,
+        digests: dict[str, str],
+        unavailable: str | None,
+        names: ExportNames | None = None,
     ) -> None:
         self.profile = profile
         self.p = profile.data
         self.kind = kind
+        self.names = names or ExportNames()
         self.losses: list[Loss] = []
         self.runtime_classes: list[dict[str, Any]] = []
         self.claims: list[dict[str, Any]] = []
@@ -121,7 +143,9 @@ class Pod:
         if not DNS_LABEL.match(handler):
             self.lose("runtime", f"{name} → default runtime (handler {handler!r} is not a DNS label)")
             return {}
-        class_name = dns_name(name)
+        class_name = self.names.runtime_classes.name(name)
+        if class_name != name:
+            self.lose("runtime", f"class {name!r} → RuntimeClass {class_name!r} (a DNS name)")
         self.runtime_classes.append(
             {
                 "apiVersion": "node.k8s.io/v1",
@@ -166,16 +190,19 @@ class Pod:
         volumes: list[dict[str, Any]] = []
         mounts: list[dict[str, Any]] = []
         by_claim: dict[str, str] = {}
+        pod_volumes = UniqueNames(label=True)  # vol-CLAIM, cut to 63: two claims may share it
         for i, vol in enumerate(self.p["volumes"]):
             where = f"volumes[{i}]"
             kind = vol["type"]
             if kind == "volume":
-                claim = dns_name(vol["source"])
-                if claim != vol["source"]:
-                    self.lose(where, f"volume {vol['source']!r} → claim {claim!r} (a DNS name)")
+                source = vol["source"]
+                claim = self.names.claims.name(source)
+                if claim != source:
+                    why = "a DNS name" if claim == dns_name(source) else "a DNS name no other volume has"
+                    self.lose(where, f"volume {source!r} → claim {claim!r} ({why})")
                 name = by_claim.get(claim)
                 if name is None:
-                    name = dns_name(f"vol-{claim}", label=True)
+                    name = pod_volumes.name(f"vol-{claim}")
                     by_claim[claim] = name
                     volumes.append({"name": name, "persistentVolumeClaim": {"claimName": claim}})
                     self.claims.append(

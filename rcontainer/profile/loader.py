@@ -345,8 +345,10 @@ def read_env_file(path: str, node: Node, where: PathT, ctx: Ctx) -> dict[str, st
         ctx.add(node, where, f"cannot read env_file {path}: {exc.strerror or exc}")
         return {}
     out: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
+    # Lines end at "\n" (or "\r\n") only, as Podman and Compose read them: str.splitlines
+    # also breaks at \x0b, \x0c, \x1c-\x1e, \x85 and U+2028, so "A=x\x1cB=y" would define B.
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.removesuffix("\r").strip()
         if not stripped or stripped.startswith("#"):
             continue
         if stripped.startswith("export ") or stripped.startswith("export\t"):

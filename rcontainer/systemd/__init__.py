@@ -1,6 +1,8 @@
 """systemd user units for profiles: generate, install, uninstall, and what the unit runs.
 
-- ``unit``: the ``rcontainer-NAME.service`` text of a profile, and systemd's quoting rules;
+- ``unit``: the ``rcontainer-NAME.service`` text of a profile;
+- ``syntax``: systemd's rules for writing a value into a unit or a Quadlet file (quoting,
+  escapes, specifiers), which every generated value goes through;
 - ``install``: ``generate`` (a unit, or a Quadlet file from ``rcontainer.convert.quadlet``),
   ``install`` and ``uninstall`` in the user's systemd folder, through ``systemctl --user``;
 - ``run_unit``: what the unit's ExecStart runs: up, ``READY=1``, wait, the container's exit code.

@@ -89,6 +89,48 @@ def test_verify_would_notice_a_bad_key(tmp_path, busybox_image, scope, rc):
     assert "BogusKey" in verify(units).stderr
 
 
+# Issue 14, item 3: a newline (or a carriage return, which systemd also ends a line at) in the
+# profile's path or in an environment value added directives to the unit. The validator refuses
+# such a path now, so the profile is built by hand here, and systemd itself reads the result.
+INJECTIONS = [
+    "\n[Service]\nExecStartPre=/nonexistent/evil\n#",
+    "\r[Service]\rExecStartPre=/nonexistent/evil\r#",
+    "\\",  # a trailing backslash would join the next line to this one
+    " 100% $HOME ; 'q\" \\x",
+]
+
+
+def test_hostile_paths_and_environment_add_nothing_systemd_sees(tmp_path, busybox_image, rc):
+    from rcontainer.profile import Profile
+    from rcontainer.systemd.unit import unit_text
+
+    units = tmp_path / "units"
+    units.mkdir()
+    base = tmp_path / "base.yaml"
+    base.write_text(f"name: base\nimage: {busybox_image}\nnetwork: {{mode: none}}\n")
+    clean = load_profile(base)
+    for i, payload in enumerate(INJECTIONS):
+        name = f"hostile{i}"
+        profile = Profile(name, Path(f"/home/u/p{payload}/p.yaml{payload}"), {**clean.data, "name": name})
+        text = unit_text(profile, environ={"RCONTAINER_STATE_DIR": f"/s{payload}"}).text
+        (units / unit_name(name)).write_text(text)
+    checked = verify(units)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr.strip() == "", checked.stderr  # no ExecStartPre, no bad line
+
+
+def test_uninstall_refuses_a_path_outside_the_unit_folder(tmp_path, rc):
+    # Issue 14, item 7: `systemd uninstall x/../../../../victim` deleted ~/victim.service.
+    config = tmp_path / "config"
+    (config / "systemd" / "user" / "rcontainer-x").mkdir(parents=True)
+    victim = tmp_path / "victim.service"
+    victim.write_text("not rcontainer's")
+    result = rc("systemd", "uninstall", "x/../../../victim", env={"XDG_CONFIG_HOME": str(config)})
+    assert result.code == 2, result.err
+    assert "not a container name" in result.err
+    assert victim.read_text() == "not rcontainer's"
+
+
 # -- running the unit's command lines as systemd would ---------------------------------------
 def exec_lines(unit_text: str) -> dict[str, list[str]]:
     """ExecStart/ExecStop/ExecStopPost as argv lists (systemd's '-' prefix and $$/%% undone)."""

@@ -120,6 +120,19 @@ def test_env_file_single_string(tmp_path: Path) -> None:
 # --- secrets -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "separator", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\r"]
+)
+def test_env_file_lines_end_at_newline_only(tmp_path: Path, separator: str) -> None:
+    # Issue 14: str.splitlines also broke lines at these, so "A=x<sep>B=y" defined B, which
+    # Podman and Compose (lines end at \n) never do.
+    (tmp_path / "a.env").write_bytes(f"A=x{separator}B=y\nC=1\r\nD=2\n".encode())
+    env = load(tmp_path, f"image: {IMAGE}\nenv_file: a.env\n").data["env"]
+    assert "B" not in env
+    assert env["C"] == "1" and env["D"] == "2"  # \r\n still ends a line
+    assert env["A"].startswith("x") and env["A"].endswith("B=y")
+
+
 def test_secrets_are_masked_but_hashed(tmp_path: Path) -> None:
     (tmp_path / "pw.txt").write_text("from-file\n")
     p = load(

@@ -6,6 +6,7 @@ import configparser
 
 import pytest
 
+from rcontainer.systemd import syntax
 from rcontainer.systemd import unit as systemd_unit
 from tests.unit.profile_helpers import IMAGE, load
 
@@ -122,7 +123,7 @@ def test_paths_with_blanks_and_percent_are_quoted(tmp_path):
     ],
 )
 def test_command_line_words_follow_systemd_quoting(word, quoted):
-    assert systemd_unit.quote_arg(word) == quoted
+    assert syntax.word(word) == quoted
 
 
 def test_unit_is_valid_ini(tmp_path):

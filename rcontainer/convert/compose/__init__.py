@@ -26,7 +26,7 @@ from typing import Any
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
 from rcontainer.convert.compose.load import Lines, bad, not_unicode, read_compose
 from rcontainer.convert.compose.service import Service
-from rcontainer.convert.loss import Loss
+from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
 
 
@@ -51,9 +51,13 @@ def convert(
     for name in wanted:
         if name not in all_services:
             raise BadInput(
-                f"{file}: no service {name!r}",
-                hint=f"services: {', '.join(map(str, all_services)) or 'none'}",
+                f"{shown(file)}: no service {name!r}",
+                hint=f"services: {shown(', '.join(map(str, all_services))) or 'none'}",
             )
+        if shown(name) != str(name):
+            # Its name is quoted in the profile's header comment and in every note: Compose
+            # itself allows letters, digits, '.', '_' and '-' only.
+            raise bad(file, lines, ("services", name), "a service name without control characters", name)
     losses: list[Loss] = []
     top_volumes = compose.get("volumes") or {}
     if not isinstance(top_volumes, dict):
@@ -80,7 +84,7 @@ def convert(
         profile = convert_service(s)
         if profile["name"] in names:
             raise BadInput(
-                f"{file}: services {names[profile['name']]!r} and {service!r} both become profile"
+                f"{shown(file)}: services {names[profile['name']]!r} and {service!r} both become profile"
                 f" {profile['name']!r}",
                 hint="import them one at a time with --service, into different folders",
             )
@@ -106,8 +110,10 @@ def convert_service(s: Service) -> dict[str, Any]:
 def render(profile: dict[str, Any], *, source: Path, service: str) -> str:
     import yaml
 
+    # A YAML comment ends at any line break: names from the user's files are shown escaped.
     header = (
-        f"# {profile['name']}: imported by `rcontainer import` from {source.name}, service {service}.\n"
+        f"# {profile['name']}: imported by `rcontainer import` from {shown(source.name)},"
+        f" service {shown(service)}.\n"
         "# Unlike Compose, rcontainer sets no_new_privileges: true unless told otherwise.\n"
     )
     dumper = getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper
@@ -125,15 +131,15 @@ def import_compose(
     compose, lines = read_compose(path)
     profiles, losses = convert(compose, file=path, output_dir=output_dir, services=services, lines=lines)
     if output_dir.exists() and not output_dir.is_dir():
-        raise BadInput(f"{output_dir} is not a folder")
+        raise BadInput(f"{shown(output_dir)} is not a folder")
     targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}
     existing = [str(t) for t in targets.values() if t.exists()]
     if existing and not force:
-        raise BadInput(f"not overwriting {', '.join(existing)}", hint="give --force to overwrite")
+        raise BadInput(f"not overwriting {shown(', '.join(existing))}", hint="give --force to overwrite")
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"cannot make {output_dir}: {exc.strerror or exc}") from None
+        raise BadInput(f"cannot make {shown(output_dir)}: {exc.strerror or exc}") from None
     temps: list[Path] = []
     try:
         for svc, prof in profiles.items():
@@ -148,15 +154,17 @@ def import_compose(
             try:
                 load_profile(tmp)
             except ProfileError as exc:
-                problems = "\n".join(f"  {p.path or '(profile)'}: {p.message}" for p in exc.problems)
+                problems = "\n".join(
+                    f"  {shown(p.path or '(profile)')}: {shown(p.message)}" for p in exc.problems
+                )
                 raise BadInput(
-                    f"{path}: service {svc!r} does not make a valid profile:\n{problems}",
+                    f"{shown(path)}: service {svc!r} does not make a valid profile:\n{problems}",
                     hint="fix the service (or set the variables it uses) and import again",
                 ) from None
         for (_svc, target), tmp in zip(targets.items(), temps, strict=True):
             tmp.replace(target)
     except OSError as exc:
-        raise BadInput(f"cannot write profiles to {output_dir}: {exc.strerror or exc}") from None
+        raise BadInput(f"cannot write profiles to {shown(output_dir)}: {exc.strerror or exc}") from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rcontainer.convert.loss import shown
 from rcontainer.errors import BadInput
 
 
@@ -40,8 +41,8 @@ def bad(file: Path, lines: Lines | None, path: tuple[str | int, ...], expected: 
     from rcontainer.profile.schema import found  # one way to describe a bad value, as profiles do
 
     line = lines.of(*path) if lines else None
-    where = f"{file}:{line}" if line else str(file)
-    key = ".".join(str(p) for p in path)
+    where = f"{shown(file)}:{line}" if line else shown(file)
+    key = shown(".".join(str(p) for p in path))
     return BadInput(f"{where}: {f'{key}: ' if key else ''}expected {expected}, got {found(got)}")
 
 
@@ -53,21 +54,21 @@ def read_compose(path: Path) -> tuple[dict[str, Any], Lines]:
     except FileNotFoundError:
         from rcontainer.errors import NotFound
 
-        raise NotFound(f"no Compose file {path}") from None
+        raise NotFound(f"no Compose file {shown(path)}") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise BadInput(f"{path}: cannot read: {reason}") from None
+        raise BadInput(f"{shown(path)}: cannot read: {reason}") from None
     try:
         data = yaml.safe_load(text)
         lines = Lines(yaml.compose(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        where = f"{shown(path)}:{mark.line + 1}:{mark.column + 1}" if mark else shown(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise BadInput(f"{where}: not valid YAML: {problem}") from None
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise BadInput(
-            f"{path}: expected a Compose file with a 'services' mapping at the top level",
+            f"{shown(path)}: expected a Compose file with a 'services' mapping at the top level",
             hint="the old version-1 format (services at the top level) is not supported",
         )
     _join_surrogate_pairs(data, set())
@@ -118,7 +119,7 @@ def not_unicode(file: Path, lines: Lines | None, compose: dict[str, Any], servic
         if found:
             path, text, is_key = found
             return bad(file, lines, path, f"{'keys' if is_key else 'text'} of valid Unicode", text)
-    return BadInput(f"{file}: service {service!r}: its profile cannot be written as UTF-8 text")
+    return BadInput(f"{shown(file)}: service {service!r}: its profile cannot be written as UTF-8 text")
 
 
 def _first_not_unicode(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rcontainer.convert.compose.service import Service
+from rcontainer.convert.loss import shown
 from rcontainer.errors import BadInput
 
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)", re.IGNORECASE)
@@ -50,7 +51,7 @@ def image(s: Service) -> None:
     elif ref:
         s.p["image"] = ref
     else:
-        raise BadInput(f"{s.file}: services.{s.service}: expected 'image' or 'build', found neither")
+        raise BadInput(f"{shown(s.file)}: services.{s.service}: expected 'image' or 'build', found neither")
     policy = s.get("pull_policy", str, "a pull policy")
     if policy:
         if policy in PULL:
@@ -71,7 +72,7 @@ def _build(s: Service, build: Any) -> Any:
         raise s.bad(("build", "context"), "a folder", context)
     if re.match(r"^[a-z]+://|^git@", context):
         raise BadInput(
-            f"{s.file}: services.{s.service}.build.context: a remote context ({context}) is not"
+            f"{shown(s.file)}: services.{s.service}.build.context: a remote context ({shown(context)}) is not"
             " supported; clone it and give the folder"
         )
     out: dict[str, Any] = {"context": s.path(context)}
