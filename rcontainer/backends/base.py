@@ -10,7 +10,7 @@ saves it. What a family cannot do it declares itself (``Capabilities``), so no c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rcontainer.container import Observed, Record
@@ -55,6 +55,22 @@ class Capabilities:
     orphans: bool
     healthchecks: bool
     unsupported: tuple[Unsupported, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    """How ``exec`` runs a process, with the meaning ``podman exec`` gives its options.
+
+    ``tty``: on a terminal of its own (``-t``), relayed to the caller's; ``stdin``: the caller's
+    standard input passed on (``-i``; always with a terminal); ``env`` added to the container's
+    environment (``-e``, ``--env-file``); ``user`` (NAME, UID, NAME:GROUP or UID:GID) and
+    ``workdir`` instead of the container's (``-u``, ``-w``)."""
+
+    tty: bool = False
+    stdin: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+    user: str | None = None
+    workdir: str | None = None
 
 
 class ImageSource(Protocol):
@@ -137,5 +153,7 @@ class Backend(Protocol):
     def run_healthcheck(self, rec: Record) -> None:
         """Run the container's healthcheck once now (its result shows in ``observe``)."""
 
-    def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
-        """Run a process in the running container with this process's stdio; its exit code."""
+    def exec(self, rec: Record, argv: list[str], how: ExecOptions) -> int:
+        """Run a process in the running container, attached to this process's standard streams
+        as ``how`` says, passing on the signals this process gets (``attach.FORWARDED``) to
+        the process's group; the process's exit code (128 + N when signal N ended it)."""

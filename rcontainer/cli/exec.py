@@ -1,8 +1,17 @@
-"""Running a process in a container: ``exec`` and ``shell``. The exit status is the process's."""
+"""Running a process in a container: ``exec`` and ``shell``. The exit status is the process's.
+
+The options mean what ``podman exec``'s do, on both runtime families; a terminal is given
+when asked for (``-t``) or, unlike podman, when the caller is on one (stdin and stdout are
+terminals), and the caller's standard input is passed on when asked for (``-i``), with a
+terminal, or when it is not a terminal (a pipe or a file: ``echo hi | rcontainer exec c cat``).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -14,30 +23,122 @@ def _attached() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def _process_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options ``exec`` and ``shell`` share: how the process runs."""
+    for option in reversed(
+        [
+            click.option(
+                "-i", "--interactive", is_flag=True, help="Pass standard input on even from a terminal."
+            ),
+            click.option(
+                "-t/-T",
+                "--tty/--no-tty",
+                default=None,
+                help="Allocate a terminal (default: when attached to one).",
+            ),
+            click.option(
+                "-u", "--user", metavar="USER", help="Run as USER (NAME, UID, NAME:GROUP or UID:GID)."
+            ),
+            click.option("-w", "--workdir", metavar="DIR", help="Run in folder DIR of the container."),
+            click.option(
+                "-e",
+                "--env",
+                "env",
+                multiple=True,
+                metavar="NAME=VALUE",
+                help="Set a variable (repeatable); NAME alone passes yours on.",
+            ),
+            click.option(
+                "--env-file",
+                "env_files",
+                multiple=True,
+                type=click.Path(dir_okay=False),
+                help="Read variables from a file of NAME=VALUE lines (repeatable).",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def _how(
+    interactive: bool,
+    tty: bool | None,
+    user: str | None,
+    workdir: str | None,
+    env: tuple[str, ...],
+    env_files: tuple[str, ...],
+) -> Any:
+    from rcontainer.backends.base import ExecOptions
+
+    tty = _attached() if tty is None else tty
+    stdin = interactive or tty or not sys.stdin.isatty()
+    return ExecOptions(
+        tty=tty, stdin=stdin, env=environment(env, env_files), user=user or None, workdir=workdir or None
+    )
+
+
+def environment(
+    env: tuple[str, ...], env_files: tuple[str, ...], caller: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The variables ``-e`` and ``--env-file`` give, read as podman reads them: each line or
+    option ``NAME=VALUE`` (the value taken as written, quotes and all), ``NAME`` alone passes
+    the caller's value on (nothing when unset); in files, blank lines and ``#`` comments are
+    skipped. Files first, in order, then ``-e``: the last word wins."""
+    caller = dict(os.environ) if caller is None else caller
+    out: dict[str, str] = {}
+
+    def take(item: str, where: str, hint: str) -> None:
+        key, sep, value = item.partition("=")
+        if not key or any(c.isspace() for c in key):
+            raise click.BadParameter(f"{where}: expected NAME=VALUE or NAME, got {item!r}", param_hint=hint)
+        if sep:
+            out[key] = value
+        elif key in caller:
+            out[key] = caller[key]
+
+    for path in env_files:
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+                lines = fh.read().splitlines()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="--env-file") from None
+        for number, line in enumerate(lines, 1):
+            line = line.lstrip()
+            if line and not line.startswith("#"):
+                take(line, f"{path}:{number}", "--env-file")
+    for item in env:
+        take(item, repr(item), "--env")
+    return out
+
+
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @NAME
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
-@click.option("-e", "--env", "env", multiple=True, help="KEY=VALUE for the process.")
-@click.option(
-    "-t/-T", "--tty/--no-tty", default=None, help="Allocate a terminal (default: when attached to one)."
-)
+@_process_options
 @click.pass_obj
-def exec_(app: App, name: str, argv: tuple[str, ...], env: tuple[str, ...], tty: bool | None) -> None:
+def exec_(app: App, name: str, argv: tuple[str, ...], **options: Any) -> None:
     """Run a command in a running container."""
-    tty = _attached() if tty is None else tty
-    env_map = {}
-    for item in env:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint="--env")
-        env_map[key] = value
-    app.exit(app.engine().exec(name, list(argv), tty=tty, env=env_map))
+    app.exit(app.engine().exec(name, list(argv), _how(**options)))
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @NAME
-@click.option("--shell", "shell_path", default="/bin/sh", show_default=True, help="The shell to run.")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--shell",
+    "shell_path",
+    metavar="SHELL",
+    help="The shell to run (default: the profile's shell:, else bash when the container has it, else sh).",
+)
+@_process_options
 @click.pass_obj
-def shell(app: App, name: str, shell_path: str) -> None:
-    """Open an interactive shell in a running container."""
-    app.exit(app.engine().exec(name, [shell_path], tty=_attached()))
+def shell(app: App, name: str, args: tuple[str, ...], shell_path: str | None, **options: Any) -> None:
+    """Open a shell in a container, starting it first when it is created or stopped.
+
+    ARGS go to the shell: rcontainer shell dev -c 'make test'."""
+
+    def started(what: str) -> None:
+        click.echo(f"rcontainer: {what}", err=True)
+
+    app.exit(app.engine().shell(name, list(args), _how(**options), program=shell_path, started=started))

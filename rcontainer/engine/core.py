@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer import runtimes
 from rcontainer.backends import Backends
-from rcontainer.backends.base import Backend, ProgressFn
+from rcontainer.backends.base import Backend, ExecOptions, ProgressFn
 from rcontainer.container import Record, State
-from rcontainer.engine import create, events, images, queries, store
+from rcontainer.engine import create, devshell, events, images, queries, store
 from rcontainer.engine.plan import Action, Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
@@ -260,11 +260,17 @@ class Engine:
         rec = self._record(self.name_of(ref))
         self._t.backend(rec).run_healthcheck(rec)
 
-    def exec(self, ref: str, argv: list[str], *, tty: bool, env: dict[str, str] | None = None) -> int:
+    def exec(self, ref: str, argv: list[str], how: ExecOptions | None = None) -> int:
+        """Run ``argv`` in the running container; its exit code."""
         name = self.name_of(ref)
         rec = self._record(name)
         check_transition(Op.EXEC, self._t.reconcile(rec), name)
-        return self._t.backend(rec).exec(rec, argv, tty=tty, env=env or {})
+        return self._t.backend(rec).exec(rec, argv, how or ExecOptions())
+
+    def shell(self, ref: str, args: list[str], how: ExecOptions, **choices: Any) -> int:
+        """A dev shell, the container started first when it is not running (``devshell.enter``:
+        ``program``, ``started``)."""
+        return devshell.enter(self._t, self._record, self.name_of(ref), args, how, **choices)
 
     def events(
         self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False

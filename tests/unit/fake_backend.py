@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rcontainer.backends.base import Capabilities
+from rcontainer.backends.base import Capabilities, ExecOptions
 from rcontainer.container import Observed, Record, State
 
 
@@ -74,8 +74,9 @@ class FakeBackend:
     def run_healthcheck(self, rec: Record) -> None:
         self._did("healthcheck", rec)
 
-    def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
+    def exec(self, rec: Record, argv: list[str], how: ExecOptions) -> int:
         self._did("exec", rec)
+        self.exec_with = (argv, how)
         return 7
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from rcontainer.backends.base import ExecOptions
 from rcontainer.backends.bwrap import nsjoin, privileges, secret_env, supervisor, terminal
 from rcontainer.container import Record
 
@@ -241,9 +242,9 @@ def test_exec_passes_the_callers_term_on_a_terminal(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(nsjoin, "join_and_run", lambda pid, argv, env, workdir, **kw: seen.update(env) or 0)
     monkeypatch.setenv("TERM", "xterm-kitty")
     spec = {"args": ["--setenv", "TERM", "dumb", "--setenv", "A", "1", "--chdir", "/w", "--", "sh"]}
-    nsjoin.run_in(1, spec, ["sh"], {}, tty=True, secrets={"S": "v"})
+    nsjoin.run_in(1, spec, ["sh"], ExecOptions(tty=True), secrets={"S": "v"})
     assert (seen["TERM"], seen["A"], seen["S"]) == ("xterm-kitty", "1", "v")
-    nsjoin.run_in(1, spec, ["sh"], {"TERM": "vt100"}, tty=True, secrets={})
+    nsjoin.run_in(1, spec, ["sh"], ExecOptions(tty=True, env={"TERM": "vt100"}), secrets={})
     assert seen["TERM"] == "vt100"
-    nsjoin.run_in(1, spec, ["sh"], {}, tty=False, secrets={})
+    nsjoin.run_in(1, spec, ["sh"], ExecOptions(tty=False), secrets={})
     assert seen["TERM"] == "dumb"

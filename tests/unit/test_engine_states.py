@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from rcontainer.backends.base import ExecOptions
 from rcontainer.container import Record, State
 from rcontainer.engine import store
 from rcontainer.engine.core import Engine
@@ -28,6 +29,8 @@ EXPECTED: dict[str, dict[State, State | str]] = {
     "rm -f": {C: X, R: X, P: X, S: X, X: ILLEGAL},
     "down": {C: X, R: X, P: X, S: X, X: X},
     "exec": {C: ILLEGAL, R: R, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
+    # a dev shell starts a created or stopped container first
+    "shell": {C: R, R: R, P: ILLEGAL, S: R, X: ILLEGAL},
 }
 
 CALLS = {
@@ -40,7 +43,8 @@ CALLS = {
     "rm": lambda e: e.rm("c"),
     "rm -f": lambda e: e.rm("c", force=True),
     "down": lambda e: e.down("c"),
-    "exec": lambda e: e.exec("c", ["true"], tty=False),
+    "exec": lambda e: e.exec("c", ["true"]),
+    "shell": lambda e: e.shell("c", [], ExecOptions()),
 }
 
 
@@ -93,4 +97,31 @@ def test_a_transition_made_outside_is_recorded_as_observed():
 
 def test_exec_passes_the_exit_code_through():
     engine, _ = engine_with(R)
-    assert engine.exec("c", ["false"], tty=False) == 7
+    assert engine.exec("c", ["false"]) == 7
+
+
+def test_a_shell_on_a_stopped_container_starts_it_and_says_so_before_the_shell_runs():
+    engine, backends = engine_with(S)
+    heard: list[str] = []
+
+    def started(text: str) -> None:
+        heard.append(text)
+        assert backends.fake.calls == ["start c"], "said before the shell opens"
+
+    assert engine.shell("c", ["-c", "exit 3"], ExecOptions(tty=True), started=started) == 7
+    assert heard == ["c was stopped; started it"]
+    assert backends.fake.calls == ["start c", "exec c"]
+    argv, how = backends.fake.exec_with
+    assert argv[:2] == ["sh", "-c"] and argv[-3:] == ["sh", "-c", "exit 3"], "bash if present, else sh"
+    assert how.tty
+
+
+def test_a_running_container_gets_its_shell_without_a_start_and_the_profiles_shell_wins():
+    engine, backends = engine_with(R)
+    rec = store.load("c")
+    rec.profile["shell"] = "/bin/zsh"
+    store.save(rec)
+    engine.shell("c", ["-l"], ExecOptions(), started=lambda text: pytest.fail(text))
+    assert backends.fake.exec_with[0] == ["/bin/zsh", "-l"]
+    engine.shell("c", [], ExecOptions(), program="/bin/ash")
+    assert backends.fake.exec_with[0] == ["/bin/ash"]

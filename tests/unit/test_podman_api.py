@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rcontainer.backends.podman.api import STDERR, STDOUT, Endpoint, LibpodClient
+from rcontainer.backends.podman.api import Endpoint, LibpodClient
+from rcontainer.backends.podman.exec_session import STDERR, STDOUT, WHOLE_FRAME, Demux, hijack
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 
@@ -126,8 +127,35 @@ def test_stream_lines_yields_each_json_document_and_skips_the_rest(api):
 
 
 @pytest.mark.parametrize("exec_id", ["plain", "upgrade"])
-def test_exec_frames_are_demultiplexed_whether_or_not_podman_upgrades(api, exec_id):
-    assert list(api.exec_frames(exec_id, what="exec")) == [(STDOUT, b"out\n"), (STDERR, b"err\n")]
+def test_an_exec_start_takes_the_connection_over_whether_or_not_podman_upgrades(api, exec_id):
+    sock, early = hijack(api, f"/exec/{exec_id}/start", {"Detach": False}, what="exec")
+    with sock:
+        stream = early
+        while chunk := sock.recv(65536):
+            stream += chunk
+    assert list(Demux().feed(stream)) == [(STDOUT, b"out\n", True), (STDERR, b"err\n", True)]
+    method, path, body = Handler.seen[-1]
+    assert path == f"/v4.0.0/libpod/exec/{exec_id}/start" and json.loads(body) == {"Detach": False}
+
+
+def test_an_exec_start_podman_refuses_fails_with_its_words(api):
+    with pytest.raises(OperationFailed, match="exec in c: Podman said: OCI runtime error: crun: refused"):
+        hijack(api, "/containers/bad/start", {}, what="exec in c")
+
+
+def test_frames_come_whole_whatever_the_pieces_they_arrive_in_and_long_ones_in_pieces():
+    stream = frame(STDOUT, b"hello") + frame(STDERR, b"") + frame(STDERR, b"world")
+    demux = Demux()
+    got = [item for i in range(len(stream)) for item in demux.feed(stream[i : i + 1])]
+    assert got == [(STDOUT, b"hello", True), (STDERR, b"world", True)]
+    long = b"x" * (WHOLE_FRAME + 10)
+    pieces = list(Demux().feed(frame(STDOUT, long)[: WHOLE_FRAME // 2]))
+    assert pieces and all(s == STDOUT and not whole for s, _, whole in pieces)
+    demux = Demux()
+    data = frame(STDOUT, long) + frame(STDERR, b"after")
+    got = [item for i in range(0, len(data), 4096) for item in demux.feed(data[i : i + 4096])]
+    assert b"".join(p for s, p, _ in got if s == STDOUT) == long
+    assert got[-1] == (STDERR, b"after", True)
 
 
 def test_a_socket_nobody_serves_is_podman_unavailable(tmp_path):

@@ -42,7 +42,7 @@ from rcontainer.errors import NotFound, OperationFailed, RuntimeUnavailable
 from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
-    from rcontainer.backends.base import ImageSource, ProgressFn
+    from rcontainer.backends.base import ExecOptions, ImageSource, ProgressFn
     from rcontainer.runtimes import RuntimeClass
 
 
@@ -279,7 +279,7 @@ class BwrapBackend:
                 return None
             time.sleep(0.05)
 
-    def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
+    def exec(self, rec: Record, argv: list[str], how: ExecOptions) -> int:
         rt = self._runtime(rec)
         pid = status.live_init(rt)
         if pid is None:
@@ -289,4 +289,4 @@ class BwrapBackend:
         secrets = secret_env.from_process(pid, keys)
         if len(secrets) < len(keys):  # the init replaced its environment: ask the profile
             secrets = secret_env.from_profile(self.secret_source, rec, keys, "exec in")
-        return nsjoin.run_in(pid, sp, argv, env, tty=tty, secrets=secrets, cgroup=rt.get("cgroup"))
+        return nsjoin.run_in(pid, sp, argv, how, secrets=secrets, cgroup=rt.get("cgroup"))

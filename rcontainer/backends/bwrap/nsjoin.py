@@ -22,8 +22,10 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rcontainer.backends import attach
+from rcontainer.backends.attach import FORWARDED
 from rcontainer.backends.bwrap import terminal
 from rcontainer.backends.bwrap.privileges import (
     Privileges,
@@ -33,43 +35,69 @@ from rcontainer.backends.bwrap.privileges import (
     take_on,
 )
 from rcontainer.backends.bwrap.procs import send
-from rcontainer.errors import OperationFailed
+from rcontainer.errors import OperationFailed, RuntimeUnavailable
 
-FORWARDED = (signals.SIGINT, signals.SIGTERM, signals.SIGHUP, signals.SIGQUIT)
+if TYPE_CHECKING:
+    from rcontainer.backends.base import ExecOptions
 
 
 def run_in(
     pid: int,
     spec: dict[str, Any],
     argv: list[str],
-    env: dict[str, str],
+    how: ExecOptions,
     *,
-    tty: bool,
     secrets: dict[str, str],
     cgroup: str | None = None,
 ) -> int:
     """Run ``argv`` in the container whose init is ``pid`` and whose ``spec.json`` is ``spec``,
     as the container's processes run: its environment (with its ``secrets``; ``$TERM`` from the
-    caller on a terminal; ``env`` over all), its working folder, its network namespace unless
-    it shares the host's, its ulimits and cgroup. Its exit code."""
+    caller on a terminal; ``how.env`` over all), its working folder (or ``how.workdir``, which
+    must exist), its network namespace unless it shares the host's, its ulimits and cgroup.
+    ``how.user`` must be the container's own user (``check_user``). Its exit code."""
     spec_args = spec["args"]
     options = spec_args[: spec_args.index("--")]
+    if how.user:
+        check_user(pid, how.user, options)
     cenv = _env_from_args(spec_args)
     cenv.update(secrets)
-    if tty:
+    if how.tty:
         cenv["TERM"] = os.environ.get("TERM") or cenv.get("TERM") or "xterm"
-    cenv.update(env)
+    cenv.update(how.env)
     workdir = options[options.index("--chdir") + 1] if "--chdir" in options else "/"
     return join_and_run(
         pid,
         argv,
         cenv,
-        workdir,
+        how.workdir or workdir,
         net="--unshare-net" in options,
-        tty=tty,
+        tty=how.tty,
+        stdin=how.stdin or how.tty,
+        strict_workdir=bool(how.workdir),
         ulimits=spec.get("ulimits") or {},
         cgroup=cgroup,
     )
+
+
+def check_user(pid: int, user: str, options: list[str]) -> None:
+    """Refuse ``exec -u USER`` for any user but the container's own: bubblewrap maps a single
+    uid and gid into the container (``--uid``, ``--gid``), so no other user exists in it to
+    switch to (Podman maps a range of sub-ids). USER is looked up in the container's own
+    /etc/passwd and /etc/group, as Podman does."""
+    from rcontainer.backends.bwrap.argv import resolve_user
+
+    uid, gid, _ = resolve_user(Path(f"/proc/{pid}/root/etc"), user)
+    own = (int(_option(options, "--uid", "0")), int(_option(options, "--gid", "0")))
+    if (uid, gid) != own:
+        raise RuntimeUnavailable(
+            f"exec -u {user}: user {uid}:{gid} does not exist in a bubblewrap container, which "
+            f"maps only its own user ({own[0]}:{own[1]})",
+            hint="leave -u out, or use a Podman runtime class to run other users",
+        )
+
+
+def _option(options: list[str], name: str, default: str) -> str:
+    return options[options.index(name) + 1] if name in options else default
 
 
 def _env_from_args(args: list[str]) -> dict[str, str]:
@@ -109,8 +137,10 @@ def _user_ns_chain(pid: int) -> list[int]:
 
 class _Forwarder:
     """Passes a signal on to ``target``; one that arrives before the target exists is passed
-    on as soon as it does. exec forwards to the joined child, which forwards to the command:
-    the command is in a session of its own, where the caller's terminal cannot reach it."""
+    on as soon as it does. exec forwards to the joined child, which forwards to the command's
+    process group (a negative ``target``), as a terminal would: the command is in a session of
+    its own, where the caller's terminal cannot reach it, and ``sh -c`` leaves its children
+    in its group."""
 
     def __init__(self) -> None:
         self.target: int | None = None
@@ -148,6 +178,8 @@ def join_and_run(
     *,
     net: bool,
     tty: bool = False,
+    stdin: bool = True,
+    strict_workdir: bool = False,
     ulimits: dict[str, Any] | None = None,
     cgroup: str | None = None,
 ) -> int:
@@ -156,8 +188,10 @@ def join_and_run(
     A child joins the namespaces (setns needs a single-threaded process, and the CLI must stay
     where it is), takes on the init's privileges and forks the command. With ``tty`` the child
     opens a pseudo-terminal in the container and hands its master over a socket; this process
-    relays it to the caller's terminal. Without, the command keeps this process's stdio but
-    not its terminal (a session of its own)."""
+    relays it to the caller's terminal. Without, the command keeps this process's stdout and
+    stderr, and its stdin when ``stdin`` (else /dev/null), but not its terminal (a session of
+    its own). A ``workdir`` that does not exist fails with 127, as Podman's runtime does, when
+    ``strict_workdir`` (asked for with ``exec -w``); else the command starts in /."""
     privileges = of_process(pid)
     try:
         users = _user_ns_chain(pid)
@@ -165,8 +199,9 @@ def join_and_run(
         others = [os.open(f"/proc/{pid}/ns/{k}", os.O_RDONLY | os.O_CLOEXEC) for k in kinds]
     except OSError as exc:
         raise OperationFailed(f"cannot open the namespaces of process {pid}: {exc.strerror}") from None
-    size = terminal.caller_size() if tty else None
+    size = attach.caller_size() if tty else None
     ours, theirs = socket.socketpair() if tty else (None, None)
+    null = None if stdin or tty else os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
     sys.stdout.flush()
     sys.stderr.flush()
     forward = _Forwarder()  # the child inherits it and forwards to the command in turn
@@ -176,10 +211,14 @@ def join_and_run(
             forward.pending.clear()  # exec passes those on itself
             if ours is not None:
                 ours.close()
-            joining = _Joining([users[0], *others, *users[1:]], privileges, argv, env, workdir)
+            if null is not None:
+                os.dup2(null, 0)
+            joining = _Joining(
+                [users[0], *others, *users[1:]], privileges, argv, env, workdir, strict_workdir
+            )
             _joined_child(joining, ulimits or {}, cgroup, theirs, size, forward)
         forward.to(child)
-        for fd in users + others:
+        for fd in users + others + ([null] if null is not None else []):
             os.close(fd)
         if ours is not None and theirs is not None:
             theirs.close()
@@ -222,6 +261,7 @@ class _Joining:
     argv: list[str]
     env: dict[str, str]
     workdir: str
+    strict_workdir: bool
 
 
 def _fail(message: str, code: int = 126) -> None:  # pragma: no cover - in the forked child
@@ -265,7 +305,9 @@ def _joined_child(  # pragma: no cover - runs in the forked child
             _fail(f"cannot take on the container's privileges: {exc.strerror}")
         try:
             os.chdir(j.workdir)
-        except OSError:
+        except OSError as exc:
+            if j.strict_workdir:
+                _fail(f"cannot change to {j.workdir}: {exc.strerror}", 127)
             os.chdir("/")
         slave = None
         if sock is not None:
@@ -291,10 +333,10 @@ def _joined_child(  # pragma: no cover - runs in the forked child
                 _fail(f"cannot run {j.argv[0]}: {exc.strerror}", 127)
         if slave is not None:
             os.close(slave)
-        forward.to(command)
+        forward.to(-command)  # the command's group: it is the leader of its own session
         die_with_parent(signals.SIGHUP)  # exec killed: the command gets a hangup, as from a terminal
         if os.getppid() != parent:
-            send(command, signals.SIGHUP)
+            send(-command, signals.SIGHUP)
         _, status = os.waitpid(command, 0)
         code = os.waitstatus_to_exitcode(status)
         code = 128 - code if code < 0 else code

@@ -18,12 +18,12 @@ import errno
 import fcntl
 import os
 import select
-import signal
 import stat
 import struct
 import termios
 import time
-import tty
+
+from rcontainer.backends.attach import raw_terminal, write_all
 
 TIOCGPTN = 0x80045430  # _IOR('T', 0x30, unsigned int): only a pseudo-terminal master answers
 TIOCSPTLCK = 0x40045431  # _IOW('T', 0x31, int): unlock the slave
@@ -31,23 +31,6 @@ TIOCGPTPEER = 0x5441  # _IO('T', 0x41): open the slave from the master, no path 
 PTMX = (5, 2)  # the device number of /dev/ptmx and of every devpts's ptmx
 CHUNK = 65536
 DRAIN = 2.0  # seconds of output still relayed after the command has ended
-
-
-def window_size(fd: int) -> bytes | None:
-    """The window size of the terminal ``fd`` (struct winsize), or None when it is none."""
-    try:
-        return fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8)
-    except OSError:
-        return None
-
-
-def caller_size() -> bytes | None:
-    """The size of the caller's terminal, from whichever standard stream is one."""
-    for fd in (0, 1, 2):
-        size = window_size(fd)
-        if size is not None:
-            return size
-    return None
 
 
 def open_pair(size: bytes | None) -> tuple[int, int]:
@@ -87,33 +70,13 @@ def relay(master: int, pidfd: int, stdin: int = 0, stdout: int = 1) -> None:
     ``pidfd`` has ended and its output is drained. The caller's terminal is in raw mode
     meanwhile (keys such as Ctrl-C reach the container's terminal, which makes the signal
     there), its size follows the caller's, and it is restored however this ends."""
-    saved = None
-    with contextlib.suppress(termios.error):
-        saved = termios.tcgetattr(stdin)
 
-    def resize(_signum: int, _frame: object) -> None:
-        size = caller_size()
-        if size is not None:
-            with contextlib.suppress(OSError):
-                fcntl.ioctl(master, termios.TIOCSWINSZ, size)
+    def resize(size: bytes) -> None:
+        with contextlib.suppress(OSError):
+            fcntl.ioctl(master, termios.TIOCSWINSZ, size)
 
-    previous = signal.signal(signal.SIGWINCH, resize)
-    try:
-        if saved is not None:
-            tty.setraw(stdin, termios.TCSANOW)
-        resize(signal.SIGWINCH, None)  # the size may have changed since the terminal was made
+    with raw_terminal(stdin, resize):
         _pump(master, pidfd, stdin, stdout)
-    finally:
-        if saved is not None:
-            with contextlib.suppress(termios.error):
-                termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
-        signal.signal(signal.SIGWINCH, previous)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _pump(master: int, pidfd: int, stdin: int, stdout: int) -> None:
@@ -165,6 +128,6 @@ def _pump(master: int, pidfd: int, stdin: int, stdout: int) -> None:
                 return
             if output_open:
                 try:
-                    _write_all(stdout, data)
+                    write_all(stdout, data)
                 except BrokenPipeError:
                     output_open = False

@@ -1,7 +1,9 @@
 """The one client of Podman's REST API, and the one place Podman's errors become rcontainer's.
 
 Every request rcontainer makes to Podman goes through ``LibpodClient``: the lifecycle, images,
-the runtime probe, ``doctor``, ``info`` and ``kube export``'s digests. It speaks HTTP over the
+the runtime probe, ``doctor``, ``info``, ``kube export``'s digests and exec sessions (whose
+start, a connection Podman takes over, ``exec_session.hijack`` sends on the same socket and
+answers with the same errors). It speaks HTTP over the
 service's unix socket with the standard library: a command's few small requests cost less than
 importing podman-py (and requests) would, ~0.2 s of a ~0.3 s ``up`` here (BENCHMARKS.md).
 
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
 LIBPOD = "/v4.0.0/libpod"
 # Seconds a request may wait for each answer from the service; None waits as long as it takes.
 API_TIMEOUT = 120
-# Frames of a hijacked exec or attach stream: stream (1 stdout, 2 stderr), 3 zero bytes, length.
-FRAME_HEADER = struct.Struct(">BxxxL")
-STDOUT, STDERR = 1, 2
 
 
 @dataclass(frozen=True)
@@ -228,31 +226,6 @@ class LibpodClient:
         finally:
             conn.close()
 
-    def exec_frames(self, exec_id: str, *, what: str) -> Iterator[tuple[int, bytes]]:
-        """Start an exec session without a terminal and yield ``(STDOUT or STDERR, bytes)`` as
-        its process writes, until it ends.
-
-        Podman hijacks the connection: after the headers come raw frames, each an 8-byte header
-        (stream, three zero bytes, big-endian length) and its payload. No timeout: a quiet
-        process may run for as long as it likes. stdin is not attached: carrying the caller's
-        stdin and a terminal over the hijacked connection is for later (``exec -it`` runs the
-        podman command meanwhile).
-        """
-        body = {"Detach": False, "Tty": False}
-        conn, raw = self._open("POST", f"/exec/{exec_id}/start", None, body, what=what, timeout=None)
-        # A 101 answer (an upgraded connection) has no HTTP body for http.client to read:
-        # the frames then follow the headers on the socket itself.
-        reader = raw.fp if raw.status == 101 else raw
-        try:
-            while header := _read_exactly(reader, FRAME_HEADER.size):
-                stream, length = FRAME_HEADER.unpack(header)
-                if length:
-                    yield stream, _read_exactly(reader, length)
-        except OSError as exc:
-            raise unavailable(self.endpoint, exc) from None
-        finally:
-            conn.close()
-
     # -- podman-py -------------------------------------------------------------------------------
     def podman_py(self) -> PodmanClient:
         """A podman-py client on the same service (imported here: ``import podman`` costs about
@@ -308,7 +281,7 @@ class LibpodClient:
             conn.request(method, url, body=data, headers=headers)
             raw = conn.getresponse()
             self._remember_version(raw)
-            if raw.status < 300 or raw.status in ok or raw.status == 101:
+            if raw.status < 300 or raw.status in ok:
                 return conn, raw
             said = _message(raw.read())
         except OSError as exc:
@@ -316,17 +289,6 @@ class LibpodClient:
             raise unavailable(self.endpoint, exc) from None
         conn.close()
         raise refusal(raw.status, what or f"{method} {path}", said)
-
-
-def _read_exactly(reader: Any, n: int) -> bytes:
-    """``n`` bytes, or fewer only at the end of the stream."""
-    data = b""
-    while len(data) < n:
-        chunk = reader.read(n - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 @contextlib.contextmanager

@@ -12,13 +12,12 @@ import contextlib
 import json
 import shutil
 import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.backends.inspect_shapes import health_status
 from rcontainer.backends.podman import compat, service
-from rcontainer.backends.podman.api import STDERR, LibpodClient, Response
+from rcontainer.backends.podman.api import LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
 from rcontainer.backends.podman.images import PodmanImages
 from rcontainer.backends.podman.spec import signal_number, spec_from_profile
@@ -26,7 +25,7 @@ from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 if TYPE_CHECKING:
-    from rcontainer.backends.base import ProgressFn
+    from rcontainer.backends.base import ExecOptions, ProgressFn
     from rcontainer.runtimes import RuntimeClass
 
 LABEL = "io.rcontainer"
@@ -309,34 +308,13 @@ class PodmanBackend:
             ).json()
         )
 
-    def exec(self, rec: Record, argv: list[str], *, tty: bool, env: dict[str, str]) -> int:
-        """Run ``argv`` in the container: its output is written here as it comes, its exit code
-        returned. A terminal session needs stdin over a hijacked connection, which the client
-        does not carry yet (``LibpodClient.exec_frames``): it goes through the podman command.
-        Neither uses ``podman exec --no-session`` (6.0): the REST API has no such option (the
-        remote client refuses the flag), and a person typing does not feel a session's cost.
-        """
-        if tty:
-            podman = shutil.which("podman")
-            if podman is None:
-                raise OperationFailed("an interactive exec needs the podman command on PATH")
-            cmd = [podman, "exec", "-it"]
-            for k, v in env.items():
-                cmd += ["-e", f"{k}={v}"]
-            return subprocess.call([*cmd, rec.backend["id"], *argv], env=service.local_env())
-        what = f"exec in {rec.name}"
-        config: dict[str, Any] = {"AttachStdout": True, "AttachStderr": True, "Cmd": argv}
-        if env:
-            config["Env"] = [f"{k}={v}" for k, v in env.items()]
-        exec_id = self.api.request(
-            "POST", f"/containers/{rec.backend['id']}/exec", body=config, what=what
-        ).json()["Id"]
-        for stream, data in self.api.exec_frames(exec_id, what=what):
-            out = sys.stderr if stream == STDERR else sys.stdout
-            out.buffer.write(data)
-            out.flush()
-        code = (self.api.get_json(f"/exec/{exec_id}/json") or {}).get("ExitCode")
-        return int(code or 0)
+    def exec(self, rec: Record, argv: list[str], how: ExecOptions) -> int:
+        """An exec session through the REST API, attached to this process's standard streams
+        (``exec_session``). Not ``podman exec --no-session`` (6.0): the REST API has no such
+        option (the remote client refuses the flag)."""
+        from rcontainer.backends.podman.exec_session import ExecSession
+
+        return ExecSession(self.api, rec.backend["id"], rec.name).run(argv, how)
 
 
 def _port_text(p: dict[str, Any]) -> str:
