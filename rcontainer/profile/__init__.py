@@ -129,4 +129,6 @@ def load_profile(ref: str | Path, *, environ: Mapping[str, str] | None = None) -
     if isinstance(resources, dict) and not resources.get("required"):
         # only said when asked for: a profile without it resolves (and hashes) as before
         resources.pop("required", None)
+    if data.get("shell") is None:
+        data.pop("shell", None)  # the same: only a profile that names its shell resolves with one
     return Profile(name=data["name"], path=path.absolute(), data=data, secret_env=secret_env)

@@ -1666,6 +1666,12 @@ PROFILE = Obj(
         "labels": _labels("Container labels."),
         "annotations": _labels("OCI annotations."),
         "tty": Bool("Allocate a terminal.", default=False),
+        "shell": Str(
+            "The shell 'rcontainer shell' opens: a program in the container's PATH or an absolute "
+            "path (default: bash when the container has it, else sh).",
+            pattern=r"^[^\s]+$",
+            expected="a program like 'zsh' or '/bin/fish'",
+        ),
     },
     internal=("extends",),
 )

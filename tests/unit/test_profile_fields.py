@@ -387,3 +387,13 @@ def test_timestamps_and_odd_scalars_stay_text(tmp_path: Path) -> None:
 def test_bad_value_after_valid_one_does_not_hide_it(tmp_path: Path) -> None:
     problem = one_problem(tmp_path, f"image: {IMAGE}\nstop_timeout: -1\n")
     assert problem.path == "stop_timeout"
+
+
+def test_shell_is_kept_when_named_and_absent_otherwise(tmp_path: Path) -> None:
+    """A profile without ``shell:`` resolves (and hashes) as before the field existed."""
+    named = load(tmp_path, f"image: {IMAGE}\nshell: zsh\n")
+    assert named.data["shell"] == "zsh"
+    plain = load(tmp_path, f"image: {IMAGE}\n")
+    assert "shell" not in plain.data
+    assert named.config_hash() != plain.config_hash()
+    assert "'zsh'" in str(one_problem(tmp_path, f"image: {IMAGE}\nshell: zsh -l\n"))
