@@ -250,6 +250,51 @@ def bench_bwrap(rows: list[Row], runs: int, image: str, work: Path) -> None:
     )
 
 
+def bench_exec(rows: list[Row], runs: int, image: str, work: Path) -> None:
+    """exec of ``true`` into a running container, and a dev shell from nothing (``up`` then
+    ``shell -c true``), beside ``podman exec`` into a container of the same image. The
+    differences are tens of milliseconds: run it with ``--runs 15`` or more."""
+    pm = write_profile(work, "e1", image)
+    bw = write_profile(work, "e2", image, runtime="bwrap")
+    rc("up", str(pm))
+    rc("up", str(bw))
+    podman("run", "-d", "--name", "bench-e3", "--network", "none", image, "sleep", "1000")
+    peer = lambda: podman("exec", "bench-e3", "true")  # noqa: E731
+    ours, theirs = measure_pair(lambda: rc("exec", "e1", "true"), peer, runs)
+    rows.append(Row("`exec NAME true` (podman class)", ours, "`podman exec NAME true`", theirs, target=1.0))
+    ours, theirs = measure_pair(lambda: rc("exec", "e2", "true"), peer, runs)
+    rows.append(Row("`exec NAME true` (bwrap class)", ours, "`podman exec NAME true`", theirs, target=0.5))
+    rc("down", "e1")
+    rc("down", "e2")
+    podman("rm", "-f", "-t", "0", "bench-e3")
+
+    def podman_from_nothing() -> tuple[float, int]:
+        took = seq(
+            lambda: podman("run", "-d", "--name", "bench-e4", "--network", "none", image, "sleep", "1000"),
+            lambda: podman("exec", "bench-e4", "sh", "-c", "true"),
+        )()
+        podman("rm", "-f", "-t", "0", "bench-e4")
+        return took
+
+    for profile, what in ((pm, "podman class"), (bw, "bwrap class")):
+
+        def from_nothing(profile: Path = profile) -> tuple[float, int]:
+            took = seq(lambda: rc("up", str(profile)), lambda: rc("shell", profile.stem, "-c", "true"))()
+            rc("down", profile.stem)
+            return took
+
+        ours, theirs = measure_pair(from_nothing, podman_from_nothing, max(3, runs // 3))
+        rows.append(
+            Row(
+                f"dev shell from nothing: `up` + `shell -c true` ({what})",
+                ours,
+                "`podman run -d` + `podman exec`",
+                theirs,
+                note="`toolbox run true`: 1.0 s as published in toolbox issue 1070 (another machine)",
+            )
+        )
+
+
 def bench_ps_many(rows: list[Row], runs: int, image: str, work: Path, count: int = 100) -> None:
     folder = work / "many"
     folder.mkdir(exist_ok=True)
@@ -363,13 +408,50 @@ def render(rows: list[Row], runs: int, info: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merge(old: str, new: str) -> str:
+    """The old table with the rows measured now in place of the same rows (same rcontainer
+    command and peer), new ones appended; a line under the table says which were updated."""
+
+    def key(line: str) -> tuple[str, str]:
+        cells = line.split(" | ")
+        return (cells[0], cells[3]) if len(cells) > 3 else (line, "")
+
+    fresh = [
+        line for line in new.splitlines() if line.startswith("| ") and not line.startswith("| rcontainer |")
+    ]
+    if not old.strip():
+        return new
+    by_key = {key(line): line for line in fresh}
+    lines, used = [], set()
+    for line in old.splitlines():
+        if line.startswith("Rows updated on their own"):
+            continue
+        k = key(line)
+        if line.startswith("| ") and k in by_key:
+            lines.append(by_key[k])
+            used.add(k)
+        else:
+            lines.append(line)
+    last_row = max(i for i, line in enumerate(lines) if line.startswith("| "))
+    added = [line for line in fresh if key(line) not in used]
+    lines[last_row + 1 : last_row + 1] = added
+    header = next(line for line in new.splitlines() if line.startswith("Measured by"))
+    lines += ["", "Rows updated on their own (`--only ... --update`): " + header.removeprefix("Measured by ")]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"))
-    parser.add_argument("--only", nargs="*", help="cli updown bwrap ps scaling pull")
+    parser.add_argument("--only", nargs="*", help="cli updown bwrap exec ps scaling pull")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="replace only the rows measured now in the existing output file, keep the others",
+    )
     args = parser.parse_args()
-    only = set(args.only or ["cli", "updown", "bwrap", "ps", "scaling", "pull"])
+    only = set(args.only or ["cli", "updown", "bwrap", "exec", "ps", "scaling", "pull"])
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
     for key, sub in (
         ("RCONTAINER_CONFIG_DIR", "config"),
@@ -390,6 +472,7 @@ def main() -> int:
             ("cli", lambda: bench_cli(rows, args.runs)),
             ("updown", lambda: bench_up_down(rows, args.runs, image, work)),
             ("bwrap", lambda: bench_bwrap(rows, args.runs, image, work)),
+            ("exec", lambda: bench_exec(rows, args.runs, image, work)),
             ("ps", lambda: bench_ps_many(rows, max(3, args.runs // 2), image, work)),
             ("scaling", lambda: bench_scaling(rows, image, work)),
             ("pull", lambda: bench_pull(rows, max(3, args.runs // 2), registry, work)),
@@ -401,6 +484,9 @@ def main() -> int:
         harness.remove_scoped_containers("pytest-bench")
     text = render(rows, args.runs, info)
     print(text)
+    if args.update:
+        existing = REPO / "BENCHMARKS.md"
+        text = merge(existing.read_text() if existing.exists() else "", text)
     Path(args.output).write_text(text)
     shutil.rmtree(work, ignore_errors=True)
     return 0

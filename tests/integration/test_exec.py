@@ -256,3 +256,23 @@ def test_shell_starts_a_stopped_container_and_passes_the_exit_code(rc, container
     assert rc.ps()[container]["state"] == "running"
     again = rc("shell", container, "-c", "echo $0")
     assert again.ok().out.strip() in ("bash", "sh") and "started" not in again.err
+
+
+# -- speed -----------------------------------------------------------------------------------------
+
+
+def test_exec_imports_neither_podman_py_nor_http_client(container):
+    """The hot path of a dev workstation: ``import podman`` (with requests) costs more than the
+    exec itself, and http.client with ssl and email a tenth of it."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "rcontainer", "exec", container, "true"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+    modules = {line.rpartition("|")[2].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "rcontainer.engine.core" in modules, "the import list was read"
+    for heavy in ("podman", "requests", "http.client", "ssl", "yaml", "tarfile"):
+        assert heavy not in modules, f"exec imported {heavy}"

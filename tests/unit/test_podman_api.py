@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from rcontainer.backends.podman.api import Endpoint, LibpodClient
-from rcontainer.backends.podman.exec_session import STDERR, STDOUT, WHOLE_FRAME, Demux, hijack
+from rcontainer.backends.podman.exec_session import STDERR, STDOUT, WHOLE_FRAME, Demux
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 
@@ -51,6 +51,24 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(500, b'{"message":"  OCI runtime error: crun: refused\\n"}')
         elif path.endswith("/containers/up/start"):
             self._answer(304, b"")
+        elif path.endswith("/events"):  # a stream: chunked, split anywhere
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in (b'{"Status": "sta', b'rt"}\n{"Status"', b': "die"}\n', b"\n"):
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\nTrailer: x\r\n\r\n")
+        elif path.endswith("/until-close"):
+            self.send_response_only(200)
+            self.end_headers()
+            self.wfile.write(b"all of it")
+            self.close_connection = True
+        elif path.endswith("/cut-short"):
+            self.send_response_only(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"not 100 bytes")
+            self.close_connection = True
         elif path.endswith("/images/pull"):
             lines = b'{"stream":"Copying blob sha256:aaa"}\nnot json\n\n{"id":"abc"}\n'
             self._answer(200, lines)
@@ -128,7 +146,7 @@ def test_stream_lines_yields_each_json_document_and_skips_the_rest(api):
 
 @pytest.mark.parametrize("exec_id", ["plain", "upgrade"])
 def test_an_exec_start_takes_the_connection_over_whether_or_not_podman_upgrades(api, exec_id):
-    sock, early = hijack(api, f"/exec/{exec_id}/start", {"Detach": False}, what="exec")
+    sock, early = api.upgraded(f"/exec/{exec_id}/start", {"Detach": False}, what="exec")
     with sock:
         stream = early
         while chunk := sock.recv(65536):
@@ -140,7 +158,7 @@ def test_an_exec_start_takes_the_connection_over_whether_or_not_podman_upgrades(
 
 def test_an_exec_start_podman_refuses_fails_with_its_words(api):
     with pytest.raises(OperationFailed, match="exec in c: Podman said: OCI runtime error: crun: refused"):
-        hijack(api, "/containers/bad/start", {}, what="exec in c")
+        api.upgraded("/containers/bad/start", {}, what="exec in c")
 
 
 def test_frames_come_whole_whatever_the_pieces_they_arrive_in_and_long_ones_in_pieces():
@@ -156,6 +174,17 @@ def test_frames_come_whole_whatever_the_pieces_they_arrive_in_and_long_ones_in_p
     got = [item for i in range(0, len(data), 4096) for item in demux.feed(data[i : i + 4096])]
     assert b"".join(p for s, p, _ in got if s == STDOUT) == long
     assert got[-1] == (STDERR, b"after", True)
+
+
+def test_chunked_streams_and_bodies_read_until_close_arrive_whole(api):
+    assert list(api.stream_lines("GET", "/events")) == [{"Status": "start"}, {"Status": "die"}]
+    assert b"".join(api.stream_bytes("GET", "/events")) == b'{"Status": "start"}\n{"Status": "die"}\n\n'
+    assert api.request("GET", "/until-close").body == b"all of it"
+
+
+def test_an_answer_cut_short_is_podman_unavailable(api):
+    with pytest.raises(PodmanUnavailable):
+        api.request("GET", "/cut-short")
 
 
 def test_a_socket_nobody_serves_is_podman_unavailable(tmp_path):

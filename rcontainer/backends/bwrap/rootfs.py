@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import stat
-import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -127,6 +126,8 @@ def extract(fileobj: IO[bytes] | _ChunkReader, dest: Path) -> None:
     still receive its entries) and get their modes back at the end. OCI whiteouts remove what
     they name (an export is already flattened, so they are rare).
     """
+    import tarfile  # here: only unpacking needs it, and exec imports this module
+
     dest.mkdir(parents=True, exist_ok=True)
     dir_modes: dict[Path, int] = {}
     with tarfile.open(fileobj=fileobj, mode="r|*") as tar:  # type: ignore[call-overload]
@@ -282,6 +283,8 @@ def ensure(images: ImageSource, image_id: str) -> Path:
 
 
 def _export_into(images: ImageSource, image_id: str, dest: Path) -> None:
+    import tarfile
+
     try:
         extract(_ChunkReader(images.export_rootfs(image_id)), dest)
     except (tarfile.TarError, OSError) as exc:

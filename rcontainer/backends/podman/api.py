@@ -2,9 +2,9 @@
 
 Every request rcontainer makes to Podman goes through ``LibpodClient``: the lifecycle, images,
 the runtime probe, ``doctor``, ``info``, ``kube export``'s digests and exec sessions (whose
-start, a connection Podman takes over, ``exec_session.hijack`` sends on the same socket and
-answers with the same errors). It speaks HTTP over the
-service's unix socket with the standard library: a command's few small requests cost less than
+start hands the connection over to the session's stream: ``upgraded``). It speaks HTTP over
+the service's unix socket with the standard library (``wire``, not ``http.client``, whose
+import alone costs a tenth of an exec): a command's few small requests cost less than
 importing podman-py (and requests) would, ~0.2 s of a ~0.3 s ``up`` here (BENCHMARKS.md).
 
 podman-py stays for what it does beyond one request, building an image (packing the build
@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from rcontainer.backends.podman import wire
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable, RcError
 
 if TYPE_CHECKING:
-    from http.client import HTTPConnection, HTTPResponse
+    import socket
 
     from podman import PodmanClient
 
@@ -131,13 +132,13 @@ class LibpodClient:
         repeat the parameter. Statuses below 300, and those in ``ok``, are returned; 404 raises
         NotFound, another error status OperationFailed, both with Podman's own message; a
         service that does not answer raises PodmanUnavailable."""
-        conn, raw = self._open(method, path, params, body, what=what, ok=ok, timeout=self.timeout)
+        answer = self._open(method, path, params, body, what=what, ok=ok, timeout=self.timeout)
         try:
-            return Response(raw.status, raw.read())
+            return Response(answer.status, answer.read())
         except OSError as exc:
             raise unavailable(self.endpoint, exc) from None
         finally:
-            conn.close()
+            answer.close()
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """A read-only request's JSON, or None when Podman has no such thing (404)."""
@@ -149,16 +150,17 @@ class LibpodClient:
         if not self.endpoint.socket.exists():
             return False
         try:
-            conn = self._connection(self.timeout)
-            try:
-                conn.request("GET", "/_ping")
-                raw = conn.getresponse()
-                self._remember_version(raw)
-                return raw.status == 200
-            finally:
-                conn.close()
+            answer = wire.exchange(self.endpoint.socket, "GET", "/_ping", timeout=self.timeout)
         except OSError:
             return False
+        try:
+            answer.read()
+        except OSError:
+            return False
+        finally:
+            answer.close()
+        self._remember_version(answer)
+        return answer.status == 200
 
     # -- what the service says of itself (cached: one client serves one command) ----------------
     def version(self) -> str | None:
@@ -180,8 +182,8 @@ class LibpodClient:
                 self._version = (self._info.get("version") or {}).get("Version") or None
         return self._info
 
-    def _remember_version(self, raw: HTTPResponse) -> None:
-        said = raw.getheader("Libpod-API-Version")
+    def _remember_version(self, answer: wire.Answer) -> None:
+        said = answer.header("Libpod-API-Version")
         if said:
             self._version = said
 
@@ -198,9 +200,9 @@ class LibpodClient:
         """Each JSON document of a streamed answer (pulls, events: one per line). A line that
         is not JSON is skipped. Errors Podman reports inside the stream (HTTP 200 with an
         ``error`` key) are the caller's to read."""
-        conn, raw = self._open(method, path, params, body, what=what, timeout=self.timeout)
+        answer = self._open(method, path, params, body, what=what, timeout=self.timeout)
         try:
-            for line in raw:
+            for line in answer.lines():
                 line = line.strip()
                 if not line:
                     continue
@@ -211,20 +213,28 @@ class LibpodClient:
         except OSError as exc:
             raise unavailable(self.endpoint, exc) from None
         finally:
-            conn.close()
+            answer.close()
 
     def stream_bytes(
         self, method: str, path: str, params: dict[str, Any] | None = None, *, what: str | None = None
     ) -> Iterator[bytes]:
         """A streamed binary answer (an exported filesystem), in chunks as they arrive."""
-        conn, raw = self._open(method, path, params, None, what=what, timeout=self.timeout)
+        answer = self._open(method, path, params, None, what=what, timeout=self.timeout)
         try:
-            while chunk := raw.read1(1 << 16):
-                yield chunk
+            yield from answer.chunks()
         except OSError as exc:
             raise unavailable(self.endpoint, exc) from None
         finally:
-            conn.close()
+            answer.close()
+
+    def upgraded(self, path: str, body: Any, *, what: str) -> tuple[socket.socket, bytes]:
+        """Send a request that upgrades the connection (an exec session's start): the socket,
+        now the session's stream with no timeout, and what of the stream came with the answer."""
+        headers = {"Connection": "Upgrade", "Upgrade": "tcp"}
+        answer = self._open("POST", path, None, body, what=what, timeout=self.timeout, headers=headers)
+        sock, early = answer.take_over()
+        sock.settimeout(None)
+        return sock, early
 
     # -- podman-py -------------------------------------------------------------------------------
     def podman_py(self) -> PodmanClient:
@@ -240,27 +250,6 @@ class LibpodClient:
         return PodmanClient(**kwargs)
 
     # -- the connection ------------------------------------------------------------------------
-    def _connection(self, timeout: float | None) -> HTTPConnection:
-        # http.client (and the ssl module it loads, ~15 ms) only when a request is made: the
-        # bubblewrap family builds this backend for its images and often never asks Podman.
-        import http.client
-        import socket
-
-        path = str(self.endpoint.socket)
-
-        class UnixConnection(http.client.HTTPConnection):
-            def connect(self) -> None:
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.settimeout(timeout)
-                try:
-                    sock.connect(path)
-                except OSError:
-                    sock.close()
-                    raise
-                self.sock = sock
-
-        return UnixConnection("localhost", timeout=timeout)
-
     def _open(
         self,
         method: str,
@@ -271,24 +260,22 @@ class LibpodClient:
         what: str | None,
         ok: tuple[int, ...] = (),
         timeout: float | None,
-    ) -> tuple[HTTPConnection, HTTPResponse]:
-        """Send the request and read the answer's status; an error status is raised here."""
+        headers: dict[str, str] | None = None,
+    ) -> wire.Answer:
+        """Send the request and read the answer's head; an error status is raised here."""
         url = LIBPOD + path + (f"?{urlencode(params, doseq=True)}" if params else "")
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        conn = self._connection(timeout)
+        sent = {"Content-Type": "application/json", **(headers or {})} if data is not None else headers
         try:
-            conn.request(method, url, body=data, headers=headers)
-            raw = conn.getresponse()
-            self._remember_version(raw)
-            if raw.status < 300 or raw.status in ok:
-                return conn, raw
-            said = _message(raw.read())
+            answer = wire.exchange(self.endpoint.socket, method, url, data, sent, timeout=timeout)
+            self._remember_version(answer)
+            if answer.status < 300 or answer.status in ok or answer.status == 101:
+                return answer
+            said = _message(answer.read())
         except OSError as exc:
-            conn.close()
             raise unavailable(self.endpoint, exc) from None
-        conn.close()
-        raise refusal(raw.status, what or f"{method} {path}", said)
+        answer.close()
+        raise refusal(answer.status, what or f"{method} {path}", said)
 
 
 @contextlib.contextmanager

@@ -32,7 +32,6 @@ here: it signals the container's main process, not an exec session's.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import select
@@ -47,14 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer.backends import attach
 from rcontainer.backends.podman import service
-from rcontainer.backends.podman.api import (
-    API_TIMEOUT,
-    LIBPOD,
-    LibpodClient,
-    Response,
-    refusal,
-    unavailable,
-)
+from rcontainer.backends.podman.api import LibpodClient
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import ExecOptions
@@ -109,44 +101,6 @@ class Demux:
                 yield stream, payload, True
 
 
-def hijack(api: LibpodClient, path: str, body: Any, *, what: str) -> tuple[socket.socket, bytes]:
-    """Send a request that upgrades the connection; the connected socket and whatever of the
-    stream came with the answer's headers. An error answer is raised as ``api.request`` does."""
-    data = json.dumps(body).encode()
-    head = (
-        f"POST {LIBPOD}{path} HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(data)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
-    )
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.settimeout(API_TIMEOUT)
-        sock.connect(str(api.endpoint.socket))
-        sock.sendall(head.encode() + data)
-        got = b""
-        while b"\r\n\r\n" not in got:
-            chunk = sock.recv(CHUNK)
-            if not chunk or len(got) > CHUNK:
-                raise ConnectionResetError("the service closed the connection")
-            got += chunk
-    except OSError as exc:
-        sock.close()
-        raise unavailable(api.endpoint, exc) from None
-    header, _, rest = got.partition(b"\r\n\r\n")
-    lines = header.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    if status in (101, 200):  # 101: upgraded; a service that does not upgrade hijacks anyway
-        sock.settimeout(None)
-        return sock, rest
-    length = next(
-        (int(v) for k, _, v in (x.partition(":") for x in lines[1:]) if k.lower() == "content-length"), 0
-    )
-    with contextlib.suppress(OSError):
-        while len(rest) < length and (chunk := sock.recv(CHUNK)):
-            rest += chunk
-    sock.close()
-    raise refusal(status, what, Response(status, rest).message())
-
-
 class ExecSession:
     """One ``exec``: made, started with the caller's streams attached, its exit code read."""
 
@@ -167,9 +121,8 @@ class ExecSession:
             self.id = self.api.request(
                 "POST", f"/containers/{self.container}/exec", body=_config(argv, how), what=self.what
             ).json()["Id"]
-            sock, early = hijack(
-                self.api, f"/exec/{self.id}/start", {"Detach": False, "Tty": how.tty}, what=self.what
-            )
+            start = {"Detach": False, "Tty": how.tty}
+            sock, early = self.api.upgraded(f"/exec/{self.id}/start", start, what=self.what)
             self.started = True
             for sig in self.pending:
                 self.forward(sig)
