@@ -14,10 +14,10 @@ alone would cost more than the exec.
 An interactive session (a terminal) goes through the same API rather than handing over to
 ``podman exec -it``: the podman command is a second client that finds containers in the local
 storage of whoever runs it, not through the service rcontainer talks to (``CONTAINER_HOST``, a
-runtime class's own service); it would add its own start-up (~0.1 s here) to every shell; and
-signals, exit codes and options would then follow two paths. The caller's terminal is put in
-raw mode and restored on every way out (``attach.raw_terminal``), and its size goes to
-``POST /exec/ID/resize`` at start and at each SIGWINCH.
+runtime class's own service); it would add its own start-up (~45 ms here, opening its storage)
+to every shell; and signals, exit codes and options would then follow two paths. The caller's
+terminal is put in raw mode and restored on every way out (``attach.raw_terminal``), and its
+size goes to ``POST /exec/ID/resize`` at start and at each SIGWINCH.
 
 Signals ``rcontainer exec`` gets (``attach.FORWARDED``) end up with the process's group, as a
 terminal would send them: runc makes the exec'd process the leader of a session and group of
