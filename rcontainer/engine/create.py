@@ -7,11 +7,12 @@ before trying again.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rcontainer import paths, runtimes
+from rcontainer import logs, paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record
 from rcontainer.engine import store
@@ -116,6 +117,8 @@ def create(
     ensure_dir(log.parent)
     if log.exists():  # the previous container's output stays readable beside the new one
         log.replace(log.with_name(log.name + ".1"))
+    with contextlib.suppress(FileNotFoundError):  # its rotated part is not the new one's
+        logs.rotated(log).unlink()
     labels = {
         f"{LABEL}.managed": "true",
         f"{LABEL}.scope": paths.scope(),
