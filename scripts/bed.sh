@@ -38,9 +38,17 @@ BED_HANDLE=$BED_NS/mnt      # the namespace handle (a bind mount of /proc/PID/ns
 BED_LOCK=$BED_DIR.lock
 # The bed shares the host's kernel: its test user's uid and sub-ids must be unused on the host,
 # or the bed's containers would be the host user's (same uid = same user to the kernel).
+# Each bed has its own (so that tearing one down never stops another's processes). The uid lies
+# above useradd's UID_MAX (60000) and the sub-ids far above where useradd and the other scripts
+# here hand them out (100000 up, in steps of 65536), below 2^31 for tools that read ids signed.
+case "$BED_SUITE" in
+  trixie) bed_uid=61000 bed_subid=2000000000 ;;
+  sid | unstable) bed_uid=61001 bed_subid=2000065536 ;;
+  *) bed_uid=61002 bed_subid=2000131072 ;;
+esac
 BED_USER=${RC_BED_USER:-rctest}
-BED_UID=${RC_BED_UID:-61000}
-BED_SUBID=${RC_BED_SUBID:-400000}
+BED_UID=${RC_BED_UID:-$bed_uid}
+BED_SUBID=${RC_BED_SUBID:-$bed_subid}
 BED_SUBID_COUNT=65536
 BED_HOME=/home/$BED_USER
 BED_SRC=$BED_HOME/rcontainer-src
@@ -103,8 +111,8 @@ bed_mirrors() {  # sets MIRROR and SECURITY_MIRROR
 # The bed's uid and sub-id range must be unknown to the host.
 check_ids() {
   local end=$((BED_SUBID + BED_SUBID_COUNT)) f name start count
-  if getent passwd "$BED_UID" >/dev/null; then
-    die "uid $BED_UID is a host user ($(getent passwd "$BED_UID" | cut -d: -f1)); set RC_BED_UID to an unused uid"
+  if getent passwd "$BED_UID" >/dev/null || getent group "$BED_UID" >/dev/null; then
+    die "uid $BED_UID is a host user's or group's id; set RC_BED_UID to an unused id"
   fi
   if getent passwd | awk -F: -v a="$BED_SUBID" -v b="$end" '$3 >= a && $3 < b { found = 1 } END { exit !found }'; then
     die "a host user's uid lies in the bed's sub-id range $BED_SUBID-$((end - 1)); set RC_BED_SUBID"
@@ -280,19 +288,34 @@ provision() {
   # docker-registry's package would start a daemon as root: no service starts in the bed
   printf '#!/bin/sh\nexit 101\n' >"$BED_ROOT/usr/sbin/policy-rc.d"
   chmod 0755 "$BED_ROOT/usr/sbin/policy-rc.d"
+  # The archive reached here can serve Release files past their Valid-Until (sid's was weeks past
+  # it when this was written); the host's apt is told not to check (`apt-config dump`), so the
+  # bed's apt follows the host's settings for these two keys.
+  local key value conf=""
+  for key in Acquire::Check-Valid-Until Acquire::Check-Date; do
+    value=$(apt-config dump | awk -v k="$key" '$1 == k { gsub(/[";]/, "", $2); print $2 }')
+    [ "$value" = false ] && conf+="$key \"false\";"$'\n'
+  done
+  printf '%s' "$conf" >"$BED_ROOT/etc/apt/apt.conf.d/99rcontainer-bed-host"
   in_bed dpkg --configure -a
-  in_bed apt-get update -q >/dev/null
-  in_bed apt-get install -y -q --no-install-recommends "${BED_PACKAGES[@]}" >"$BED_DIR/apt.log" 2>&1 ||
+  in_bed apt-get update -q >"$BED_DIR/apt.log" 2>&1 ||
+    { tail -30 "$BED_DIR/apt.log" >&2; die "apt-get update in the bed failed (log: $BED_DIR/apt.log)"; }
+  in_bed apt-get install -y -q --no-install-recommends "${BED_PACKAGES[@]}" >>"$BED_DIR/apt.log" 2>&1 ||
     { tail -30 "$BED_DIR/apt.log" >&2; die "apt-get install in the bed failed (log: $BED_DIR/apt.log)"; }
   in_bed apt-get clean
   local have
-  have=$(in_bed getent passwd "$BED_USER" | cut -d: -f3 || true)
-  if [ -n "$have" ] && [ "$have" != "$BED_UID" ]; then
+  # the user and its group both get the bed's uid as id (a host group's gid would be shared too)
+  have=$(in_bed getent passwd "$BED_USER" | cut -d: -f3,4 || true)
+  if [ -n "$have" ] && [ "$have" != "$BED_UID:$BED_UID" ]; then
     in_bed userdel -r "$BED_USER" 2>/dev/null || true
+    in_bed groupdel "$BED_USER" 2>/dev/null || true
     have=
   fi
-  # uid 61000 is above useradd's UID_MAX (60000): say so to useradd, not in a warning
-  [ -n "$have" ] || in_bed useradd -m -K UID_MAX="$BED_UID" -u "$BED_UID" -U -s /bin/bash "$BED_USER"
+  if [ -z "$have" ]; then
+    # the uid is above useradd's UID_MAX (60000): say so to useradd, not in a warning
+    in_bed groupadd -K GID_MAX="$BED_UID" -g "$BED_UID" "$BED_USER"
+    in_bed useradd -m -K UID_MAX="$BED_UID" -u "$BED_UID" -g "$BED_USER" -s /bin/bash "$BED_USER"
+  fi
   local f
   for f in subuid subgid; do
     sed -i "/^$BED_USER:/d" "$BED_ROOT/etc/$f"
