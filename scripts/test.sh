@@ -75,11 +75,13 @@ tmp=$(mktemp -d /tmp/rcontainer-test.XXXXXX)
 jobs_running=()  # session leaders of the runs still going (stopped by PID on an interrupt)
 
 # Start CMD in a session of its own (so an interrupt can stop it and what it started), its
-# output to LOG; sets JOB_PID.
+# output to LOG; sets JOB_PID. A command started with & ignores SIGINT (no job control in a
+# script), and Python then ignores it too: SIGINT is given back its default, so that pytest gets
+# KeyboardInterrupt on an interrupt and stops its Podman service and registry.
 start_job() {
   local log=$1; shift
   : >"$log"
-  setsid "$@" </dev/null >"$log" 2>&1 &
+  setsid env --default-signal=INT "$@" </dev/null >"$log" 2>&1 &
   JOB_PID=$!
   jobs_running+=("$JOB_PID")
 }
