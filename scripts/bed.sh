@@ -225,12 +225,14 @@ sync_host_settings() {
     rm -rf "$BED_ROOT/etc/xdg/pip"
     cp -r /etc/xdg/pip "$BED_ROOT/etc/xdg/pip"
   fi
-  local cas="$BED_ROOT/usr/local/share/ca-certificates"
+  local cas="$BED_ROOT/usr/local/share/ca-certificates" host_cas=/usr/local/share/ca-certificates
   mkdir -p "$cas"
-  if ! diff -r -q /usr/local/share/ca-certificates "$cas" >/dev/null 2>&1; then
-    rm -rf "$cas"; cp -r /usr/local/share/ca-certificates "$cas"
+  [ -d "$host_cas" ] || host_cas=$(mktemp -d)  # none on the host: none in the bed
+  if ! diff -r -q "$host_cas" "$cas" >/dev/null 2>&1; then
+    rm -rf "$cas"; cp -r "$host_cas" "$cas"; chmod 0755 "$cas"
     CA_CHANGED=1
   fi
+  [ "$host_cas" = /usr/local/share/ca-certificates ] || rmdir "$host_cas"
 }
 
 # Make the tree the root of a new private mount namespace, kept by the handle. The setup runs
