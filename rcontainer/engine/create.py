@@ -8,6 +8,7 @@ before trying again.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,6 +120,9 @@ def create(
         log.replace(log.with_name(log.name + ".1"))
     with contextlib.suppress(FileNotFoundError):  # its rotated part is not the new one's
         logs.rotated(log).unlink()
+    # made here, the user's alone: the runtime appends to an existing file and keeps its mode
+    # (Podman 5.8's conmon would create it 0640 whatever the umask)
+    os.close(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
     labels = {
         f"{LABEL}.managed": "true",
         f"{LABEL}.scope": paths.scope(),
