@@ -18,9 +18,16 @@ UP_DONE = {
 }
 
 
+def done_text(name: str, verb: str, state: str) -> str:
+    """``app: started (running)``; the state is not repeated when the verb says it (``app: stopped``)."""
+    return f"{name}: {verb}" if verb == state else f"{name}: {verb} ({state})"
+
+
 def _done(app: App, rec, as_json: bool, verb: str) -> None:
     """Every transition's result: the container's name and the state it is in now."""
-    app.emit({"name": rec.name, "state": rec.state}, as_json, lambda d: f"{d['name']}: {verb} ({d['state']})")
+    app.emit(
+        {"name": rec.name, "state": rec.state}, as_json, lambda d: done_text(d["name"], verb, d["state"])
+    )
 
 
 @click.command()

@@ -7,7 +7,7 @@ import sys
 import click
 
 from rcontainer.cli.app import App
-from rcontainer.cli.output import key_values, table, warn
+from rcontainer.cli.output import human, key_values, table
 from rcontainer.cli.params import JSON, NAME
 
 
@@ -76,7 +76,7 @@ def _inspect_text(data: dict) -> str:
             ("ports", ", ".join(data["ports"])),
             ("no_new_privileges", sec["no_new_privileges"]),
             ("privileged", sec["privileged"]),
-            ("capabilities", f"add {sec['cap_add'] or '-'}, drop {sec['cap_drop'] or '-'}"),
+            ("capabilities", f"add {human(sec['cap_add'])}, drop {human(sec['cap_drop'])}"),
             ("log file", data["log_path"]),
             ("transitions", len(data["transitions"])),
         ]
@@ -131,10 +131,11 @@ def logs(app: App, name: str, follow: bool, since: str | None, tail: int | None,
 @click.pass_obj
 def wait(app: App, name: str, timeout: float | None) -> None:
     """Wait for a container to stop; print its exit code."""
+    from rcontainer.errors import OperationFailed
+
     code = app.engine().wait(name, timeout)
     if code is None:
-        warn(f"{name}: still running after {timeout}s")
-        app.exit(1)
+        raise OperationFailed(f"{name}: still running after {timeout:g}s")
     click.echo(code)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer import runtimes
 from rcontainer.backends import Backends
-from rcontainer.backends.base import Backend, ProgressFn
+from rcontainer.backends.base import Backend, Progress
 from rcontainer.container import Record, State
 from rcontainer.engine import create, events, images, queries, store
 from rcontainer.engine.plan import Action, Plan, plan_up
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class Engine:
-    """The lifecycle core. ``progress`` receives (layer, text) during pulls and builds.
+    """The lifecycle core. ``progress`` hears of pulls and builds as they go (``Progress``).
 
     ``backends`` maps a family to its backend; by default the real ones (tests of the state
     machine pass an in-memory implementation of the same interface)."""
@@ -39,7 +39,7 @@ class Engine:
         self,
         *,
         autostart: bool = True,
-        progress: ProgressFn | None = None,
+        progress: Progress | None = None,
         backends: Backends | None = None,
     ) -> None:
         self.autostart = autostart
@@ -57,6 +57,18 @@ class Engine:
         from rcontainer.profile import load_profile
 
         return load_profile(ref)
+
+    def profile_for(self, ref: str) -> Profile:
+        """The profile ``ref`` names, for ``up`` and ``create``: a plain name that is not in the
+        profiles folder is the profile its container's record was made from (what a removed
+        container's hint suggests), when that file is still there."""
+        try:
+            return self.load_profile(ref)
+        except NotFound:
+            rec = None if "/" in ref or ref.endswith((".yaml", ".yml")) else store.load(ref)
+            if rec is None or not rec.profile_path or not Path(rec.profile_path).is_file():
+                raise
+            return self.load_profile(Path(rec.profile_path))
 
     def _secret_values(self, path: str, names: list[str]) -> dict[str, str]:
         """What the profile at ``path`` gives the variables ``names`` now: the bwrap family
@@ -123,7 +135,7 @@ class Engine:
         self, ref: str, *, force_recreate: bool = False, dry_run: bool = False, allow_privileged: bool = False
     ) -> Plan:
         """Declarative: make the container of this profile exist, current, and running."""
-        profile = self.load_profile(ref)
+        profile = self.profile_for(ref)
         rclass = create.usable_class(profile, allow_privileged)
         with store.lock(profile.name):
             rec = store.load(profile.name)
@@ -138,7 +150,8 @@ class Engine:
                 return plan
             if plan.action == Action.RECREATE:
                 assert rec is not None
-                self._t.step(rec, Op.RM, force=True, note="recreated: " + ", ".join(plan.changed))
+                why = ", ".join(plan.changed) or "; ".join(plan.reasons)  # --force-recreate alone
+                self._t.step(rec, Op.RM, force=True, note=f"recreated: {why}")
                 store.save(rec)
             if plan.action in (Action.CREATE, Action.RECREATE):
                 rec = self._create(profile, rclass, image_ref, image_id, rec)
@@ -152,7 +165,7 @@ class Engine:
             return plan
 
     def create(self, ref: str, *, allow_privileged: bool = False) -> Record:
-        profile = self.load_profile(ref)
+        profile = self.profile_for(ref)
         rclass = create.usable_class(profile, allow_privileged)
         with store.lock(profile.name):
             rec = store.load(profile.name)
@@ -198,7 +211,7 @@ class Engine:
 
     def restart(self, ref: str, timeout: int | None = None) -> Record:
         def steps(rec: Record) -> None:
-            check_transition(Op.RESTART, rec.state, rec.name)
+            check_transition(Op.RESTART, rec.state, rec.name, profile=rec.profile_path)
             if rec.state == State.RUNNING:
                 self._t.step(rec, Op.STOP, self._stop_act(timeout))
             self._t.step(rec, Op.START)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record
-from rcontainer.engine import store
+from rcontainer.engine import binds, store
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
@@ -91,6 +91,7 @@ def create(
     """Create the profile's container from ``image`` (reference, id); ``old`` is the removed
     container's record, whose history the new one continues."""
     image_ref, image_id = image
+    binds.check_exist(profile.name, profile.data.get("volumes"), "create")
     limits_note = unenforced_limits(t.backends(rclass.family), profile)
     data = profile.data
     if limits_note:  # dropped, not passed on: runc refuses a memory limit it cannot apply
@@ -132,8 +133,15 @@ def create(
         except OperationFailed as exc:
             # A container of ours with this name but no record: remove it and create again; a
             # container that is not rcontainer's keeps its name and the error stands.
-            if "already in use" not in str(exc) or not remove_orphan(rec):
+            if "already in use" not in str(exc):
                 raise
+            if not remove_orphan(rec):
+                raise OperationFailed(
+                    f"cannot create {rec.name}: the name {rec.container_name} is taken by a container "
+                    "rcontainer did not make (rcontainer names its containers rc-NAME)",
+                    hint=f"remove that container if you do not need it (podman rm -f {rec.container_name}), "
+                    "or give the profile another name (its name: field)",
+                ) from None
             backend.create(rec, data, image_id, rclass, labels)
 
     t.step(rec, Op.CREATE, act, note=f"image {image_ref} ({image_id[:12]}), runtime {rclass.name}")

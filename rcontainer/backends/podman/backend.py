@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer.backends.inspect_shapes import health_status
 from rcontainer.backends.podman import compat, service
-from rcontainer.backends.podman.api import STDERR, LibpodClient, Response
+from rcontainer.backends.podman.api import STDERR, LibpodClient, Response, quoted
 from rcontainer.backends.podman.capabilities import CAPABILITIES
 from rcontainer.backends.podman.images import PodmanImages
 from rcontainer.backends.podman.spec import signal_number, spec_from_profile
@@ -26,7 +26,7 @@ from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 if TYPE_CHECKING:
-    from rcontainer.backends.base import ProgressFn
+    from rcontainer.backends.base import Progress
     from rcontainer.runtimes import RuntimeClass
 
 LABEL = "io.rcontainer"
@@ -65,7 +65,7 @@ class PodmanBackend:
             self._api = LibpodClient(endpoint)
         return self._api
 
-    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+    def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The first thing the engine asks for a profile: a network this Podman cannot run is
         refused here, before a pull and before ``up`` removes the container it would replace."""
         self.check_network(profile)
@@ -90,10 +90,17 @@ class PodmanBackend:
     def _remove_storage_only(self, rec: Record) -> bool:
         """A create interrupted inside Podman (its service killed between writing the container's
         storage and its database) leaves a container only containers/storage knows: the API
-        cannot see it, yet it holds the name. ``podman rm --storage`` removes exactly that kind
-        (it refuses a container Podman's database knows); the name is ours by construction."""
+        cannot see it, yet it holds the name. ``podman rm --storage`` removes that kind, but
+        Podman 4.3's also removes a container its database knows, so it runs only when the API
+        knows no container of that name: one the API knows and that is not labelled ours (a
+        user's own ``rc-NAME``) is never touched."""
         podman = shutil.which("podman")
         if podman is None or not rec.container_name:
+            return False
+        known = self.api.request(
+            "GET", f"/containers/{quoted(rec.container_name)}/exists", what="exists", ok=(404,)
+        )
+        if known.status != 404:
             return False
         done = subprocess.run(
             [podman, "rm", "--storage", rec.container_name],
