@@ -19,6 +19,7 @@ from rcontainer.cli.progress import StderrProgress
 
 if TYPE_CHECKING:
     from rcontainer.engine.core import Engine
+    from rcontainer.errors import RcError
 
 
 class App:
@@ -65,6 +66,14 @@ class App:
         out = to_json(data) if as_json else text(data)
         if out:
             click.echo(out, nl=not out.endswith("\n"))
+
+    def error(self, exc: RcError) -> None:
+        """Report one failure of several (``stop a b``) as ``main`` reports a command's failure."""
+        if self._progress is not None:
+            self._progress.close()
+        click.echo(f"rcontainer: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"rcontainer: hint: {exc.hint}", err=True)
 
     def exit(self, status: int) -> NoReturn:
         """End the command with ``status`` (``main`` passes it on as the process's exit status)."""

@@ -105,13 +105,23 @@ def history(app: App, name: str, as_json: bool) -> None:
 @click.option("--since", help="Only lines newer than a duration (10s, 5m, 2h) or timestamp.")
 @click.option("--tail", type=click.IntRange(0), help="Only the last N lines.")
 @click.option("-t", "--timestamps", is_flag=True, help="Prefix each line with its time.")
+@click.option(
+    "--previous", is_flag=True, help="The output of the container before the last recreate (up kept it)."
+)
 @click.pass_obj
-def logs(app: App, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool) -> None:
+def logs(
+    app: App, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool, previous: bool
+) -> None:
     """Print a container's output; works after the container is removed."""
     from rcontainer import logs as logmod
+    from rcontainer.errors import BadInput, NotFound
 
     engine = app.engine()
-    path, rec = engine.log_path(name)
+    path, rec = engine.log_path(name, previous=previous)
+    if previous and follow:
+        raise BadInput("--previous and --follow: the previous container's output is complete")
+    if previous and not path.exists():
+        raise NotFound(f"{rec.name} has no previous output: it was not recreated since its logs were kept")
     since_dt = logmod.parse_since(since) if since else None
     if follow:
         lines = logmod.follow(path, since=since_dt, tail=tail, keep_going=lambda: engine.is_active(rec))

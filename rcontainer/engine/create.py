@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record
-from rcontainer.engine import binds, store
+from rcontainer.engine import binds, cleanup, store
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
 from rcontainer.engine.transitions import Transitions, now_iso
-from rcontainer.errors import BadInput, OperationFailed, RuntimeUnavailable
+from rcontainer.errors import BadInput, NotFound, OperationFailed, RuntimeUnavailable
 from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
@@ -30,6 +30,19 @@ def container_name(name: str) -> str:
     """The runtime's name for a container: scoped, so tests and users never collide."""
     s = paths.scope()
     return f"rc-{name}" if s == paths.DEFAULT_SCOPE else f"rc-{s}-{name}"
+
+
+def profile_for(load: Callable[[str | Path], Profile], ref: str) -> Profile:
+    """The profile ``ref`` names, for ``up`` and ``create``: a plain name that is not in the
+    profiles folder is the profile its container's record was made from (what a removed
+    container's hint suggests), when that file is still there."""
+    try:
+        return load(ref)
+    except NotFound:
+        rec = None if "/" in ref or ref.endswith((".yaml", ".yml")) else store.load(ref)
+        if rec is None or not rec.profile_path or not Path(rec.profile_path).is_file():
+            raise
+        return load(Path(rec.profile_path))
 
 
 def owner() -> str:
@@ -115,8 +128,7 @@ def create(
     )
     log = Path(rec.log_path)
     ensure_dir(log.parent)
-    if log.exists():  # the previous container's output stays readable beside the new one
-        log.replace(log.with_name(log.name + ".1"))
+    cleanup.keep_previous_log(log)  # the previous container's output stays readable (logs --previous)
     labels = {
         f"{LABEL}.managed": "true",
         f"{LABEL}.scope": paths.scope(),

@@ -14,7 +14,7 @@ from rcontainer import paths
 from rcontainer.container import Observed, Record, State
 from rcontainer.engine import store
 from rcontainer.engine.transitions import Transitions, normal_time
-from rcontainer.errors import Busy, OperationFailed
+from rcontainer.errors import Busy, IllegalTransition, OperationFailed
 
 LABEL = "io.rcontainer"
 
@@ -143,6 +143,18 @@ def history(t: Transitions, rec: Record) -> list[dict[str, Any]]:
         with store.lock(rec.name):
             t.reconcile(rec)
     return rec.transitions
+
+
+def wait(t: Transitions, rec: Record, timeout: float | None) -> int | None:
+    """Wait for the container to stop; its exit code, or None when ``timeout`` ran out."""
+    if t.reconcile(rec) == State.REMOVED:
+        raise IllegalTransition(f"cannot wait for {rec.name}: it is removed")
+    code = t.backend(rec).wait(rec, timeout)
+    with store.lock(rec.name):
+        fresh = store.load(rec.name)
+        if fresh is not None:
+            t.reconcile(fresh)
+    return code
 
 
 def is_active(t: Transitions, rec: Record) -> bool:
