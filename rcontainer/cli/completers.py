@@ -69,7 +69,7 @@ def _files_and_folders(incomplete: str) -> list[str]:
                 out.append(base + entry.name)
         except OSError:
             continue
-    return out
+    return sorted(out)
 
 
 def container_names(ctx: click.Context | None, param: click.Parameter | None, incomplete: str) -> list:
