@@ -17,9 +17,12 @@ C, R, P, S, X = State.CREATED, State.RUNNING, State.PAUSED, State.STOPPED, State
 ILLEGAL = "illegal"
 
 # operation -> {state it starts from: state it ends in, or ILLEGAL}
+# ``start`` of a running and ``stop`` of a stopped container succeed and change nothing (issue
+# 18): Podman exits 0 for both, and a script that makes sure a container runs (or is stopped)
+# must not fail because it already does. Every other refusal stays exit 4.
 EXPECTED: dict[str, dict[State, State | str]] = {
-    "start": {C: R, R: ILLEGAL, P: ILLEGAL, S: R, X: ILLEGAL},
-    "stop": {C: ILLEGAL, R: S, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
+    "start": {C: R, R: R, P: ILLEGAL, S: R, X: ILLEGAL},
+    "stop": {C: ILLEGAL, R: S, P: ILLEGAL, S: S, X: ILLEGAL},
     "pause": {C: ILLEGAL, R: P, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
     "unpause": {C: ILLEGAL, R: ILLEGAL, P: R, S: ILLEGAL, X: ILLEGAL},
     "restart": {C: R, R: R, P: ILLEGAL, S: R, X: ILLEGAL},
@@ -74,6 +77,15 @@ def test_every_operation_from_every_state(op, start):
     # every recorded transition is one the history can explain: from the previous entry's target
     for before, after in zip(rec.transitions, rec.transitions[1:], strict=False):
         assert after["from"] == before["to"]
+
+
+@pytest.mark.parametrize(("op", "state"), [("start", R), ("stop", S)])
+def test_start_of_a_running_and_stop_of_a_stopped_container_do_nothing_and_say_so(op, state):
+    engine, backends = engine_with(state)
+    CALLS[op](engine)
+    assert backends.fake.calls == [], "the runtime is not asked"
+    assert store.load("c").transitions == []
+    assert engine.unchanged == {"c"}
 
 
 def test_down_of_a_paused_container_is_unpause_stop_remove_in_the_history():

@@ -26,7 +26,7 @@ from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 if TYPE_CHECKING:
-    from rcontainer.backends.base import ProgressFn
+    from rcontainer.backends.base import Progress
     from rcontainer.runtimes import RuntimeClass
 
 LABEL = "io.rcontainer"
@@ -65,7 +65,7 @@ class PodmanBackend:
             self._api = LibpodClient(endpoint)
         return self._api
 
-    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+    def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The first thing the engine asks for a profile: a network this Podman cannot run is
         refused here, before a pull and before ``up`` removes the container it would replace."""
         self.check_network(profile)

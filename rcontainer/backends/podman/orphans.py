@@ -10,6 +10,7 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from rcontainer.backends.podman import service
+from rcontainer.backends.podman.api import quoted
 from rcontainer.container import Record
 from rcontainer.errors import OperationFailed
 
@@ -41,10 +42,17 @@ def remove(backend: PodmanBackend, rec: Record, owner: str) -> bool:
 def _remove_storage_only(backend: PodmanBackend, rec: Record) -> bool:
     """A create interrupted inside Podman (its service killed between writing the container's
     storage and its database) leaves a container only containers/storage knows: the API
-    cannot see it, yet it holds the name. ``podman rm --storage`` removes exactly that kind
-    (it refuses a container Podman's database knows); the name is ours by construction."""
+    cannot see it, yet it holds the name. ``podman rm --storage`` removes that kind, but
+    Podman 4.3's also removes a container its database knows, so it runs only when the API
+    knows no container of that name: one the API knows and that is not labelled ours (a
+    user's own ``rc-NAME``) is never touched."""
     podman = shutil.which("podman")
     if podman is None or not rec.container_name:
+        return False
+    known = backend.api.request(
+        "GET", f"/containers/{quoted(rec.container_name)}/exists", what="exists", ok=(404,)
+    )
+    if known.status != 404:
         return False
     done = subprocess.run(
         [podman, "rm", "--storage", rec.container_name],
