@@ -43,7 +43,7 @@ def start_failed(rec: Record, b: Backend, exc: OperationFailed) -> OperationFail
     except RcError:
         left = str(rec.state or State.CREATED)
     message, fix = exc.message, ""
-    if "address already in use" in message:
+    if "address already in use" in message.lower():  # rootlessport (4.x) or pasta (5.x) wording
         owners = port_owners(rec)
         if owners:
             message += "; " + "; ".join(
