@@ -8,6 +8,8 @@ The files live in the XDG state dir, so logs outlive the container.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import re
 import time
@@ -94,14 +96,23 @@ def _records(lines: Iterator[str], pending: dict[str, str] | None = None) -> Ite
         yield LogLine(when, stream, pending.pop(stream, "") + msg)
 
 
+def rotated(path: Path) -> Path:
+    """Where the older part of a log rotated at its size cap is kept (read before ``path``)."""
+    return path.with_name(path.name + ".old")
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    with contextlib.suppress(FileNotFoundError), path.open(encoding="utf-8", errors="replace") as fh:
+        yield from fh
+
+
 def read(path: Path, *, since: datetime | None = None, tail: int | None = None) -> list[LogLine]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        lines = (r for r in _records(fh) if since is None or r.time >= since)
-        if tail is not None:
-            return list(deque(lines, maxlen=tail)) if tail > 0 else []
-        return list(lines)
+    """The log's lines, the part rotated away at its size cap (``LOG.old``) first."""
+    raw = itertools.chain(_file_lines(rotated(path)), _file_lines(path))
+    lines = (r for r in _records(raw) if since is None or r.time >= since)
+    if tail is not None:
+        return list(deque(lines, maxlen=tail)) if tail > 0 else []
+    return list(lines)
 
 
 def follow(

@@ -41,6 +41,22 @@ ensure_tun() {
   fi
 }
 
+# The test user's containers.conf, on the host and in the Podman 5 bed (scripts/bed.sh).
+containers_conf() {
+  cat <<'CONF'
+# written by rcontainer scripts/lib.sh for the unprivileged test and demo user.
+[engine]
+# crun refuses every container on a cgroup-hybrid host ("cgroups in hybrid mode not supported"):
+# crun 1.8 (Debian 12) and crun 1.21 (Debian 13) alike.
+runtime = "runc"
+# no systemd user session here (systemd is not PID 1): no D-Bus, no journald for this user.
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+[engine.runtimes]
+runc = ["/usr/bin/runc", "/usr/sbin/runc"]
+CONF
+}
+
 # Make (or repair) the unprivileged user: sub-ids, runtime dir, containers.conf.
 ensure_user() {
   local user=$1 uid home
@@ -55,17 +71,7 @@ ensure_user() {
   install -d -m 0755 -o "$user" -g "$user" "$home/.config" "$home/.config/containers"
   local conf="$home/.config/containers/containers.conf"
   if [ ! -f "$conf" ] || ! grep -q 'written by rcontainer scripts' "$conf"; then
-    cat >"$conf" <<CONF
-# written by rcontainer scripts/lib.sh for the unprivileged test and demo user.
-[engine]
-# crun 1.8 refuses every container on a cgroup-hybrid host ("cgroups in hybrid mode not supported").
-runtime = "runc"
-# no systemd user session here (systemd is not PID 1): no D-Bus, no journald for this user.
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-[engine.runtimes]
-runc = ["/usr/bin/runc", "/usr/sbin/runc"]
-CONF
+    containers_conf >"$conf"
     chown "$user:" "$conf"
   fi
 }

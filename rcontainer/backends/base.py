@@ -18,8 +18,17 @@ from rcontainer.container import Observed, Record
 if TYPE_CHECKING:
     from rcontainer.runtimes import RuntimeClass
 
-# (layer or step, text) during pulls and builds
-ProgressFn = Callable[[str, str], None]
+
+class Progress(Protocol):
+    """How a pull or a build reports as it goes: the CLI draws it, the core never prints."""
+
+    def output(self, text: str) -> None:
+        """A piece of the build's own output as Podman streams it (its steps and what their
+        commands print), newlines included."""
+
+    def layer(self, layer: str, status: str, done: int | None = None, total: int | None = None) -> None:
+        """A pulled layer's news: ``status`` in Podman's words (``Copying blob``, ``Downloading``,
+        ``Download complete``, ...), with bytes ``done`` of ``total`` where the stream says them."""
 
 
 @dataclass(frozen=True)
@@ -76,16 +85,16 @@ class ExecOptions:
 class ImageSource(Protocol):
     """Where images come from (Podman's image store); the bwrap family unpacks them."""
 
-    def ensure(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+    def ensure(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The profile's image reference and id, pulled or built as its pull policy says."""
 
     def local_id(self, ref: str) -> str | None:
         """The id of an image already present under ``ref``, without pulling; None if absent."""
 
-    def pull(self, ref: str, progress: ProgressFn | None) -> dict[str, Any]:
+    def pull(self, ref: str, progress: Progress | None) -> dict[str, Any]:
         """Pull ``ref``; what ``images`` shows of it, with ``reference``."""
 
-    def build(self, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None) -> dict[str, Any]:
+    def build(self, build_spec: dict[str, Any], tag: str, progress: Progress | None) -> dict[str, Any]:
         """Build a profile's build section as ``tag``; what ``images`` shows of it."""
 
     def list(self) -> list[dict[str, Any]]:
@@ -102,7 +111,7 @@ class Backend(Protocol):
     family: str
     capabilities: Capabilities
 
-    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+    def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The profile's image reference and id, as cheaply as this family can tell."""
 
     def create(

@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pause": ("containers", "pause"),
     "unpause": ("containers", "unpause"),
     "rm": ("containers", "rm"),
+    "prune": ("containers", "prune"),
     "ps": ("looking", "ps"),
     "inspect": ("looking", "inspect"),
     "history": ("looking", "history"),

@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from rcontainer.cli.output import to_json, warn
+from rcontainer.cli.progress import StderrProgress
 
 if TYPE_CHECKING:
     from rcontainer.engine.core import Engine
-
-
-def _print_progress(layer: str, text: str) -> None:
-    click.echo(f"  {text}", err=True)
+    from rcontainer.errors import RcError
 
 
 class App:
@@ -34,18 +32,22 @@ class App:
         # on stderr when the command ends, whether it succeeded or not.
         self.notices: list[str] = []
         self._engine: Engine | None = None
+        self._progress: StderrProgress | None = None
 
-    def engine(self, *, progress: bool = False) -> Engine:
+    def engine(self, *, progress: bool = False, build_output: bool = False) -> Engine:
         """The Engine, made on first use and kept for the rest of the command.
 
-        ``progress``: show pull and build progress on stderr, when stderr is a terminal. The
-        first call decides; a command asks once.
+        ``progress``: show pull and build progress on stderr when stderr is a terminal;
+        ``build_output``: a build's output also when it is not (``rcontainer build``, as
+        ``podman build`` does). The first call decides; a command asks once.
         """
         if self._engine is None:
             from rcontainer.engine.core import Engine
 
-            show = progress and sys.stderr.isatty()
-            self._engine = Engine(autostart=self.autostart, progress=_print_progress if show else None)
+            terminal = sys.stderr.isatty()
+            if progress and (terminal or build_output):
+                self._progress = StderrProgress(terminal=terminal)
+            self._engine = Engine(autostart=self.autostart, progress=self._progress)
         return self._engine
 
     def adopt(self, engine: Engine) -> Engine:
@@ -59,9 +61,19 @@ class App:
         Empty text prints nothing (a listing of no files); text that ends with its own newline
         (YAML) gets no second one.
         """
+        if self._progress is not None:
+            self._progress.close()
         out = to_json(data) if as_json else text(data)
         if out:
             click.echo(out, nl=not out.endswith("\n"))
+
+    def error(self, exc: RcError) -> None:
+        """Report one failure of several (``stop a b``) as ``main`` reports a command's failure."""
+        if self._progress is not None:
+            self._progress.close()
+        click.echo(f"rcontainer: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"rcontainer: hint: {exc.hint}", err=True)
 
     def exit(self, status: int) -> NoReturn:
         """End the command with ``status`` (``main`` passes it on as the process's exit status)."""
@@ -69,5 +81,7 @@ class App:
 
     def close(self) -> None:
         """Print the notices; the root group calls this when the command ends."""
+        if self._progress is not None:
+            self._progress.close()
         for message in self.notices + (self._engine.notices if self._engine is not None else []):
             warn(message)

@@ -1,12 +1,15 @@
 """Commands that move a container through its lifecycle: ``up``, ``create``, ``start``, ``stop``,
-``restart``, ``kill``, ``pause``, ``unpause``, ``rm``, ``down``."""
+``restart``, ``kill``, ``pause``, ``unpause``, ``rm``, ``down``; and ``prune``, which forgets
+removed ones."""
 
 from __future__ import annotations
 
 import click
 
 from rcontainer.cli.app import App
-from rcontainer.cli.params import JSON, NAME, PRIVILEGED, PROFILE, QUIET
+from rcontainer.cli.completers import paused_names, running_names, startable_names
+from rcontainer.cli.output import plural
+from rcontainer.cli.params import JSON, NAME, NAMES, PRIVILEGED, PROFILE, QUIET
 
 # what ``up`` did, in words
 UP_DONE = {
@@ -18,9 +21,46 @@ UP_DONE = {
 }
 
 
+def done_text(name: str, verb: str, state: str) -> str:
+    """``app: started (running)``; the state is not repeated when the verb says it (``app: stopped``)."""
+    return f"{name}: {verb}" if verb == state else f"{name}: {verb} ({state})"
+
+
 def _done(app: App, rec, as_json: bool, verb: str) -> None:
     """Every transition's result: the container's name and the state it is in now."""
-    app.emit({"name": rec.name, "state": rec.state}, as_json, lambda d: f"{d['name']}: {verb} ({d['state']})")
+    app.emit(
+        {"name": rec.name, "state": rec.state}, as_json, lambda d: done_text(d["name"], verb, d["state"])
+    )
+
+
+def _each(app: App, names: tuple[str, ...], as_json: bool, verb: str, op) -> None:
+    """Do ``op(name)`` for each name, as Podman does for several: every one is tried, each
+    failure is reported as it happens, and the command exits with the first failure's status.
+
+    One name prints as before (a JSON object); several print a line each (a JSON list)."""
+    from rcontainer.errors import RcError
+
+    results, status = [], 0
+    for name in names:
+        try:
+            rec = op(name)
+        except RcError as exc:
+            if len(names) == 1:
+                raise
+            app.error(exc)
+            status = status or int(exc.status)
+            continue
+        unchanged = rec.name in app.engine().unchanged
+        results.append((rec, f"already {rec.state}" if unchanged else verb))
+    data = [{"name": rec.name, "state": rec.state} for rec, _ in results]
+    lines = [
+        f"{rec.name}: {text}" if text.startswith("already ") else done_text(rec.name, text, rec.state)
+        for rec, text in results
+    ]
+    if results:
+        app.emit(data[0] if len(names) == 1 else data, as_json, lambda _: "\n".join(lines))
+    if status:
+        app.exit(status)
 
 
 @click.command()
@@ -70,34 +110,44 @@ def create(app: App, profile: str, allow_privileged: bool, as_json: bool) -> Non
     _done(app, app.engine().create(profile, allow_privileged=allow_privileged), as_json, "created")
 
 
-def _simple(op: str, verb: str, doc: str) -> click.Command:
-    """A command that takes a container name and does one transition, with no options."""
+def _simple(op: str, verb: str, doc: str, names=NAMES) -> click.Command:
+    """A command that takes container names and does one transition to each, with no options."""
 
     @click.command(name=op, help=doc)
-    @NAME
+    @names
     @JSON
     @click.pass_obj
-    def command(app: App, name: str, as_json: bool) -> None:
-        _done(app, getattr(app.engine(), op)(name), as_json, verb)
+    def command(app: App, names: tuple[str, ...], as_json: bool) -> None:
+        _each(app, names, as_json, verb, getattr(app.engine(), op))
 
     return command
 
 
-start = _simple("start", "started", "Start a created or stopped container.")
-pause = _simple("pause", "paused", "Freeze every process of a running container.")
-unpause = _simple("unpause", "unpaused", "Resume a paused container.")
+def _names(completer) -> click.Command:
+    return click.argument("names", nargs=-1, required=True, metavar="NAME...", shell_complete=completer)
+
+
+start = _simple(
+    "start",
+    "started",
+    "Start created or stopped containers (a running one is left as it is).",
+    _names(startable_names),
+)
+pause = _simple("pause", "paused", "Freeze every process of running containers.", _names(running_names))
+unpause = _simple("unpause", "unpaused", "Resume paused containers.", _names(paused_names))
 
 
 @click.command()
-@NAME
+@NAMES
 @click.option(
     "-t", "--timeout", type=click.IntRange(0), help="Seconds before SIGKILL (default: stop_timeout)."
 )
 @JSON
 @click.pass_obj
-def stop(app: App, name: str, timeout: int | None, as_json: bool) -> None:
-    """Stop a running container: its stop signal, then SIGKILL after the timeout."""
-    _done(app, app.engine().stop(name, timeout), as_json, "stopped")
+def stop(app: App, names: tuple[str, ...], timeout: int | None, as_json: bool) -> None:
+    """Stop running containers: the stop signal, then SIGKILL after the timeout (a stopped one
+    is left as it is)."""
+    _each(app, names, as_json, "stopped", lambda name: app.engine().stop(name, timeout))
 
 
 @click.command()
@@ -130,31 +180,55 @@ def _signal_name(sig: str) -> str:
 
 
 @click.command()
-@NAME
+@NAMES
 @click.option("-s", "--signal", "sig", default="SIGKILL", show_default=True, help="Signal name or number.")
 @JSON
 @click.pass_obj
-def kill(app: App, name: str, sig: str, as_json: bool) -> None:
-    """Send a signal to the container's main process."""
+def kill(app: App, names: tuple[str, ...], sig: str, as_json: bool) -> None:
+    """Send a signal to the containers' main processes."""
     norm = _signal_name(sig)
-    _done(app, app.engine().kill(name, norm), as_json, f"sent {norm}")
+    _each(app, names, as_json, f"sent {norm}", lambda name: app.engine().kill(name, norm))
 
 
 @click.command()
-@NAME
+@NAMES
 @click.option("-f", "--force", is_flag=True, help="Remove even when running or paused.")
+@click.option("--purge", is_flag=True, help="Also forget it: its record (history) and its logs.")
+@click.option("--keep-logs", is_flag=True, help="With --purge: keep the logs.")
 @JSON
 @click.pass_obj
-def rm(app: App, name: str, force: bool, as_json: bool) -> None:
-    """Remove a container (its record and logs stay for history and logs)."""
-    _done(app, app.engine().rm(name, force=force), as_json, "removed")
+def rm(app: App, names: tuple[str, ...], force: bool, purge: bool, keep_logs: bool, as_json: bool) -> None:
+    """Remove containers (their records and logs stay for history and logs, unless --purge)."""
+    _each(
+        app,
+        names,
+        as_json,
+        "removed and forgotten" if purge else "removed",
+        lambda name: app.engine().rm(name, force=force, purge=purge, keep_logs=keep_logs),
+    )
 
 
 @click.command()
-@NAME
+@NAMES
 @click.option("-t", "--timeout", type=click.IntRange(0), help="Seconds before SIGKILL when stopping.")
 @JSON
 @click.pass_obj
-def down(app: App, name: str, timeout: int | None, as_json: bool) -> None:
-    """Stop and remove a container."""
-    _done(app, app.engine().down(name, timeout), as_json, "down")
+def down(app: App, names: tuple[str, ...], timeout: int | None, as_json: bool) -> None:
+    """Stop and remove containers."""
+    _each(app, names, as_json, "down", lambda name: app.engine().down(name, timeout))
+
+
+@click.command()
+@click.option("--keep-logs", is_flag=True, help="Keep the logs of the containers forgotten.")
+@JSON
+@click.pass_obj
+def prune(app: App, keep_logs: bool, as_json: bool) -> None:
+    """Forget every removed container: their records (ps -a, history) and their logs."""
+    names = app.engine().prune_records(keep_logs=keep_logs)
+    app.emit(
+        {"forgotten": names},
+        as_json,
+        lambda _: (
+            f"forgot {plural(len(names), 'removed container')}" + (f": {', '.join(names)}" if names else "")
+        ),
+    )

@@ -141,4 +141,8 @@ def shell(app: App, name: str, args: tuple[str, ...], shell_path: str | None, **
     def started(what: str) -> None:
         click.echo(f"rcontainer: {what}", err=True)
 
-    app.exit(app.engine().shell(name, list(args), _how(**options), program=shell_path, started=started))
+    app.exit(
+        app.engine().exec(
+            name, list(args), _how(**options), dev_shell=True, program=shell_path, started=started
+        )
+    )

@@ -6,8 +6,9 @@ import click
 
 from rcontainer.cli.app import App
 from rcontainer.cli.completers import profile_names
-from rcontainer.cli.output import table
+from rcontainer.cli.output import plural, table
 from rcontainer.cli.params import JSON, PROFILE, QUIET
+from rcontainer.cli.progress import size_text
 
 
 @click.command()
@@ -20,7 +21,10 @@ def pull(app: App, ref: str, quiet: bool, as_json: bool) -> None:
     app.emit(
         app.engine(progress=not quiet).pull(ref),
         as_json,
-        lambda i: f"{i['reference']}: {i['id'][:12]} digest {i['digest']} ({i['layers']} layers)",
+        lambda i: (
+            f"{i['reference']}: {i['id'][:12]} digest {i['digest']}"
+            f" ({plural(i['layers'], 'layer')}, {size_text(i['size'])})"
+        ),
     )
 
 
@@ -32,9 +36,9 @@ def pull(app: App, ref: str, quiet: bool, as_json: bool) -> None:
 def build(app: App, profile: str, quiet: bool, as_json: bool) -> None:
     """Build a profile's image from its build section."""
     app.emit(
-        app.engine(progress=not quiet).build(profile),
+        app.engine(progress=not quiet, build_output=True).build(profile),
         as_json,
-        lambda i: f"{i['reference']}: {i['id'][:12]} ({i['layers']} layers)",
+        lambda i: f"{i['reference']}: {i['id'][:12]} ({plural(i['layers'], 'layer')})",
     )
 
 
@@ -50,7 +54,7 @@ def images(app: App, prune: bool, as_json: bool) -> None:
         app.emit(
             app.engine().prune(),
             as_json,
-            lambda r: f"freed {_size(r['freed_bytes'])} of unpacked root filesystems",
+            lambda r: f"freed {size_text(r['freed_bytes'])} of unpacked root filesystems",
         )
         return
     app.emit(app.engine().images(), as_json, _image_table)
@@ -64,20 +68,9 @@ def _image_table(rows: list[dict]) -> str:
                 r["id"][:12],
                 (r["digest"] or "")[:19],
                 r["layers"],
-                _size(r["size"]),
+                size_text(r["size"]),
             )
             for r in rows
         ],
         ["IMAGE", "ID", "DIGEST", "LAYERS", "SIZE"],
     )
-
-
-def _size(n: float) -> str:
-    """Bytes in decimal units, like ``podman images``: 812 B, 2.1 MB."""
-    if n < 1000:
-        return f"{n:.0f} B"
-    for unit in ("kB", "MB"):
-        n /= 1000
-        if n < 1000:
-            return f"{n:.1f} {unit}"
-    return f"{n / 1000:.1f} GB"

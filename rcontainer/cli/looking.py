@@ -7,7 +7,7 @@ import sys
 import click
 
 from rcontainer.cli.app import App
-from rcontainer.cli.output import key_values, table, warn
+from rcontainer.cli.output import human, key_values, table
 from rcontainer.cli.params import JSON, NAME
 
 
@@ -76,7 +76,7 @@ def _inspect_text(data: dict) -> str:
             ("ports", ", ".join(data["ports"])),
             ("no_new_privileges", sec["no_new_privileges"]),
             ("privileged", sec["privileged"]),
-            ("capabilities", f"add {sec['cap_add'] or '-'}, drop {sec['cap_drop'] or '-'}"),
+            ("capabilities", f"add {human(sec['cap_add'])}, drop {human(sec['cap_drop'])}"),
             ("log file", data["log_path"]),
             ("transitions", len(data["transitions"])),
         ]
@@ -105,13 +105,23 @@ def history(app: App, name: str, as_json: bool) -> None:
 @click.option("--since", help="Only lines newer than a duration (10s, 5m, 2h) or timestamp.")
 @click.option("--tail", type=click.IntRange(0), help="Only the last N lines.")
 @click.option("-t", "--timestamps", is_flag=True, help="Prefix each line with its time.")
+@click.option(
+    "--previous", is_flag=True, help="The output of the container before the last recreate (up kept it)."
+)
 @click.pass_obj
-def logs(app: App, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool) -> None:
+def logs(
+    app: App, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool, previous: bool
+) -> None:
     """Print a container's output; works after the container is removed."""
     from rcontainer import logs as logmod
+    from rcontainer.errors import BadInput, NotFound
 
     engine = app.engine()
-    path, rec = engine.log_path(name)
+    path, rec = engine.log_path(name, previous=previous)
+    if previous and follow:
+        raise BadInput("--previous and --follow: the previous container's output is complete")
+    if previous and not path.exists():
+        raise NotFound(f"{rec.name} has no previous output: it was not recreated since its logs were kept")
     since_dt = logmod.parse_since(since) if since else None
     if follow:
         lines = logmod.follow(path, since=since_dt, tail=tail, keep_going=lambda: engine.is_active(rec))
@@ -131,10 +141,11 @@ def logs(app: App, name: str, follow: bool, since: str | None, tail: int | None,
 @click.pass_obj
 def wait(app: App, name: str, timeout: float | None) -> None:
     """Wait for a container to stop; print its exit code."""
+    from rcontainer.errors import OperationFailed
+
     code = app.engine().wait(name, timeout)
     if code is None:
-        warn(f"{name}: still running after {timeout}s")
-        app.exit(1)
+        raise OperationFailed(f"{name}: still running after {timeout:g}s")
     click.echo(code)
 
 

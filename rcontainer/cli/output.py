@@ -24,11 +24,28 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def human(value: Any) -> str:
+    """A value as a person reads it, never a Python repr: nothing is ``-``, a flag is ``true``
+    or ``false`` (as a profile writes it), a list is its items joined by commas."""
+    if value is None or value == [] or value == ():
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(human(v) for v in value)
+    return str(value)
+
+
 def key_values(pairs: Iterable[tuple[str, Any]]) -> str:
-    """``key: value`` lines with the values aligned."""
+    """``key: value`` lines with the values aligned, each value made readable by ``human``."""
     pairs = list(pairs)
     width = max((len(k) for k, _ in pairs), default=0)
-    return "\n".join(f"{k + ':':<{width + 1}} {v}" for k, v in pairs)
+    return "\n".join(f"{k + ':':<{width + 1}} {human(v)}" for k, v in pairs)
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 layer``, ``2 layers``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def warn(message: str) -> None:

@@ -7,6 +7,7 @@ import click
 from rcontainer.cli.completers import container_names, profile_names
 
 NAME = click.argument("name", shell_complete=container_names)
+NAMES = click.argument("names", nargs=-1, required=True, metavar="NAME...", shell_complete=container_names)
 PROFILE = click.argument("profile", shell_complete=profile_names)
 PROFILES = click.argument(
     "profiles", nargs=-1, required=True, metavar="PROFILE...", shell_complete=profile_names

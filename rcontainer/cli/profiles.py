@@ -20,6 +20,9 @@ def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
 
     Exits with status 2 when a profile has problems, 3 when a profile is not found.
     """
+    import shlex
+
+    from rcontainer.engine.binds import missing_sources
     from rcontainer.errors import NotFound
     from rcontainer.profile import Problem, ProfileError, find_profile, load_profile
 
@@ -41,9 +44,17 @@ def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
             results.append({"file": file, "ok": False, "problems": [problem.to_dict()]})
             missing.append((exc, problem))
             continue
-        results.append(
-            {"file": file, "ok": True, "name": profile.name, "runtime": profile.runtime, "problems": []}
-        )
+        result = {"file": file, "ok": True, "name": profile.name, "runtime": profile.runtime, "problems": []}
+        # not a problem (it may be made before up), but up would refuse it as it is now
+        warnings = [
+            f"{file}: volumes[{i}]: bind source {source} does not exist (make it before up: mkdir -p "
+            f"{shlex.quote(source)})"
+            for i, source in missing_sources(profile.data.get("volumes"))
+        ]
+        if warnings:
+            result["warnings"] = warnings
+            app.notices += [f"warning: {w}" for w in warnings]
+        results.append(result)
     # text: a line for each good profile here; the problems go to stderr through main's error mapping
     app.emit(
         results,

@@ -31,6 +31,8 @@ def generate(profile: str, fmt: str) -> None:
 
     result = units.generate(profile, fmt)
     click.echo(result.text, nl=False)
+    if fmt == "quadlet" and (too_old := units.quadlet_warning()):
+        warn(f"warning: {too_old}")
     if result.losses:
         warn(f"{result.filename}: Quadlet cannot express these profile fields:")
         for loss in result.losses:
@@ -54,13 +56,24 @@ def _unit_change(result) -> dict:
 @JSON
 @click.pass_obj
 def install(app: App, profile: str, enable: bool, now: bool, as_json: bool) -> None:
-    """Write rcontainer-NAME.service to your systemd user folder (and reload, enable, start)."""
+    """Write rcontainer-NAME.service to your systemd user folder (and reload, enable, start).
+
+    With --enable or --now and no systemd user manager running, the unit is written and the
+    command exits 1: nothing was enabled or started."""
+    from rcontainer.errors import OperationFailed
     from rcontainer.systemd import install as units
 
     result = units.install(profile, enable=enable, now=now)
     done = f" ({', '.join(result.actions)})" if result.actions else ""
     app.emit(_unit_change(result), as_json, lambda _: f"{result.unit}: installed in {result.path}{done}")
     app.notices += result.notices
+    if (enable or now) and not result.actions:
+        # the unit is written, but what was asked for did not happen: not a success
+        asked = " and ".join(w for w, on in (("enabled", enable), ("started", now)) if on)
+        raise OperationFailed(
+            f"{result.unit} is installed but not {asked}: no systemd user manager is running here",
+            hint="run the systemctl commands above once one runs (log in, or: sudo loginctl enable-linger $USER)",
+        )
 
 
 @systemd_group.command()

@@ -17,20 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer import runtimes
 from rcontainer.backends import Backends
-from rcontainer.backends.base import Backend, ExecOptions, ProgressFn
+from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State
-from rcontainer.engine import create, devshell, events, images, queries, store
+from rcontainer.engine import cleanup, create, events, images, processes, queries, store
 from rcontainer.engine.plan import Action, Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
-from rcontainer.errors import IllegalTransition, NotFound
+from rcontainer.errors import NotFound
 
 if TYPE_CHECKING:
     from rcontainer.profile import Profile
 
 
 class Engine:
-    """The lifecycle core. ``progress`` receives (layer, text) during pulls and builds.
+    """The lifecycle core. ``progress`` hears of pulls and builds as they go (``Progress``).
 
     ``backends`` maps a family to its backend; by default the real ones (tests of the state
     machine pass an in-memory implementation of the same interface)."""
@@ -39,12 +39,13 @@ class Engine:
         self,
         *,
         autostart: bool = True,
-        progress: ProgressFn | None = None,
+        progress: Progress | None = None,
         backends: Backends | None = None,
     ) -> None:
         self.autostart = autostart
         self.progress = progress
         self.notices: list[str] = []
+        self.unchanged: set[str] = set()  # containers a command found as it would leave them
         self._backends = backends or Backends(
             autostart=autostart, notices=self.notices, secrets=self._secret_values
         )
@@ -123,7 +124,7 @@ class Engine:
         self, ref: str, *, force_recreate: bool = False, dry_run: bool = False, allow_privileged: bool = False
     ) -> Plan:
         """Declarative: make the container of this profile exist, current, and running."""
-        profile = self.load_profile(ref)
+        profile = create.profile_for(self.load_profile, ref)
         rclass = create.usable_class(profile, allow_privileged)
         with store.lock(profile.name):
             rec = store.load(profile.name)
@@ -138,7 +139,8 @@ class Engine:
                 return plan
             if plan.action == Action.RECREATE:
                 assert rec is not None
-                self._t.step(rec, Op.RM, force=True, note="recreated: " + ", ".join(plan.changed))
+                why = ", ".join(plan.changed) or "; ".join(plan.reasons)  # --force-recreate alone
+                self._t.step(rec, Op.RM, force=True, note=f"recreated: {why}")
                 store.save(rec)
             if plan.action in (Action.CREATE, Action.RECREATE):
                 rec = self._create(profile, rclass, image_ref, image_id, rec)
@@ -152,7 +154,7 @@ class Engine:
             return plan
 
     def create(self, ref: str, *, allow_privileged: bool = False) -> Record:
-        profile = self.load_profile(ref)
+        profile = create.profile_for(self.load_profile, ref)
         rclass = create.usable_class(profile, allow_privileged)
         with store.lock(profile.name):
             rec = store.load(profile.name)
@@ -173,13 +175,13 @@ class Engine:
             return rec
 
     def start(self, ref: str) -> Record:
-        return self._change(ref, lambda rec: self._t.step(rec, Op.START))
+        return self._change(ref, _unless(self, State.RUNNING, Op.START))
 
     def _stop_act(self, timeout: int | None) -> Callable[[Record, Backend], None]:
         return lambda rec, b: b.stop(rec, _stop_timeout(rec, timeout))
 
     def stop(self, ref: str, timeout: int | None = None) -> Record:
-        return self._change(ref, lambda rec: self._t.step(rec, Op.STOP, self._stop_act(timeout)))
+        return self._change(ref, _unless(self, State.STOPPED, Op.STOP, self._stop_act(timeout)))
 
     def kill(self, ref: str, signal: str = "SIGKILL") -> Record:
         def act(rec: Record, b: Backend) -> None:
@@ -198,21 +200,31 @@ class Engine:
 
     def restart(self, ref: str, timeout: int | None = None) -> Record:
         def steps(rec: Record) -> None:
-            check_transition(Op.RESTART, rec.state, rec.name)
+            check_transition(Op.RESTART, rec.state, rec.name, profile=rec.profile_path)
             if rec.state == State.RUNNING:
                 self._t.step(rec, Op.STOP, self._stop_act(timeout))
             self._t.step(rec, Op.START)
 
         return self._change(ref, steps)
 
-    def rm(self, ref: str, *, force: bool = False) -> Record:
+    def rm(self, ref: str, *, force: bool = False, purge: bool = False, keep_logs: bool = False) -> Record:
+        """Remove; ``purge``: and forget it (its record and, unless ``keep_logs``, its logs)."""
+
         def steps(rec: Record) -> None:
             # removed, but ps shows an orphan of that name (see ps): rm -f cleans it up
             if force and rec.state == State.REMOVED and self._remove_orphan(rec):
                 return
-            self._t.step(rec, Op.RM, force=force)
+            if not (purge and rec.state == State.REMOVED):
+                self._t.step(rec, Op.RM, force=force)
 
-        return self._change(ref, steps)
+        rec = self._change(ref, steps)
+        if purge:
+            cleanup.purge(rec, keep_logs=keep_logs)
+        return rec
+
+    def prune_records(self, *, keep_logs: bool = False) -> list[str]:
+        """Forget every removed container (records and, unless ``keep_logs``, logs)."""
+        return cleanup.prune(keep_logs=keep_logs)
 
     def down(self, ref: str, timeout: int | None = None) -> Record:
         """Stop (gracefully, when running) and remove; the record and logs stay for history."""
@@ -238,39 +250,25 @@ class Engine:
     def history(self, ref: str) -> list[dict[str, Any]]:
         return queries.history(self._t, self._record(self.name_of(ref)))
 
-    def log_path(self, ref: str) -> tuple[Path, Record]:
+    def log_path(self, ref: str, *, previous: bool = False) -> tuple[Path, Record]:
+        """The container's log, or (``previous``) the one its container had before a recreate."""
         rec = self._record(self.name_of(ref))
-        return Path(rec.log_path), rec
+        return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
 
     def is_active(self, rec: Record) -> bool:
         return queries.is_active(self._t, rec)
 
     def wait(self, ref: str, timeout: float | None = None) -> int | None:
-        name = self.name_of(ref)
-        rec = self._record(name)
-        if self._t.reconcile(rec) == State.REMOVED:
-            raise IllegalTransition(f"cannot wait for {name}: it is removed")
-        code = self._t.backend(rec).wait(rec, timeout)
-        with store.lock(name):
-            self._t.reconcile(self._record(name))
-        return code
+        return queries.wait(self._t, self._record(self.name_of(ref)), timeout)
 
     def run_healthcheck(self, ref: str) -> None:
         """Run the container's healthcheck once now (systemd units do, without Podman's timers)."""
         rec = self._record(self.name_of(ref))
         self._t.backend(rec).run_healthcheck(rec)
 
-    def exec(self, ref: str, argv: list[str], how: ExecOptions | None = None) -> int:
-        """Run ``argv`` in the running container; its exit code."""
-        name = self.name_of(ref)
-        rec = self._record(name)
-        check_transition(Op.EXEC, self._t.reconcile(rec), name)
-        return self._t.backend(rec).exec(rec, argv, how or ExecOptions())
-
-    def shell(self, ref: str, args: list[str], how: ExecOptions, **choices: Any) -> int:
-        """A dev shell, the container started first when it is not running (``devshell.enter``:
-        ``program``, ``started``)."""
-        return devshell.enter(self._t, self._record, self.name_of(ref), args, how, **choices)
+    def exec(self, ref: str, argv: list[str], how: ExecOptions | None = None, **dev: Any) -> int:
+        """Run ``argv`` in the running container, or a dev shell (``processes.run``); its exit code."""
+        return processes.run(self._t, self._record, self.name_of(ref), argv, how or ExecOptions(), **dev)
 
     def events(
         self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False
@@ -278,6 +276,21 @@ class Engine:
         """Live transitions: the journal every command appends to, plus what a periodic look at
         the runtimes notices (transitions made outside rcontainer)."""
         return events.follow(lambda: self.ps(all=False), interval=interval, stop=stop)
+
+
+def _unless(
+    engine: Engine, state: State, op: Op, act: Callable[[Record, Backend], None] | None = None
+) -> Callable[[Record], None]:
+    """The steps of ``op``, or nothing (noted in ``unchanged``) when the container is in ``state``
+    already: ``start`` of a running and ``stop`` of a stopped container succeed, as Podman's do."""
+
+    def steps(rec: Record) -> None:
+        if rec.state == state:
+            engine.unchanged.add(rec.name)
+        else:
+            engine._t.step(rec, op, act)
+
+    return steps
 
 
 def _stop_timeout(rec: Record, timeout: int | None) -> int:

@@ -7,6 +7,7 @@ before trying again.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,12 +15,12 @@ from typing import TYPE_CHECKING
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record
-from rcontainer.engine import store
+from rcontainer.engine import binds, cleanup, store
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
 from rcontainer.engine.transitions import Transitions, now_iso
-from rcontainer.errors import BadInput, OperationFailed, RuntimeUnavailable
+from rcontainer.errors import BadInput, NotFound, OperationFailed, RuntimeUnavailable
 from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
@@ -30,6 +31,19 @@ def container_name(name: str) -> str:
     """The runtime's name for a container: scoped, so tests and users never collide."""
     s = paths.scope()
     return f"rc-{name}" if s == paths.DEFAULT_SCOPE else f"rc-{s}-{name}"
+
+
+def profile_for(load: Callable[[str | Path], Profile], ref: str) -> Profile:
+    """The profile ``ref`` names, for ``up`` and ``create``: a plain name that is not in the
+    profiles folder is the profile its container's record was made from (what a removed
+    container's hint suggests), when that file is still there."""
+    try:
+        return load(ref)
+    except NotFound:
+        rec = None if "/" in ref or ref.endswith((".yaml", ".yml")) else store.load(ref)
+        if rec is None or not rec.profile_path or not Path(rec.profile_path).is_file():
+            raise
+        return load(Path(rec.profile_path))
 
 
 def owner() -> str:
@@ -91,6 +105,7 @@ def create(
     """Create the profile's container from ``image`` (reference, id); ``old`` is the removed
     container's record, whose history the new one continues."""
     image_ref, image_id = image
+    binds.check_exist(profile.name, profile.data.get("volumes"), "create")
     limits_note = unenforced_limits(t.backends(rclass.family), profile)
     data = profile.data
     if limits_note:  # dropped, not passed on: runc refuses a memory limit it cannot apply
@@ -114,8 +129,10 @@ def create(
     )
     log = Path(rec.log_path)
     ensure_dir(log.parent)
-    if log.exists():  # the previous container's output stays readable beside the new one
-        log.replace(log.with_name(log.name + ".1"))
+    cleanup.keep_previous_log(log)  # the previous container's output stays readable (logs --previous)
+    # made here, the user's alone: the runtime appends to an existing file and keeps its mode
+    # (Podman 5.8's conmon would create it 0640 whatever the umask)
+    os.close(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
     labels = {
         f"{LABEL}.managed": "true",
         f"{LABEL}.scope": paths.scope(),
@@ -132,8 +149,15 @@ def create(
         except OperationFailed as exc:
             # A container of ours with this name but no record: remove it and create again; a
             # container that is not rcontainer's keeps its name and the error stands.
-            if "already in use" not in str(exc) or not remove_orphan(rec):
+            if "already in use" not in str(exc):
                 raise
+            if not remove_orphan(rec):
+                raise OperationFailed(
+                    f"cannot create {rec.name}: the name {rec.container_name} is taken by a container "
+                    "rcontainer did not make (rcontainer names its containers rc-NAME)",
+                    hint=f"remove that container if you do not need it (podman rm -f {rec.container_name}), "
+                    "or give the profile another name (its name: field)",
+                ) from None
             backend.create(rec, data, image_id, rclass, labels)
 
     t.step(rec, Op.CREATE, act, note=f"image {image_ref} ({image_id[:12]}), runtime {rclass.name}")

@@ -16,7 +16,7 @@ from rcontainer.errors import BadInput
 
 if TYPE_CHECKING:
     from rcontainer.backends import Backends
-    from rcontainer.backends.base import ProgressFn
+    from rcontainer.backends.base import Progress
     from rcontainer.profile import Profile
 
 
@@ -25,15 +25,13 @@ def build_tag(name: str) -> str:
     return f"localhost/rcontainer/{name}:latest"
 
 
-def ensure(backends: Backends, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+def ensure(backends: Backends, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
     """The profile's image reference and id, pulled or built as its pull policy says."""
     family = runtimes.get(profile["runtime"]).family
     return backends(family).ensure_image(profile, progress)
 
 
-def pull(
-    backends: Backends, ref: str, profile: Profile | None, progress: ProgressFn | None
-) -> dict[str, Any]:
+def pull(backends: Backends, ref: str, profile: Profile | None, progress: Progress | None) -> dict[str, Any]:
     """Pull an image, or the image a profile names."""
     if profile is not None:
         if profile.data.get("build"):
@@ -42,7 +40,7 @@ def pull(
     return backends.images.pull(ref, progress)
 
 
-def build(backends: Backends, ref: str, profile: Profile, progress: ProgressFn | None) -> dict[str, Any]:
+def build(backends: Backends, ref: str, profile: Profile, progress: Progress | None) -> dict[str, Any]:
     data = profile.data
     if not data.get("build"):
         raise BadInput(f"{ref}: the profile has no build section (it uses image {data.get('image')!r})")

@@ -13,8 +13,8 @@ from typing import Any
 from rcontainer import paths
 from rcontainer.container import Observed, Record, State
 from rcontainer.engine import store
-from rcontainer.engine.transitions import Transitions
-from rcontainer.errors import Busy, OperationFailed
+from rcontainer.engine.transitions import Transitions, normal_time
+from rcontainer.errors import Busy, IllegalTransition, OperationFailed
 
 LABEL = "io.rcontainer"
 
@@ -57,8 +57,9 @@ def ps(t: Transitions, *, all: bool = False) -> list[dict[str, Any]]:
 def row(rec: Record, obs: Observed | None) -> dict[str, Any]:
     uptime = None
     if rec.state in (State.RUNNING, State.PAUSED):
+        # from the last start: an unpause continues the same run, as Podman's uptime does
         for tr in reversed(rec.transitions):
-            if tr["to"] == State.RUNNING:
+            if tr["to"] == State.RUNNING and tr.get("from") != State.PAUSED:
                 uptime = seconds_since(tr["at"])
                 break
     return {
@@ -69,7 +70,7 @@ def row(rec: Record, obs: Observed | None) -> dict[str, Any]:
         "image": rec.image,
         "ports": obs.ports if obs else [],
         "uptime_seconds": uptime,
-        "started_at": obs.started_at if obs else None,
+        "started_at": normal_time(obs.started_at) if obs else None,
         "id": rec.id[:12],
         "exit_code": rec.exit_code if rec.state == State.STOPPED else None,
     }
@@ -87,7 +88,7 @@ def orphan_row(name: str, obs: Observed) -> dict[str, Any]:
         "image": obs.details.get("image"),
         "ports": obs.ports,
         "uptime_seconds": None,
-        "started_at": obs.started_at,
+        "started_at": normal_time(obs.started_at),
         "id": obs.id[:12],
         "exit_code": None,
         "orphan": True,
@@ -117,7 +118,7 @@ def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
         "pid": obs.pid if obs else None,
         "health": obs.health if obs else None,
         "ports": obs.ports if obs else [],
-        "exit_code": rec.exit_code,
+        "exit_code": rec.exit_code if rec.state == State.STOPPED else None,  # as ps gives it
         "security": {
             "no_new_privileges": prof.get("no_new_privileges", True),
             "privileged": prof.get("privileged", False),
@@ -142,6 +143,18 @@ def history(t: Transitions, rec: Record) -> list[dict[str, Any]]:
         with store.lock(rec.name):
             t.reconcile(rec)
     return rec.transitions
+
+
+def wait(t: Transitions, rec: Record, timeout: float | None) -> int | None:
+    """Wait for the container to stop; its exit code, or None when ``timeout`` ran out."""
+    if t.reconcile(rec) == State.REMOVED:
+        raise IllegalTransition(f"cannot wait for {rec.name}: it is removed")
+    code = t.backend(rec).wait(rec, timeout)
+    with store.lock(rec.name):
+        fresh = store.load(rec.name)
+        if fresh is not None:
+            t.reconcile(fresh)
+    return code
 
 
 def is_active(t: Transitions, rec: Record) -> bool:

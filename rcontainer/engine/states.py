@@ -8,6 +8,7 @@ what to do instead. A record that does not exist yet counts as removed.
 
 from __future__ import annotations
 
+import shlex
 from enum import StrEnum
 
 from rcontainer.container import State
@@ -63,8 +64,12 @@ def target(op: Op) -> State | None:
     return LEGAL[op][1]
 
 
-def check_transition(op: Op, current: State | None, name: str, *, force: bool = False) -> None:
-    """Refuse an operation the container's state does not allow, naming that state."""
+def check_transition(
+    op: Op, current: State | None, name: str, *, force: bool = False, profile: str = ""
+) -> None:
+    """Refuse an operation the container's state does not allow, naming that state.
+
+    ``profile``: the file the container was made from, for the hint to a removed one."""
     current = current or State.REMOVED
     allowed, _ = LEGAL[op]
     if current in allowed:
@@ -76,7 +81,8 @@ def check_transition(op: Op, current: State | None, name: str, *, force: bool = 
         )
     if current == State.REMOVED:
         raise IllegalTransition(
-            f"cannot {op} {name}: it is removed", hint=f"create it again: rcontainer up {name}"
+            f"cannot {op} {name}: it is removed",
+            hint=f"create it again: rcontainer up {shlex.quote(profile or name)}",
         )
     if force and op in FORCEABLE:
         return

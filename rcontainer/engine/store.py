@@ -109,7 +109,23 @@ def all_records(*, every_scope: bool = False) -> list[Record]:
     return out
 
 
-def names() -> list[str]:
-    """Container names with a record, for completion (no JSON parsing: cheap)."""
+def names(states: frozenset[str] | None = None) -> list[str]:
+    """Container names with a record, for completion, sorted; ``states``: only those whose record
+    says they are in one of them (the record as last reconciled: no runtime is asked)."""
     folder = scope_dir("containers")
-    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    paths = sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
+    if states is None:
+        return [p.stem for p in paths]
+    import json
+
+    out = []
+    for path in paths:
+        try:
+            state = json.loads(path.read_text()).get("state")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if state in states:
+            out.append(path.stem)
+    return out

@@ -9,6 +9,7 @@ recorded as ``observed``, at the time the runtime gives where it knows it.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -16,7 +17,7 @@ from rcontainer.backends.base import Backend
 from rcontainer.container import Observed, Record, State
 from rcontainer.engine import binds, events, store
 from rcontainer.engine.states import LEGAL, Op, check_transition
-from rcontainer.errors import OperationFailed
+from rcontainer.errors import OperationFailed, RcError
 
 Act = Callable[[Record, Backend], object]
 
@@ -27,7 +28,54 @@ def now_iso() -> str:
 
 def _start(rec: Record, b: Backend) -> None:
     binds.check_sources(rec)
-    b.start(rec)
+    try:
+        b.start(rec)
+    except OperationFailed as exc:
+        raise start_failed(rec, b, exc) from None
+
+
+def start_failed(rec: Record, b: Backend, exc: OperationFailed) -> OperationFailed:
+    """The runtime's refusal to start, with the state the container is left in, how to retry,
+    and, for a host port in use, which of rcontainer's containers publishes it."""
+    try:
+        observed = b.observe(rec)
+        left = str(observed.state) if observed is not None else str(State.REMOVED)
+    except RcError:
+        left = str(rec.state or State.CREATED)
+    message, fix = exc.message, ""
+    if "address already in use" in message.lower():  # rootlessport (4.x) or pasta (5.x) wording
+        owners = port_owners(rec)
+        if owners:
+            message += "; " + "; ".join(
+                f"port {port} is published by {name} ({state})" for port, name, state in owners
+            )
+            fix = f"stop {owners[0][1]} (rcontainer stop {owners[0][1]}) or publish another port in network.ports; "
+        else:
+            fix = "free the port, or publish another one in network.ports; "
+    profile = shlex.quote(rec.profile_path or rec.name)
+    return OperationFailed(
+        message,
+        hint=f"{fix}{rec.name} is left {left}: retry with rcontainer start {rec.name}, "
+        f"or rcontainer up {profile} once the profile is changed",
+    )
+
+
+def port_owners(rec: Record) -> list[tuple[str, str, str]]:
+    """(host port, name, state) of rcontainer's other running or paused containers that
+    publish a host port this container's profile asks for."""
+    wanted = _host_ports(rec.profile)
+    owners = []
+    for other in store.all_records():
+        if other.name == rec.name or other.state not in (State.RUNNING, State.PAUSED):
+            continue
+        for port in sorted(wanted & _host_ports(other.profile)):
+            owners.append((str(port), other.name, str(other.state)))
+    return owners
+
+
+def _host_ports(profile: dict) -> set[int]:
+    ports = (profile.get("network") or {}).get("ports") or []
+    return {int(p["host_port"]) for p in ports if isinstance(p, dict) and p.get("host_port")}
 
 
 def _pause(rec: Record, b: Backend) -> None:
@@ -87,7 +135,7 @@ class Transitions:
         self, rec: Record, op: Op, act: Act | None = None, *, force: bool = False, note: str | None = None
     ) -> None:
         """Check ``op`` against the table, act, and record where the table says it leads."""
-        check_transition(op, rec.state, rec.name, force=force)
+        check_transition(op, rec.state, rec.name, force=force, profile=rec.profile_path)
         (act or DEFAULT_ACTS[op])(rec, self.backend(rec))
         to = LEGAL[op][1]
         if to is None:
@@ -126,9 +174,19 @@ class Transitions:
         return seen
 
 
-def normal_time(value: str | None) -> str | None:
-    """A runtime's timestamp in the records' format; None when it has none (year 1)."""
-    if not value or not value[:4].isdigit() or value.startswith("0001"):
+def normal_time(value: str | int | None) -> str | None:
+    """A runtime's timestamp in the records' format (RFC 3339, UTC, milliseconds); None when it
+    has none. Podman's inspect gives Go's RFC 3339 in local time (year 1 for never), its list
+    seconds since the epoch (-62135596800, year 1, for never), bwrap's supervisor ISO 8601."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if value.lstrip("-").isdigit():
+        seconds = int(value)
+        return (
+            datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds") if seconds > 0 else None
+        )
+    if not value[:4].isdigit() or value.startswith("0001"):
         return None
     from rcontainer.logs import parse_time
 

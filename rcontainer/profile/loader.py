@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer.profile import schema
 from rcontainer.profile.interpolate import InterpolationError, interpolate
+from rcontainer.profile.mounts import sensitive_reason
 from rcontainer.profile.problems import Problem, ProfileError
 from rcontainer.profile.schema import INVALID, Ctx, EnvValue, Node, PathT
 
@@ -479,17 +480,6 @@ def _finish(data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: 
     _check_sensitive_mounts(data, tree, ctx)
 
 
-def _sensitive(source: str) -> str | None:
-    """Why mounting this (already resolved) host path is dangerous, or None."""
-    home = Path(os.path.expanduser("~")).resolve()
-    path = Path(source)
-    if path == Path("/"):
-        return "the whole host filesystem"
-    if path == home or path in home.parents:
-        return f"your whole home folder ({home})" if path == home else f"{path}, which holds your home folder"
-    return None
-
-
 def _check_sensitive_mounts(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
     """Bind sources are resolved (``~``, relative paths, ``..``, symlinks) before this check, so a
     symlink to ``/`` is caught too. Mounting ``/`` or the whole home needs an explicit opt-in."""
@@ -499,7 +489,7 @@ def _check_sensitive_mounts(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
     for i, vol in enumerate(volumes):
         if vol is INVALID or vol["type"] != "bind":
             continue
-        why = _sensitive(vol["source"])
+        why = sensitive_reason(vol["source"])
         if why:
             ctx.add(
                 _at(tree, "volumes", i),

@@ -7,8 +7,8 @@ attempt: the Podman family's is ``rcontainer.backends.podman.probe``, bubblewrap
 
 Results are cached in ``paths.cache_dir()/runtime-probes.json`` under a key made of the class
 definition, the handler binary's path, size and mtime, and the Podman version: a changed
-binary or an upgraded Podman is probed again. ``check_usable`` is the cheap part (binaries
-only) that the lifecycle calls before creating anything.
+binary or an upgraded Podman is probed again. ``check_usable`` is the cheap part (binaries,
+and a probe's remembered verdict) that the lifecycle calls before creating anything.
 
 This module never prints; the Podman family's probe is imported only when a probe really runs.
 """
@@ -82,9 +82,12 @@ def _missing_reason(missing: list[str]) -> str:
 
 
 def check_usable(rclass: RuntimeClass) -> None:
-    """Refuse a class whose binaries are missing (cheap: no probe, no Podman call).
+    """Refuse a class whose binaries are missing, or that a probe found unusable and nothing
+    has changed since (cheap: no probe, no Podman call; the cache is read, and for a class the
+    cache says is unusable ``podman --version`` runs, to be sure the answer is still current).
 
-    Raises RuntimeUnavailable (exit status 7) naming what is missing.
+    Raises RuntimeUnavailable (exit status 7) naming what is missing or what the probe saw,
+    before anything is pulled, started or created.
     """
     missing = missing_binaries(rclass)
     if missing:
@@ -92,6 +95,29 @@ def check_usable(rclass: RuntimeClass) -> None:
             f"runtime class {rclass.name!r} cannot run here: {_missing_reason(missing)}",
             hint="rcontainer runtimes lists the classes this host can run",
         )
+    reason = known_unusable(rclass)
+    if reason is not None:
+        raise RuntimeUnavailable(
+            f"runtime class {rclass.name!r} cannot run here: {reason}",
+            hint="rcontainer runtimes lists the classes this host can run; after fixing the host, "
+            "rcontainer runtimes --refresh probes again",
+        )
+
+
+def known_unusable(rclass: RuntimeClass) -> str | None:
+    """Why a probe found the class unusable, when the cache says so and its key (the class, its
+    binary, the Podman version) still holds; None otherwise (usable, or never probed)."""
+    entry = _read_cache().get(rclass.name)
+    if not isinstance(entry, dict) or entry.get("usable") is not False:
+        return None
+    version = None
+    if rclass.family == runtimes.PODMAN:
+        from rcontainer.backends.podman import probe as podman_probe
+
+        version = podman_probe.podman_version(find_binary("podman"))
+    if entry.get("key") != cache_key(rclass, version):
+        return None
+    return str(entry.get("reason") or "a probe found it unusable")
 
 
 # -- cache -------------------------------------------------------------------------------------

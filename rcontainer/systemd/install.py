@@ -34,6 +34,27 @@ def generate(ref: str | Path, fmt: str = "unit") -> Generated:
     raise BadInput(f"unknown format {fmt!r}: expected unit or quadlet")
 
 
+QUADLET_SINCE = (4, 4, 0)
+
+
+def quadlet_warning() -> str | None:
+    """Why the Podman installed here cannot run a Quadlet file (it is older than 4.4, when
+    Quadlet came, or absent); None when it can. Asks ``podman --version``, no service."""
+    from rcontainer.backends.podman import compat, probe
+    from rcontainer.runtimes.probe import find_binary
+
+    said = probe.podman_version(find_binary("podman"))
+    version = compat.parse_version(said)
+    if version is None:
+        return "no Podman here tells its version: Quadlet files need Podman 4.4 or later"
+    if version < QUADLET_SINCE:
+        return (
+            f"Podman {said} here has no Quadlet (Podman 4.4 or later runs this file); "
+            "on this machine use the default format, a unit that runs rcontainer"
+        )
+    return None
+
+
 def manager_running(environ: Mapping[str, str] | None = None) -> bool:
     """A systemd user manager answers: its private socket or the user bus exists and
     ``systemctl --user is-system-running`` gets an answer."""

@@ -189,10 +189,16 @@ def test_rm_removes_the_containers_folder_but_keeps_the_cache(rc, profile, isola
 
 
 def test_a_bwrap_setup_error_fails_the_start_clearly(rc, profile, tmp_path):
+    # a missing bind source is refused before bwrap runs (issue 18): the fix is a mkdir
     missing = tmp_path / "no-such-dir"
     result = rc("up", str(profile(volumes=[f"{missing}:/data"])))
-    assert result.code == 1
-    assert "bwrap" in result.err and "no-such-dir" in result.err
+    assert result.code == 2 and f"mkdir -p {missing}" in result.err, result.err
+    # what only bwrap finds out: a file bound over a folder of the image
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    result = rc("up", str(profile(volumes=[f"{a_file}:/home"])))
+    assert result.code == 1, result.err
+    assert "bwrap" in result.err
     assert "Traceback" not in result.err
 
 

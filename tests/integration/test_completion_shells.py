@@ -58,10 +58,22 @@ def test_bash_completes_profile_names_and_files(isolated_dirs):
     assert candidates == ["webby", "worker"]
     candidates, _ = bash("rcontainer systemd install we")
     assert candidates == ["webby"]
-    # a path, or a word no profile name matches: bash completes file names itself
-    for line in ("rcontainer systemd generate ./", "rcontainer up zz"):
-        candidates, opts = bash(line)
-        assert candidates == [] and "compopt -o default" in opts, line
+    # a path, or a word no profile name matches: profile files only (no schema, no other file)
+    candidates, _ = bash("rcontainer systemd generate ./profiles/")
+    assert candidates == sorted(candidates) and "./profiles/hello.yaml" in candidates
+    assert not [c for c in candidates if not c.endswith((".yaml", ".yml", "/"))], candidates
+    candidates, opts = bash("rcontainer up zz")
+    assert candidates == [] and "compopt" not in opts
+
+
+def test_bash_offers_only_paused_containers_to_unpause_and_stopped_ones_to_start(rc, busybox_profile, scope):
+    rc("up", str(busybox_profile("one", command=["sleep", "1000"], stop_timeout=1))).ok()
+    rc("up", str(busybox_profile("two", command=["sleep", "1000"], stop_timeout=1))).ok()
+    rc("stop", "two").ok()
+    assert bash("rcontainer start ")[0] == ["two"]
+    assert bash("rcontainer pause ")[0] == ["one"]
+    assert bash("rcontainer unpause ")[0] == []
+    assert bash("rcontainer stop ")[0] == ["one", "two"], "sorted; stop offers every container"
 
 
 def test_bash_completes_container_names_from_the_records(rc, tmp_path, busybox_image, scope):
@@ -106,11 +118,12 @@ def test_zsh_completes_through_its_completion_function(isolated_dirs):
         "_path_files() { print -- FILES; }\n"
         "words=(rcontainer sto); CURRENT=2; _rcontainer_completion\n"
         "words=(rcontainer up we); CURRENT=3; _rcontainer_completion\n"
-        "words=(rcontainer systemd generate ./); CURRENT=4; _rcontainer_completion\n"
+        "words=(rcontainer systemd generate ./profiles/); CURRENT=4; _rcontainer_completion\n"
     )
     proc = subprocess.run(
         ["zsh", "-f", "-c", script], capture_output=True, text=True, env=shell_env(), timeout=60
     )
     assert proc.returncode == 0, proc.stderr
     lines = [line.split(":")[0] for line in proc.stdout.splitlines()]
-    assert "stop" in lines and "webby" in lines and "FILES" in lines
+    assert "stop" in lines and "webby" in lines and "./profiles/hello.yaml" in lines
+    assert "./profiles/profile.schema.json" not in lines

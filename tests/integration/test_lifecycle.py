@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -69,6 +70,8 @@ def test_up_recreates_when_the_profile_changes_and_names_the_fields(rc, profile)
     assert state_of(rc, "app") == "running"
     forced = rc("up", "--json", "--force-recreate", str(changed)).json()
     assert forced["action"] == "recreate"
+    notes = [t.get("note") for t in rc("history", "--json", "app").json() if t["to"] == "removed"]
+    assert notes == ["recreated: env.COLOR", "recreated: --force-recreate"]
 
 
 def test_walk_through_every_state(rc, profile):
@@ -81,7 +84,7 @@ def test_walk_through_every_state(rc, profile):
     assert state_of(rc, "app") == "paused"
     rc("unpause", "app").ok()
     assert state_of(rc, "app") == "running"
-    rc("stop", "app").ok()
+    assert rc("stop", "app").ok().out == "app: stopped\n"
     assert state_of(rc, "app") == "stopped"
     rc("start", "app").ok()
     assert state_of(rc, "app") == "running"
@@ -113,9 +116,7 @@ def test_walk_through_every_state(rc, profile):
     [
         (["create"], ["pause"], "created"),
         (["up"], ["unpause"], "running"),
-        (["up"], ["start"], "running"),
         (["up", "stop"], ["pause"], "stopped"),
-        (["up", "stop"], ["stop"], "stopped"),
         (["up", "pause"], ["stop"], "paused"),
         (["up", "pause"], ["pause"], "paused"),
         (["up"], ["rm"], "running"),
@@ -135,6 +136,20 @@ def test_illegal_transitions_are_refused_naming_the_state(rc, profile, setup, op
     assert state_of(rc, "app") == before
 
 
+@pytest.mark.parametrize(
+    ("setup", "op", "said"), [(["up"], "start", "running"), (["up", "stop"], "stop", "stopped")]
+)
+def test_start_of_a_running_and_stop_of_a_stopped_container_succeed_saying_so(rc, profile, setup, op, said):
+    # as Podman's do (exit 0): a script that makes sure a container runs must not fail because it does
+    path = profile()
+    for step in setup:
+        (rc(step, str(path)) if step == "up" else rc(step, "app")).ok()
+    before = rc("history", "--json", "app").json()
+    result = rc(op, "app").ok()
+    assert result.out == f"app: already {said}\n"
+    assert rc("history", "--json", "app").json() == before, "nothing happened"
+
+
 def test_pause_freezes_every_process_and_unpause_resumes(rc, profile):
     # two processes: the counter, and a child shell that writes its own ticks
     path = profile(
@@ -148,8 +163,9 @@ def test_pause_freezes_every_process_and_unpause_resumes(rc, profile):
     assert ticks(rc, "app") == frozen, "the counter advanced while paused"
     method = rc("inspect", "--json", "app").json()["pause_method"]
     assert method in ("freezer", "signal")
-    rc("unpause", "app").ok()
+    assert rc("unpause", "app").ok().out == "app: unpaused (running)\n"
     harness.wait_until(lambda: ticks(rc, "app") > frozen + 2, 20, "the counter to resume")
+    assert rc.ps()["app"]["uptime_seconds"] >= 1.5, "uptime counts from the start, not the unpause"
 
 
 def test_inspect_says_how_pause_works_on_this_host(rc, profile, podman_env, runtime):
@@ -200,7 +216,9 @@ def test_transitions_made_outside_rcontainer_are_noticed(rc, profile, runtime):
 def test_kill_sends_a_signal_and_wait_reports_the_exit_code(rc, profile):
     path = profile(command=["sh", "-c", "trap 'exit 3' USR1; while true; do sleep 0.1; done"])
     rc("up", str(path)).ok()
-    time.sleep(0.5)
+    waited = rc("wait", "--timeout", "0.5", "app")
+    assert (waited.code, waited.err) == (1, "rcontainer: error: app: still running after 0.5s\n")
+    assert rc("inspect", "--json", "app").json()["exit_code"] is None, "no exit code while running"
     rc("kill", "-s", "USR1", "app").ok()
     assert rc("wait", "app").ok().out.strip() == "3"
     assert state_of(rc, "app") == "stopped"
@@ -223,6 +241,9 @@ def test_ps_lists_state_runtime_profile_and_uptime(rc, profile, runtime):
     assert row["runtime"] == runtime
     assert row["profile"] == str(path)
     assert row["uptime_seconds"] is not None and row["uptime_seconds"] >= 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", row["started_at"]), row["started_at"]
+    rc("create", str(profile("never")))
+    assert rc.ps()["never"]["started_at"] is None
     text = rc("ps").ok().out
     assert text.splitlines()[0].split()[:3] == ["NAME", "STATE", "RUNTIME"]
     assert "app" in text

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import signal
+import subprocess
+import sys
 import urllib.request
 
 from tests import harness
@@ -18,6 +22,78 @@ def test_pull_from_the_loopback_registry_shows_digest_and_layers(rc, scope, regi
     listed = json.loads(rc("images", "--json").out)
     assert any(registry_image in i["tags"] for i in listed)
     harness.podman("rmi", registry_image, check=False)
+
+
+def test_pull_prints_a_summary_line_and_nothing_else_when_not_a_terminal(rc, scope, registry_image):
+    result = rc("pull", registry_image).ok()
+    assert re.fullmatch(
+        re.escape(registry_image)
+        + r": [0-9a-f]{12} digest sha256:[0-9a-f]{64} \(1 layer, [0-9.]+ [kM]?B\)\n",
+        result.out,
+    ), result.out
+    assert result.err == ""
+    harness.podman("rmi", registry_image, check=False)
+
+
+def test_pull_on_a_terminal_shows_each_layer(scope, registry_image):
+    harness.podman("rmi", registry_image, check=False)
+    out, err = run_on_a_terminal([sys.executable, "-m", "rcontainer", "pull", registry_image])
+    assert "Copying blob sha256:" in err
+    assert "(1 layer, " in out
+    harness.podman("rmi", registry_image, check=False)
+
+
+def run_on_a_terminal(argv: list[str]) -> tuple[str, str]:
+    """Run with stderr on a pseudo-terminal (stdout a pipe): what the user would see there."""
+    main, secondary = pty.openpty()
+    try:
+        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=secondary, timeout=120, text=True)
+        os.close(secondary)
+        secondary = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main)
+        if secondary >= 0:
+            os.close(secondary)
+    assert proc.returncode == 0, b"".join(chunks).decode(errors="replace")
+    return proc.stdout, b"".join(chunks).decode(errors="replace")
+
+
+def build_profile(write_profile, tmp_path, busybox_image: str, run: str):
+    context = tmp_path / "ctx"
+    context.mkdir(exist_ok=True)
+    (context / "Containerfile").write_text(f"FROM {busybox_image}\nRUN {run}\n")
+    return write_profile("built", build={"context": str(context)}, network={"mode": "none"})
+
+
+def test_build_streams_its_output_as_podman_does(rc, scope, write_profile, tmp_path, busybox_image):
+    path = build_profile(write_profile, tmp_path, busybox_image, "echo hello-from-the-build")
+    result = rc("build", str(path)).ok()
+    assert "STEP 2/2: RUN echo hello-from-the-build\nhello-from-the-build\n" in result.err
+    assert "b'" not in result.err and '{"stream"' not in result.err
+    assert re.fullmatch(r"localhost/rcontainer/built:latest: [0-9a-f]{12} \(2 layers\)\n", result.out), (
+        result.out
+    )
+    assert rc("build", "-q", str(path)).ok().err == ""
+    harness.podman("rmi", "-f", "localhost/rcontainer/built:latest", check=False)
+
+
+def test_a_failed_build_step_shows_its_output(rc, scope, write_profile, tmp_path, busybox_image):
+    path = build_profile(write_profile, tmp_path, busybox_image, "echo cc: error: no main.c >&2; exit 3")
+    for args in (["build"], ["build", "-q"]):
+        result = rc(*args, str(path))
+        assert result.code == 1, result.err
+        assert "cc: error: no main.c" in result.err, "the step's own output is shown"
+        assert "rcontainer: error: build localhost/rcontainer/built:latest:" in result.err
+        assert "Traceback" not in result.err and "b'" not in result.err
 
 
 def test_up_pulls_from_the_registry_and_runs_in_a_user_namespace(rc, scope, write_profile, registry_image):

@@ -218,3 +218,26 @@ def test_up_with_a_class_whose_binary_is_missing_exits_7_naming_it(
     assert "gvisor" in result.err
     assert "Traceback" not in result.err
     assert harness.podman("container", "exists", f"rc-{scope}-sandboxed", check=False).returncode == 1
+
+
+def test_up_with_a_class_a_probe_found_unusable_exits_7_before_starting_anything(
+    rc, scope, busybox_image, tmp_path, own_runtime_services
+):
+    broken = tmp_path / "runc-broken"
+    broken.write_text("#!/bin/bash\necho 'this runtime is broken' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    declare_classes(f"broken:\n  runtime: {broken}\n")
+    probed = {r["name"]: r for r in json.loads(rc("runtimes", "--json").out)}
+    assert probed["broken"]["usable"] is False
+    services = sorted((own_runtime_services / "rcontainer").glob("*.pid"))
+    profile = tmp_path / "b.yaml"
+    profile.write_text(
+        f"name: b\nimage: {busybox_image}\nruntime: broken\ncommand: ['true']\nnetwork: none\n"
+    )
+    result = rc("up", str(profile))
+    assert result.code == 7, (result.code, result.err)
+    assert "runtime class 'broken' cannot run here: Podman said:" in result.err
+    assert "runtimes --refresh" in result.err
+    assert sorted((own_runtime_services / "rcontainer").glob("*.pid")) == services, "no service started"
+    assert harness.podman("container", "exists", f"rc-{scope}-b", check=False).returncode == 1
+    assert "b" not in rc.ps("--all"), "no record made"

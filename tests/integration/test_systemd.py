@@ -23,6 +23,7 @@ import pytest
 from rcontainer.profile import load_profile
 from rcontainer.runtimes import PODMAN, get
 from rcontainer.systemd.unit import unit_name
+from tests import harness
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "profiles").glob("*.yaml"))
@@ -300,3 +301,22 @@ def test_quadlet_loss_report_goes_to_stderr(rc, tmp_path, busybox_image, fmt):
     assert result.code == 0, result.err
     assert result.out.startswith("# q.container")
     assert "Quadlet cannot express" in result.err and "runtime: class runc" in result.err
+    version = harness.podman("--version").stdout.split()[-1]
+    if tuple(int(x) for x in version.split(".")[:2]) < (4, 4):
+        assert f"rcontainer: warning: Podman {version} here has no Quadlet" in result.err
+
+
+def test_install_enable_now_without_a_user_manager_fails_saying_so(rc, tmp_path, busybox_image):
+    profile = tmp_path / "svc.yaml"
+    profile.write_text(f"name: svc\nimage: {busybox_image}\nnetwork: none\n")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    result = rc("systemd", "install", str(profile), "--enable", "--now", env=env)
+    assert result.code == 1, result.err
+    assert (
+        "rcontainer-svc.service is installed but not enabled and started: no systemd user manager"
+        in result.err
+    )
+    assert "systemctl --user enable --now rcontainer-svc.service" in result.err
+    assert (tmp_path / "cfg" / "systemd" / "user" / "rcontainer-svc.service").exists()
+    plain = rc("systemd", "install", str(profile), env=env)
+    assert plain.code == 0, plain.err

@@ -18,9 +18,12 @@ C, R, P, S, X = State.CREATED, State.RUNNING, State.PAUSED, State.STOPPED, State
 ILLEGAL = "illegal"
 
 # operation -> {state it starts from: state it ends in, or ILLEGAL}
+# ``start`` of a running and ``stop`` of a stopped container succeed and change nothing (issue
+# 18): Podman exits 0 for both, and a script that makes sure a container runs (or is stopped)
+# must not fail because it already does. Every other refusal stays exit 4.
 EXPECTED: dict[str, dict[State, State | str]] = {
-    "start": {C: R, R: ILLEGAL, P: ILLEGAL, S: R, X: ILLEGAL},
-    "stop": {C: ILLEGAL, R: S, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
+    "start": {C: R, R: R, P: ILLEGAL, S: R, X: ILLEGAL},
+    "stop": {C: ILLEGAL, R: S, P: ILLEGAL, S: S, X: ILLEGAL},
     "pause": {C: ILLEGAL, R: P, P: ILLEGAL, S: ILLEGAL, X: ILLEGAL},
     "unpause": {C: ILLEGAL, R: ILLEGAL, P: R, S: ILLEGAL, X: ILLEGAL},
     "restart": {C: R, R: R, P: ILLEGAL, S: R, X: ILLEGAL},
@@ -44,7 +47,7 @@ CALLS = {
     "rm -f": lambda e: e.rm("c", force=True),
     "down": lambda e: e.down("c"),
     "exec": lambda e: e.exec("c", ["true"]),
-    "shell": lambda e: e.shell("c", [], ExecOptions()),
+    "shell": lambda e: e.exec("c", [], ExecOptions(), dev_shell=True),
 }
 
 
@@ -80,6 +83,15 @@ def test_every_operation_from_every_state(op, start):
         assert after["from"] == before["to"]
 
 
+@pytest.mark.parametrize(("op", "state"), [("start", R), ("stop", S)])
+def test_start_of_a_running_and_stop_of_a_stopped_container_do_nothing_and_say_so(op, state):
+    engine, backends = engine_with(state)
+    CALLS[op](engine)
+    assert backends.fake.calls == [], "the runtime is not asked"
+    assert store.load("c").transitions == []
+    assert engine.unchanged == {"c"}
+
+
 def test_down_of_a_paused_container_is_unpause_stop_remove_in_the_history():
     engine, backends = engine_with(P)
     engine.down("c")
@@ -108,7 +120,7 @@ def test_a_shell_on_a_stopped_container_starts_it_and_says_so_before_the_shell_r
         heard.append(text)
         assert backends.fake.calls == ["start c"], "said before the shell opens"
 
-    assert engine.shell("c", ["-c", "exit 3"], ExecOptions(tty=True), started=started) == 7
+    assert engine.exec("c", ["-c", "exit 3"], ExecOptions(tty=True), dev_shell=True, started=started) == 7
     assert heard == ["c was stopped; started it"]
     assert backends.fake.calls == ["start c", "exec c"]
     argv, how = backends.fake.exec_with
@@ -121,7 +133,7 @@ def test_a_running_container_gets_its_shell_without_a_start_and_the_profiles_she
     rec = store.load("c")
     rec.profile["shell"] = "/bin/zsh"
     store.save(rec)
-    engine.shell("c", ["-l"], ExecOptions(), started=lambda text: pytest.fail(text))
+    engine.exec("c", ["-l"], ExecOptions(), dev_shell=True, started=lambda text: pytest.fail(text))
     assert backends.fake.exec_with[0] == ["/bin/zsh", "-l"]
-    engine.shell("c", [], ExecOptions(), program="/bin/ash")
+    engine.exec("c", [], ExecOptions(), dev_shell=True, program="/bin/ash")
     assert backends.fake.exec_with[0] == ["/bin/ash"]

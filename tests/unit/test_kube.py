@@ -52,9 +52,11 @@ def test_every_example_exports_well_formed_objects(path: Path, kind: str) -> Non
         assert selector.items() <= workload["spec"]["template"]["metadata"]["labels"].items()
     spec = pod_spec(workload)
     (container,) = spec["containers"]
-    assert container["name"] and container["image"].startswith("localhost/rcontainer/busybox")
+    assert container["name"] and container["image"].startswith(
+        "localhost/rcontainer/built" if profile.data.get("build") else "localhost/rcontainer/busybox"
+    )
     assert container["imagePullPolicy"] == "IfNotPresent"  # a localhost/ image is never pulled
-    assert container["args"] == profile.data["command"]
+    assert container.get("args") == profile.data["command"]  # built.yaml: the Containerfile's CMD
     assert spec["restartPolicy"] in ("Always", "OnFailure", "Never")
     if kind == "deployment":
         assert spec["restartPolicy"] == "Always"

@@ -23,7 +23,8 @@ SCHEMA_FILE = REPO / "profiles" / "profile.schema.json"
 
 def test_examples_exist() -> None:
     names = {p.stem for p in EXAMPLES}
-    assert {"hello", "web", "devshell", "base", "app"} <= names
+    assert {"hello", "web", "devshell", "base", "app", "built"} <= names
+    assert (REPO / "profiles" / "built" / "Containerfile").is_file()
     assert {f"runtime-{c}" for c in ("runc", "crun", "gvisor", "kata", "bwrap")} <= names
 
 
@@ -31,7 +32,11 @@ def test_examples_exist() -> None:
 def test_example_validates(path: Path) -> None:
     assert path.read_text().startswith("# yaml-language-server: $schema=./profile.schema.json\n")
     profile = load_profile(path, environ={})
-    assert profile.data["image"] == IMAGE
+    if profile.data.get("build"):  # built.yaml: its Containerfile starts from the same image
+        containerfile = Path(profile.data["build"]["context"]) / profile.data["build"]["containerfile"]
+        assert f"FROM {IMAGE}\n" in containerfile.read_text()
+    else:
+        assert profile.data["image"] == IMAGE
     if path.stem.startswith("runtime-"):
         assert profile.runtime == path.stem.removeprefix("runtime-")
 
@@ -201,7 +206,7 @@ def test_cli_render_bad_profile(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert f"{bad}:2:6: tty: expected true or false" in capsys.readouterr().err
 
 
-def test_completion_of_profile_names(tmp_path: Path) -> None:
+def test_completion_of_profile_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rcontainer import paths
     from rcontainer.cli.completers import profile_names
 
@@ -213,8 +218,17 @@ def test_completion_of_profile_names(tmp_path: Path) -> None:
         ("web", "plain"),
         ("worker", "plain"),
     ]
-    assert [(c.value, c.type) for c in profile_names(None, None, "./pro")] == [("./pro", "file")]
-    assert [(c.value, c.type) for c in profile_names(None, None, "zzz")] == [("zzz", "file")]
+    # a path, or a word no profile name matches: profile files only, sorted, and a lone folder
+    # is opened (the schema beside the examples is not a profile)
+    work = tmp_path / "work"
+    (work / "profiles" / "more").mkdir(parents=True)
+    for name in ("web.yaml", "app.yml", "profile.schema.json"):
+        (work / "profiles" / name).write_text("image: x\n")
+    monkeypatch.chdir(work)
+    expected = ["./profiles/app.yml", "./profiles/more/", "./profiles/web.yaml"]
+    assert [(c.value, c.type) for c in profile_names(None, None, "./pro")] == [(v, "plain") for v in expected]
+    assert [c.value for c in profile_names(None, None, "zzz")] == []
+    assert [c.value for c in profile_names(None, None, "pro")] == [v[2:] for v in expected]
 
 
 def test_commands_module_imports_nothing_heavy() -> None:

@@ -130,14 +130,18 @@ def test_the_log_is_rotated_at_its_cap_and_follow_goes_on_in_the_new_file(tmp_pa
 
     def rotate(current):
         current.close()
-        os.replace(path, str(path) + ".1")
+        os.replace(path, str(path) + ".old")
         return path.open("a")
 
     w = LogWriter(path.open("a"), max_bytes=1000, rotate=rotate)
     for i in range(100):
         w.write("stdout", f"line {i}\n".encode())
-    assert path.stat().st_size <= 1100 and Path(str(path) + ".1").stat().st_size <= 1100
+    assert path.stat().st_size <= 1100 and Path(str(path) + ".old").stat().st_size <= 1100
     assert logs.read(path)[-1].text == "line 99"
+    current = len(path.read_text().splitlines())
+    texts = [line.text for line in logs.read(path)]
+    assert len(texts) > current, "the rotated part is read before the current file"
+    assert texts == [f"line {i}" for i in range(100 - len(texts), 100)], "in order, without a gap"
 
 
 def test_follow_keeps_a_partial_record_across_reads_and_survives_a_rotation(tmp_path: Path):

@@ -42,7 +42,7 @@ from rcontainer.errors import NotFound, OperationFailed, RuntimeUnavailable
 from rcontainer.files import ensure_dir
 
 if TYPE_CHECKING:
-    from rcontainer.backends.base import ExecOptions, ImageSource, ProgressFn
+    from rcontainer.backends.base import ExecOptions, ImageSource, Progress
     from rcontainer.runtimes import RuntimeClass
 
 
@@ -57,7 +57,7 @@ class BwrapBackend:
         # created without reading the profile again; they are never written anywhere
         self._secrets: dict[str, dict[str, str]] = {}
 
-    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+    def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The unpacked tree of an immutable image is cached by id: when the cache knows the
         reference, the image source is not asked at all."""
         if not profile.get("build") and profile.get("pull") in ("missing", "never"):

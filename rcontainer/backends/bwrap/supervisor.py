@@ -134,15 +134,16 @@ def main(argv: list[str]) -> int:
     log = open(open_log(spec["log_path"]), "a", encoding="utf-8")  # noqa: SIM115 - open for our lifetime
 
     def rotate(current):  # noqa: ANN001, ANN202 - a text file in, a text file out
-        """Keep one older file (LOG.1; Podman's rotation keeps none): bounded on disk. The log
-        path never goes missing (a reader following it sees the new file at once): the old file
-        is linked as LOG.1, then a fresh empty file is renamed over LOG."""
+        """Keep one older file (LOG.old, which ``logs`` reads before LOG; Podman's rotation keeps
+        none): bounded on disk. The log path never goes missing (a reader following it sees the
+        new file at once): the old file is linked as LOG.old, then a fresh empty file is renamed
+        over LOG."""
         current.close()
         path = spec["log_path"]
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path + ".1.tmp")
-        os.link(path, path + ".1.tmp")
-        os.replace(path + ".1.tmp", path + ".1")
+            os.unlink(path + ".old.tmp")
+        os.link(path, path + ".old.tmp")
+        os.replace(path + ".old.tmp", path + ".old")
         fresh = open_log(path + ".new")
         os.replace(path + ".new", path)
         return open(fresh, "a", encoding="utf-8")  # noqa: SIM115

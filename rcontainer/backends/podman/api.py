@@ -7,9 +7,9 @@ the service's unix socket with the standard library (``wire``, not ``http.client
 import alone costs a tenth of an exec): a command's few small requests cost less than
 importing podman-py (and requests) would, ~0.2 s of a ~0.3 s ``up`` here (BENCHMARKS.md).
 
-podman-py stays for what it does beyond one request, building an image (packing the build
-context as Podman wants it); ``podman_py`` gives it the same endpoint and ``podman_py_errors``
-maps its exceptions, so Podman's errors are translated in this module only.
+podman-py's helpers pack a build's context (``images.py``); ``podman_py`` gives a podman-py
+client on the same endpoint to tests that drive Podman beside rcontainer. Podman's errors are
+translated in this module only.
 """
 
 from __future__ import annotations
@@ -46,6 +46,14 @@ class Endpoint:
     @property
     def url(self) -> str:
         return f"unix://{self.socket}"
+
+
+@dataclass(frozen=True)
+class Tar:
+    """A request body that is a tar archive (a build context): an open file and its size."""
+
+    file: Any
+    size: int
 
 
 def quoted(name: str) -> str:
@@ -196,11 +204,17 @@ class LibpodClient:
         body: Any = None,
         *,
         what: str | None = None,
+        compat: bool = False,
+        wait: bool = False,
     ) -> Iterator[Any]:
-        """Each JSON document of a streamed answer (pulls, events: one per line). A line that
-        is not JSON is skipped. Errors Podman reports inside the stream (HTTP 200 with an
-        ``error`` key) are the caller's to read."""
-        answer = self._open(method, path, params, body, what=what, timeout=self.timeout)
+        """Each JSON document of a streamed answer (pulls, builds, events: one per line). A
+        line that is not JSON is skipped. Errors Podman reports inside the stream (HTTP 200
+        with an ``error`` key) are the caller's to read. ``compat``: Podman's Docker-compatible
+        API instead of libpod's; ``wait``: no timeout between lines (a build step may compile
+        quietly for longer than any timeout)."""
+        answer = self._open(
+            method, path, params, body, what=what, timeout=None if wait else self.timeout, compat=compat
+        )
         try:
             for line in answer.lines():
                 line = line.strip()
@@ -260,12 +274,21 @@ class LibpodClient:
         what: str | None,
         ok: tuple[int, ...] = (),
         timeout: float | None,
+        compat: bool = False,
         headers: dict[str, str] | None = None,
     ) -> wire.Answer:
-        """Send the request and read the answer's head; an error status is raised here."""
-        url = LIBPOD + path + (f"?{urlencode(params, doseq=True)}" if params else "")
-        data = json.dumps(body).encode() if body is not None else None
-        sent = {"Content-Type": "application/json", **(headers or {})} if data is not None else headers
+        """Send the request and read the answer's head; an error status is raised here.
+
+        ``body`` is sent as JSON, except a ``Tar`` (a build context), sent as it is."""
+        url = ("" if compat else LIBPOD) + path + (f"?{urlencode(params, doseq=True)}" if params else "")
+        sent = dict(headers or {})
+        if isinstance(body, Tar):
+            data: Any = body.file
+            sent.update({"Content-Type": "application/x-tar", "Content-Length": str(body.size)})
+        else:
+            data = json.dumps(body).encode() if body is not None else None
+            if data is not None:
+                sent["Content-Type"] = "application/json"
         try:
             answer = wire.exchange(self.endpoint.socket, method, url, data, sent, timeout=timeout)
             self._remember_version(answer)
@@ -276,44 +299,3 @@ class LibpodClient:
             raise unavailable(self.endpoint, exc) from None
         answer.close()
         raise refusal(answer.status, what or f"{method} {path}", said)
-
-
-@contextlib.contextmanager
-def podman_py_errors(what: str) -> Iterator[None]:
-    """Turn podman-py's exceptions inside the block into the project's errors, with Podman's
-    own words: a missing object is NotFound, a refused request or failed build OperationFailed,
-    a service that went away PodmanUnavailable."""
-    from podman.errors import APIError, BuildError
-    from podman.errors import NotFound as PodmanPyNotFound
-
-    gone = "run the command again once the service is back"
-    try:
-        yield
-    except PodmanPyNotFound as exc:
-        raise NotFound(f"{what}: Podman said: {_explanation(exc)}") from None
-    except BuildError as exc:
-        raise OperationFailed(f"{what}: {exc.msg}") from None
-    except APIError as exc:
-        cause = exc.__cause__ or exc.__context__
-        if cause is not None and any(
-            k in type(cause).__name__ for k in ("ConnectionError", "ConnectionRefused", "FileNotFound")
-        ):
-            raise PodmanUnavailable(
-                f"{what}: the Podman service went away ({cause.__class__.__name__})", hint=gone
-            ) from None
-        raise OperationFailed(f"{what}: Podman said: {_explanation(exc)}") from None
-    except (ConnectionError, OSError) as exc:
-        raise PodmanUnavailable(
-            f"{what}: the Podman service did not answer ({exc.__class__.__name__})", hint=gone
-        ) from None
-    except Exception as exc:
-        # requests' and urllib3's own connection errors are not OSErrors
-        if type(exc).__module__.split(".")[0] in ("requests", "urllib3"):
-            raise PodmanUnavailable(
-                f"{what}: the Podman service did not answer ({exc.__class__.__name__})", hint=gone
-            ) from None
-        raise
-
-
-def _explanation(exc: Exception) -> str:
-    return str(getattr(exc, "explanation", None) or exc).strip()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
-import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.backends.inspect_shapes import health_status
-from rcontainer.backends.podman import compat, service
+from rcontainer.backends.podman import compat, freeze, orphans, service
 from rcontainer.backends.podman.api import LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
 from rcontainer.backends.podman.images import PodmanImages
@@ -25,7 +23,7 @@ from rcontainer.container import Observed, Record, State
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 if TYPE_CHECKING:
-    from rcontainer.backends.base import ExecOptions, ProgressFn
+    from rcontainer.backends.base import ExecOptions, Progress
     from rcontainer.runtimes import RuntimeClass
 
 LABEL = "io.rcontainer"
@@ -52,7 +50,7 @@ class PodmanBackend:
 
     def __init__(self, *, autostart: bool, notices: list[str]) -> None:
         self._autostart = autostart
-        self._notices = notices
+        self.notices = notices
         self._api: LibpodClient | None = None
         self.images = PodmanImages(lambda: self.api)
 
@@ -60,68 +58,21 @@ class PodmanBackend:
     def api(self) -> LibpodClient:
         """The client of the user's service, found (or started) on first use."""
         if self._api is None:
-            endpoint = service.resolve_endpoint(autostart=self._autostart, notices=self._notices)
+            endpoint = service.resolve_endpoint(autostart=self._autostart, notices=self.notices)
             self._api = LibpodClient(endpoint)
         return self._api
 
-    def ensure_image(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+    def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The first thing the engine asks for a profile: a network this Podman cannot run is
         refused here, before a pull and before ``up`` removes the container it would replace."""
         self.check_network(profile)
         return self.images.ensure(profile, progress)
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:
-        for observed_name, obs in self.observe_all([], rec.scope).items():
-            if observed_name != rec.name:
-                continue
-            theirs = (obs.details.get("labels") or {}).get(f"{LABEL}.owner")
-            if theirs and theirs != owner:  # no label: made before owners were labelled
-                raise OperationFailed(
-                    f"cannot create {rec.name}: container {rec.container_name} belongs to the rcontainer "
-                    f"state folder {theirs}, not this one ({owner})",
-                    hint=f"use that state folder to manage it; if it is gone, remove the container with "
-                    f"podman rm -f {rec.container_name}",
-                )
-            self.remove(Record(name=rec.name, backend={"id": obs.id}))
-            return True
-        return self._remove_storage_only(rec)
-
-    def _remove_storage_only(self, rec: Record) -> bool:
-        """A create interrupted inside Podman (its service killed between writing the container's
-        storage and its database) leaves a container only containers/storage knows: the API
-        cannot see it, yet it holds the name. ``podman rm --storage`` removes exactly that kind
-        (it refuses a container Podman's database knows); the name is ours by construction."""
-        podman = shutil.which("podman")
-        if podman is None or not rec.container_name:
-            return False
-        done = subprocess.run(
-            [podman, "rm", "--storage", rec.container_name],
-            env=service.local_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode != 0:
-            return False
-        self._notices.append(
-            f"{rec.name}: removed {rec.container_name} from Podman's storage, a half-made container "
-            "that an interrupted create left behind (podman rm --storage)"
-        )
-        return True
+        return orphans.remove(self, rec, owner)
 
     def limits_unenforced(self) -> str | None:
-        """Rootless containers get a cgroup only on cgroup v2 with the controllers delegated to
-        the user; elsewhere Podman accepts memory/cpus/pids and enforces nothing (or runc refuses
-        a memory limit outright)."""
-        host = (self.api.get_json("/info") or {}).get("host") or {}
-        if not (host.get("security") or {}).get("rootless", True):
-            return None
-        if host.get("cgroupVersion") == "v1":
-            return "rootless containers get no cgroup on this cgroup v1 host"
-        missing = sorted({"memory", "pids", "cpu"} - set(host.get("cgroupControllers") or []))
-        if missing:
-            return f"the cgroup controllers {', '.join(missing)} are not delegated to your user"
-        return None
+        return compat.limits_unenforced((self.api.get_json("/info") or {}).get("host") or {})
 
     def run_healthcheck(self, rec: Record) -> None:
         """``GET /libpod/containers/ID/healthcheck`` runs one check and records its result, as
@@ -154,7 +105,7 @@ class PodmanBackend:
         version = compat.parse_version(self.api.version()) if rclass.handler else None
         if not compat.runtime_service_needed(rclass.handler, rclass.flags, version):
             return self.api
-        return LibpodClient(service.runtime_service(rclass, notices=self._notices))
+        return LibpodClient(service.runtime_service(rclass, notices=self.notices))
 
     def check_network(self, profile: dict[str, Any]) -> None:
         """Refuse (exit 7) a network mode naming a program the Podman in use lacks: pasta
@@ -204,60 +155,14 @@ class PodmanBackend:
         except OperationFailed as exc:
             if ROOTLESS_V1_PAUSE not in str(exc).lower():
                 raise
-        self._signal_all(rec, "STOP")
+        freeze.signal_all(self.api, rec, "STOP")
         return "signal"
 
     def unpause(self, rec: Record) -> None:
         if rec.pause_method == "signal":
-            self._signal_all(rec, "CONT")
+            freeze.signal_all(self.api, rec, "CONT")
         else:
             self._post(rec, "unpause")
-
-    def _host_pids(self, rec: Record) -> set[int]:
-        top = self.api.request(
-            "GET",
-            f"/containers/{rec.backend['id']}/top",
-            {"ps_args": "hpid"},
-            what=f"list processes of {rec.name}",
-        ).json()
-        pids = set()
-        for row in (top or {}).get("Processes") or []:
-            value = row[0].strip() if row else ""
-            if value.isdigit():
-                pids.add(int(value))
-        return pids
-
-    def _signal_all(self, rec: Record, sig: str) -> None:
-        """Stop (or continue) every process of the container: the pause method where Podman has
-        no cgroup freezer for rootless containers (cgroup v1).
-
-        Podman's API cannot signal processes one by one, and processes running as other users
-        inside the container can only be signalled from its user namespace, so this runs
-        ``podman unshare kill`` (an argument list, never a shell line). A process forked while
-        the others are being stopped is caught by repeating until the set is stable.
-        """
-        podman = shutil.which("podman")
-        if podman is None:
-            raise OperationFailed("pausing needs the podman command on PATH (signal method)")
-        done: set[int] = set()
-        for _ in range(10):
-            pids = self._host_pids(rec) - (done if sig == "STOP" else set())
-            if not pids:
-                break
-            proc = subprocess.run(
-                [podman, "unshare", "kill", f"-{sig}", *map(str, sorted(pids))],
-                capture_output=True,
-                text=True,
-                env=service.local_env(),
-            )
-            if proc.returncode != 0 and "No such process" not in proc.stderr:
-                raise OperationFailed(
-                    f"{'pause' if sig == 'STOP' else 'unpause'} {rec.name}: "
-                    f"kill -{sig} failed: {proc.stderr.strip()}"
-                )
-            done |= pids
-            if sig == "CONT":
-                break
 
     def remove(self, rec: Record) -> None:
         cid = rec.backend.get("id")
@@ -266,7 +171,7 @@ class PodmanBackend:
         if rec.pause_method == "signal":
             # continue frozen processes first: a stopped process cannot act on anything
             with contextlib.suppress(NotFound, OperationFailed):
-                self._signal_all(rec, "CONT")
+                freeze.signal_all(self.api, rec, "CONT")
         with contextlib.suppress(NotFound):  # already gone: removed is what we wanted
             self.api.request("DELETE", f"/containers/{cid}", {"force": "true"}, what=f"remove {rec.name}")
 

@@ -138,3 +138,19 @@ def database_backend(info: dict[str, Any], version: Version | None = None) -> st
     if version is not None and version < SQLITE_ADDED:
         return "boltdb"
     return None
+
+
+def limits_unenforced(host: dict) -> str | None:
+    """Why Podman cannot enforce memory/cpus/pids here (``/info``'s host section), or None.
+
+    Rootless containers get a cgroup only on cgroup v2 with the controllers delegated to the
+    user; elsewhere Podman accepts the limits and enforces nothing (or runc refuses a memory
+    limit outright)."""
+    if not (host.get("security") or {}).get("rootless", True):
+        return None
+    if host.get("cgroupVersion") == "v1":
+        return "rootless containers get no cgroup on this cgroup v1 host"
+    missing = sorted({"memory", "pids", "cpu"} - set(host.get("cgroupControllers") or []))
+    if missing:
+        return f"the cgroup controllers {', '.join(missing)} are not delegated to your user"
+    return None

@@ -3,21 +3,24 @@
 An image is never edited: a change makes a new image with a new digest. rcontainer records
 the image id a container was created from, so ``up`` notices when a tag moved.
 
-Every request goes through ``LibpodClient``; podman-py is used to build only (it packs the
-build context).
+Every request goes through ``LibpodClient``; podman-py's helpers pack a build's context.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
+import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from rcontainer.backends import inspect_shapes as shapes
-from rcontainer.backends.base import ProgressFn
-from rcontainer.backends.podman.api import LibpodClient, podman_py_errors, quoted
+from rcontainer.backends.base import Progress
+from rcontainer.backends.podman.api import LibpodClient, Tar, quoted
 from rcontainer.errors import BadInput, NotFound, OperationFailed, RcError
 
 
@@ -78,13 +81,22 @@ def exists(api: LibpodClient, ref: str) -> bool:
     return api.request("GET", f"/images/{quoted(ref)}/exists", ok=(404,)).status == 204
 
 
-def pull(api: LibpodClient, ref: str, progress: ProgressFn | None = None) -> str:
-    """Pull through the libpod endpoint, reporting each layer; return the image id.
+def pull(api: LibpodClient, ref: str, progress: Progress | None = None) -> str:
+    """Pull ``ref``, reporting each layer as it goes; return the image id.
 
-    The stream carries one line per layer ("Copying blob sha256:..."), no byte counts on
-    Podman 4.3 (README, facts about hosts). A failed pull can end with an empty id and no
-    error: that is checked.
+    A registry reached over TLS is pulled through Podman's Docker-compatible endpoint, whose
+    stream says how many bytes of each layer have come (libpod's says only "Copying blob" on
+    Podman 4.3, README, facts about hosts). That endpoint cannot skip TLS verification, so a
+    registry on this machine (plain HTTP), or a short name that Podman resolves through
+    registries.conf, is pulled through libpod's.
     """
+    if registry_host(ref) and not is_loopback_registry(ref):
+        return _pull_compat(api, ref, progress)
+    return _pull_libpod(api, ref, progress)
+
+
+def _pull_libpod(api: LibpodClient, ref: str, progress: Progress | None) -> str:
+    """A failed pull can end with an empty id and no error: that is checked."""
     params = {"reference": ref, "tlsVerify": str(not is_loopback_registry(ref)).lower(), "quiet": "false"}
     image_id = ""
     error = None
@@ -93,46 +105,134 @@ def pull(api: LibpodClient, ref: str, progress: ProgressFn | None = None) -> str
             continue
         if msg.get("error"):
             error = msg["error"]
-        if msg.get("stream") and progress:
-            text = msg["stream"].strip()
-            layer = ""
-            if text.startswith("Copying blob "):
-                layer = text.split()[2][:19]
-            progress(layer, text)
+        text = (msg.get("stream") or "").strip()
+        if progress and text.startswith("Copying blob "):
+            progress.layer(text.split()[2], "Copying blob")
         if msg.get("id"):
             image_id = msg["id"]
         if msg.get("images"):
             image_id = msg["images"][0]
     if error or not image_id:
-        text = (error or "no image came back").strip()
-        if "manifest unknown" in text or "not found" in text or "name unknown" in text:
-            raise NotFound(f"pull {ref}: the registry has no such image ({text})")
-        raise OperationFailed(f"pull {ref}: {text}")
+        _pull_failed(ref, error or "no image came back")
     return image_id
 
 
-def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None = None) -> str:
+def _pull_compat(api: LibpodClient, ref: str, progress: Progress | None) -> str:
+    """Errors arrive inside the stream (HTTP 200 with ``error``); the id is asked afterwards."""
+    repo, tag = split_ref(ref)
+    params = {"fromImage": ref} if tag.startswith("@") else {"fromImage": repo, "tag": tag}
+    error = None
+    for msg in api.stream_lines("POST", "/images/create", params, what=f"pull {ref}", compat=True):
+        if not isinstance(msg, dict):
+            continue
+        if msg.get("error"):
+            error = msg["error"]
+        if progress and msg.get("id") and msg.get("status"):
+            detail = msg.get("progressDetail") or {}
+            progress.layer(msg["id"], msg["status"], detail.get("current"), detail.get("total"))
+    image_id = None if error else (image_attrs(api, ref) or {}).get("Id")
+    if not image_id:
+        _pull_failed(ref, error or "no image came back")
+    return image_id
+
+
+def _pull_failed(ref: str, text: str) -> NoReturn:
+    text = text.strip()
+    if "manifest unknown" in text or "not found" in text or "name unknown" in text:
+        raise NotFound(f"pull {ref}: the registry has no such image ({text})")
+    raise OperationFailed(f"pull {ref}: {text}")
+
+
+# how many lines of a failed step's output an error shows when the build's output was not
+# streamed to the user
+FAILED_STEP_LINES = 30
+
+
+def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: Progress | None = None) -> str:
     """Build from the profile's ``build`` section; return the new image id.
 
-    podman-py's build is kept: it packs the context folder (honouring .containerignore and
-    .dockerignore) into the tar Podman's build endpoint wants, which is real work to redo."""
-    with podman_py_errors(f"build {tag}"), api.podman_py() as client:
-        try:
-            image, logs = client.images.build(
-                path=build_spec["context"],
-                dockerfile=build_spec.get("containerfile") or "Containerfile",
-                tag=tag,
-                buildargs=build_spec.get("args") or {},
-                rm=True,
-            )
-        except (TypeError, FileNotFoundError) as exc:  # the context, not Podman
-            raise BadInput(f"build {tag}: {exc}") from None
-        if progress:
-            for line in logs:
-                text = line.get("stream", "") if isinstance(line, dict) else str(line)
-                if text.strip():
-                    progress("", text.strip())
-        return image.id
+    The context folder is packed as podman-py packs it (honouring .containerignore and
+    .dockerignore, the Containerfile copied in when it lies outside); the build's output
+    streams to ``progress`` as Podman sends it. A failed step's error names the step, and
+    carries its output when that was not streamed to the user.
+    """
+    context = str(build_spec["context"])
+    containerfile = build_spec.get("containerfile") or "Containerfile"
+    tar, dockerfile = _pack_context(context, containerfile, tag)
+    params: dict[str, Any] = {
+        "dockerfile": dockerfile,
+        "t": tag,
+        "rm": "true",
+        "layers": "true",
+        "outputformat": "application/vnd.oci.image.manifest.v1+json",
+    }
+    if build_spec.get("args"):
+        params["buildargs"] = json.dumps(build_spec["args"])
+    output: list[str] = []
+    image_id = error = None
+    try:
+        for msg in api.stream_lines(
+            "POST", "/build", params, Tar(tar, _size(tar)), what=f"build {tag}", wait=True
+        ):
+            if not isinstance(msg, dict):
+                continue
+            if msg.get("error"):
+                error = str(msg["error"]).strip()
+            text = msg.get("stream") or ""
+            if text:
+                output.append(text)
+                if progress:
+                    progress.output(text)
+                if BUILT_ID.match(text):
+                    image_id = text.strip()
+            aux = msg.get("aux") or {}
+            if isinstance(aux, dict) and aux.get("ID"):
+                image_id = str(aux["ID"]).removeprefix("sha256:")
+    finally:
+        tar.close()
+    if error or not image_id:
+        raise OperationFailed(
+            f"build {tag}: {error or 'Podman gave no image id'}"
+            + ("" if progress else _failed_step("".join(output)))
+        )
+    return image_id
+
+
+BUILT_ID = re.compile(r"^[0-9a-f]{64}\n?$")
+
+
+def _pack_context(context: str, containerfile: str, tag: str) -> tuple[Any, str]:
+    """The context as a tar (an open file) and the Containerfile's name inside it."""
+    from podman.api import create_tar, prepare_containerfile, prepare_containerignore
+
+    folder = Path(context)
+    path = folder / containerfile
+    if not folder.is_dir():
+        raise BadInput(f"build {tag}: the build context {context} is not a folder")
+    if not path.is_file():
+        raise BadInput(f"build {tag}: no Containerfile {path}")
+    name = prepare_containerfile(context, str(path))
+    try:
+        return create_tar(anchor=context, exclude=prepare_containerignore(context)), name
+    except OSError as exc:
+        raise BadInput(f"build {tag}: cannot pack the context {context}: {exc.strerror or exc}") from None
+    finally:
+        if name != path.name:  # a copy podman-py put into the context: the tar has it now
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+
+
+def _size(file: Any) -> int:
+    return os.fstat(file.fileno()).st_size
+
+
+def _failed_step(output: str) -> str:
+    """The output of the last step (from its ``STEP n/m:`` line on), indented, for an error."""
+    lines = output.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("STEP ")]
+    step = lines[starts[-1] :] if starts else lines
+    step = step[-FAILED_STEP_LINES:]
+    return ("\n" + "\n".join("  " + line for line in step)) if step else ""
 
 
 def inspect(api: LibpodClient, ref: str) -> ImageInfo:
@@ -164,7 +264,7 @@ def list_images(api: LibpodClient) -> list[ImageInfo]:
     return out
 
 
-def ensure(api: LibpodClient, profile: dict[str, Any], progress: ProgressFn | None = None) -> tuple[str, str]:
+def ensure(api: LibpodClient, profile: dict[str, Any], progress: Progress | None = None) -> tuple[str, str]:
     """Make the profile's image present as its pull policy says; return (reference, image id)."""
     policy = profile.get("pull") or "missing"
     if profile.get("build"):
@@ -200,18 +300,18 @@ class PodmanImages:
     def local_id(self, ref: str) -> str | None:
         return (image_attrs(self._api(), ref) or {}).get("Id") or None
 
-    def ensure(self, profile: dict[str, Any], progress: ProgressFn | None) -> tuple[str, str]:
+    def ensure(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         if not profile.get("build") and profile.get("pull") in ("missing", "never"):
             image_id = self.local_id(profile["image"])
             if image_id:
                 return profile["image"], image_id
         return ensure(self._api(), profile, progress)
 
-    def pull(self, ref: str, progress: ProgressFn | None) -> dict[str, Any]:
+    def pull(self, ref: str, progress: Progress | None) -> dict[str, Any]:
         api = self._api()
         return inspect(api, pull(api, ref, progress)).as_dict() | {"reference": ref}
 
-    def build(self, build_spec: dict[str, Any], tag: str, progress: ProgressFn | None) -> dict[str, Any]:
+    def build(self, build_spec: dict[str, Any], tag: str, progress: Progress | None) -> dict[str, Any]:
         api = self._api()
         return inspect(api, build(api, build_spec, tag, progress)).as_dict() | {"reference": tag}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1 << 16
 MAX_HEAD = 1 << 16  # status line and headers; Podman's are a few hundred bytes
@@ -126,31 +127,38 @@ def exchange(
     path: Path,
     method: str,
     target: str,
-    body: bytes | None = None,
+    body: bytes | BinaryIO | None = None,
     headers: dict[str, str] | None = None,
     *,
     timeout: float | None,
 ) -> Answer:
     """Send one request on a new connection to the socket at ``path``; the answer's head read.
-    OSError (TimeoutError, ConnectionError, ...) when the service does not answer."""
+    ``body`` is bytes, or an open file sent as it is read (its ``Content-Length`` among the
+    ``headers``). OSError (TimeoutError, ConnectionError, ...) when the service does not answer."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
         sock.connect(str(path))
-        head = [f"{method} {target} HTTP/1.1", "Host: d"]
-        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        if body is not None or method in ("POST", "PUT"):
-            head.append(f"Content-Length: {len(body or b'')}")
-        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + (body or b""))
+        fields = {"Host": "d", **(headers or {})}
+        if isinstance(body, bytes | bytearray) or (body is None and method in ("POST", "PUT")):
+            fields["Content-Length"] = str(len(body or b""))
+        head = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in fields.items())]
+        first = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        if body is None or isinstance(body, bytes | bytearray):
+            sock.sendall(first + (body or b""))
+        else:
+            sock.sendall(first)
+            while piece := body.read(CHUNK):
+                sock.sendall(piece)
         reader = _Reader(sock)
         status_line = reader.line().decode("latin-1").split(None, 2)
         if len(status_line) < 2 or not status_line[0].startswith("HTTP/") or not status_line[1].isdigit():
             raise ProtocolError(f"not an HTTP answer: {' '.join(status_line)[:80]!r}")
-        fields: dict[str, str] = {}
+        answer_fields: dict[str, str] = {}
         while line := reader.line().strip():
             name, _, value = line.decode("latin-1").partition(":")
-            fields[name.strip().lower()] = value.strip()
-        return Answer(sock, reader, int(status_line[1]), fields)
+            answer_fields[name.strip().lower()] = value.strip()
+        return Answer(sock, reader, int(status_line[1]), answer_fields)
     except BaseException:
         sock.close()
         raise

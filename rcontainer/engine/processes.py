@@ -1,9 +1,10 @@
-"""A dev shell (``rcontainer shell``): the container started when it is not, then a shell in it.
+"""Running a process in a container: ``exec``, and a dev shell (``rcontainer shell``).
 
-Toolbx and Distrobox start a stopped container when asked for a shell; so does this, and says
-so before the shell opens. The shell is the one asked for, else the profile's ``shell:``, else
-bash when the container has it, else sh: the choice is made inside the container by ``sh`` in
-the same exec (``PICK``), so an image without bash costs nothing more than one with it.
+exec runs a command in a running container. A dev shell, as Toolbx and Distrobox do, starts a
+created or stopped container first and says so before the shell opens; the shell is the one
+asked for, else the profile's ``shell:``, else bash when the container has it, else sh: the
+choice is made inside the container by ``sh`` in the same exec (``PICK``), so an image without
+bash costs nothing more than one with it.
 """
 
 from __future__ import annotations
@@ -28,19 +29,26 @@ def shell_argv(rec: Record, args: list[str], program: str | None) -> list[str]:
     return ["sh", "-c", PICK, "sh", *args]
 
 
-def enter(
+def run(
     t: Transitions,
     record: Callable[[str], Record],
     name: str,
-    args: list[str],
+    argv: list[str],
     how: ExecOptions,
     *,
+    dev_shell: bool = False,
     program: str | None = None,
     started: Callable[[str], None] | None = None,
 ) -> int:
-    """Start the container ``name`` (its record from ``record``) when it is created or stopped
-    (``started`` hears of it before the shell opens), then run its shell; the shell's exit
-    code."""
+    """Run ``argv`` in the container ``name`` (its record from ``record``); its exit code.
+
+    With ``dev_shell``, ``argv`` are a dev shell's arguments: the container is started first when
+    it is created or stopped (``started`` hears of it before the shell opens), and the shell is
+    ``program``, else the one ``shell_argv`` picks."""
+    if not dev_shell:
+        rec = record(name)
+        check_transition(Op.EXEC, t.reconcile(rec), name)
+        return t.backend(rec).exec(rec, argv, how)
     with store.lock(name):
         rec = record(name)
         state = t.reconcile(rec)
@@ -50,4 +58,4 @@ def enter(
             if started is not None:
                 started(f"{name} was {state.value}; started it")
         check_transition(Op.EXEC, rec.state, name)
-    return t.backend(rec).exec(rec, shell_argv(rec, args, program), how)
+    return t.backend(rec).exec(rec, shell_argv(rec, argv, program), how)

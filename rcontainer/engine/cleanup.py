@@ -1,0 +1,82 @@
+"""Forgetting removed containers, and the logs of earlier runs kept across recreates.
+
+A removed container's record (its history) and its logs stay until the user says otherwise:
+``rm --purge NAME`` forgets one, ``prune`` every removed one (``--keep-logs`` keeps the logs).
+A recreate keeps the previous container's log beside the new one (``logs --previous``), up to
+``PREVIOUS_LOGS`` runs back; older ones are deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+
+from rcontainer import logs
+from rcontainer.container import Record, State
+from rcontainer.engine import store
+from rcontainer.errors import IllegalTransition, OperationFailed
+
+# how many earlier runs' logs a container keeps across recreates
+PREVIOUS_LOGS = 3
+
+
+def previous_log(log: Path, n: int = 1) -> Path:
+    """The log of the run ``n`` recreates back (``NAME.log.previous``, ``NAME.log.previous.2``...)."""
+    return log.with_name(log.name + ".previous" + (f".{n}" if n > 1 else ""))
+
+
+def keep_previous_log(log: Path) -> None:
+    """Before a new container writes ``log``: the current log becomes the previous run's (its
+    size-capped older part, ``LOG.old``, first), older runs move one back, the oldest goes."""
+    if not log.exists() and not logs.rotated(log).exists():
+        return
+    with contextlib.suppress(FileNotFoundError):
+        previous_log(log, PREVIOUS_LOGS).unlink()
+    for n in range(PREVIOUS_LOGS - 1, 0, -1):
+        with contextlib.suppress(FileNotFoundError):
+            previous_log(log, n).replace(previous_log(log, n + 1))
+    older = logs.rotated(log)  # what a size cap rotated out of this run's log
+    if older.exists():
+        with older.open("ab") as out, contextlib.suppress(FileNotFoundError), log.open("rb") as current:
+            shutil.copyfileobj(current, out)
+        older.replace(previous_log(log))
+        log.unlink(missing_ok=True)
+    else:
+        log.replace(previous_log(log))
+
+
+def logs_of(rec: Record) -> list[Path]:
+    """Every log file of the container: the current one, its rotated part, earlier runs'."""
+    if not rec.log_path:
+        return []
+    log = Path(rec.log_path)
+    return [log, logs.rotated(log)] + [previous_log(log, n) for n in range(1, PREVIOUS_LOGS + 1)]
+
+
+def purge(rec: Record, *, keep_logs: bool = False) -> None:
+    """Forget a removed container: its record and, unless ``keep_logs``, its logs. (Its lock
+    file stays: deleting a lock another command may be waiting on would let two hold it.)"""
+    if rec.state != State.REMOVED:
+        raise IllegalTransition(f"cannot purge {rec.name}: it is {rec.state}", hint="remove it first")
+    try:
+        with store.lock(rec.name):
+            fresh = store.load(rec.name)
+            if fresh is None or fresh.state != State.REMOVED:
+                return  # made again meanwhile (or purged): nothing of the removed one to forget
+            if not keep_logs:
+                for path in logs_of(fresh):
+                    path.unlink(missing_ok=True)
+            store.record_path(rec.name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise OperationFailed(f"cannot forget {rec.name}: {exc.strerror or exc}") from None
+
+
+def prune(*, keep_logs: bool = False) -> list[str]:
+    """Forget every removed container of this scope; the names forgotten."""
+    done = []
+    for rec in store.all_records():
+        if rec.state == State.REMOVED:
+            purge(rec, keep_logs=keep_logs)
+            done.append(rec.name)
+    return done
