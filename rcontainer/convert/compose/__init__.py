@@ -4,7 +4,9 @@
     result.written     # the profile files, one NAME.yaml per service
     result.losses      # every Compose key with no (or only an approximate) equivalent
 
-``convert`` is the pure part: a parsed Compose document in, profile mappings and losses out.
+``load`` reads the file as Compose loads it: its YAML documents, what it includes and what its
+services extend, merged by Compose's rules (``documents``, ``include``, ``extends``, ``merge``).
+``convert`` is the pure part: that loaded file in, profile mappings and losses out.
 Each Compose service key has a handler (``keys.HANDLERS``), one module per group of keys
 (``services``, ``network``, ``volumes``, ``resources``, ``health``, ``lifecycle``, ``security``);
 a key with none is reported as dropped. ``import_compose`` reads the file (``load``), converts,
@@ -19,12 +21,13 @@ profile, to the profile's folder: they are rewritten for where the profile is wr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
-from rcontainer.convert.compose.load import Lines, bad, not_unicode, read_compose
+from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_compose
 from rcontainer.convert.compose.service import Service
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
@@ -38,14 +41,10 @@ class ImportResult:
 
 
 def convert(
-    compose: dict[str, Any],
-    *,
-    file: Path,
-    output_dir: Path,
-    services: list[str] | None = None,
-    lines: Lines | None = None,
+    model: Compose, *, output_dir: Path, services: list[str] | None = None
 ) -> tuple[dict[str, dict[str, Any]], list[Loss]]:
-    """Profiles (service name -> profile mapping) for the Compose document, and the losses."""
+    """Profiles (service name -> profile mapping) for the loaded Compose file, and the losses."""
+    compose, file, lines = model.data, model.file, model.lines
     all_services = compose["services"]
     wanted = list(all_services) if services is None else services
     for name in wanted:
@@ -79,7 +78,14 @@ def convert(
         if not isinstance(spec, dict):
             raise bad(file, lines, ("services", service), "a mapping of service settings", spec)
         s = Service(
-            str(service), spec, file=file, output_dir=output_dir, lines=lines, top_volumes=top_volumes
+            str(service),
+            spec,
+            file=file,
+            output_dir=output_dir,
+            lines=lines,
+            top_volumes=top_volumes,
+            where=model.where.get(str(service)),
+            environ=model.environ,
         )
         profile = convert_service(s)
         if profile["name"] in names:
@@ -123,13 +129,25 @@ def render(profile: dict[str, Any], *, source: Path, service: str) -> str:
 
 
 def import_compose(
-    path: Path, *, services: list[str] | None = None, output_dir: Path = Path("."), force: bool = False
+    path: Path,
+    *,
+    services: list[str] | None = None,
+    output_dir: Path = Path("."),
+    force: bool = False,
+    environ: Mapping[str, str] | None = None,
+    env_files: list[Path] | None = None,
 ) -> ImportResult:
-    """Convert, validate and write the services of a Compose file as profiles (all or nothing)."""
+    """Convert, validate and write the services of a Compose file as profiles (all or nothing).
+
+    ``environ`` (``os.environ`` when None) over the ``.env`` file beside the Compose file (or
+    over ``env_files``) gives the variables Compose would interpolate: the importer reads them
+    where it must translate a value (a duration, a port without host port, ...).
+    """
     from rcontainer.profile import ProfileError, load_profile
 
-    compose, lines = read_compose(path)
-    profiles, losses = convert(compose, file=path, output_dir=output_dir, services=services, lines=lines)
+    model = read_compose(path, environ=environ, env_files=env_files)
+    compose, lines = model.data, model.lines
+    profiles, losses = convert(model, output_dir=output_dir, services=services)
     if output_dir.exists() and not output_dir.is_dir():
         raise BadInput(f"{shown(output_dir)} is not a folder")
     targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}

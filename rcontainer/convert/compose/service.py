@@ -7,10 +7,11 @@ profile fields into ``p`` and reports what it could not carry over with ``lose``
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rcontainer.convert.compose.load import Lines, bad
+from rcontainer.convert.compose.where import Lines, Where, bad
 from rcontainer.convert.loss import Loss
 from rcontainer.errors import BadInput
 
@@ -25,6 +26,8 @@ class Service:
         output_dir: Path,
         lines: Lines | None,
         top_volumes: dict[str, Any],
+        where: dict[str, Where] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.service = service
         self.spec = spec
@@ -33,6 +36,8 @@ class Service:
         self.output_dir = output_dir.absolute()
         self.lines = lines
         self.top_volumes = top_volumes
+        self.where = where or {}  # the keys written elsewhere than at services.NAME of ``file``
+        self.environ = environ if environ is not None else {}  # for what must be read when imported
         self.losses: list[Loss] = []
         self.p: dict[str, Any] = {}  # the profile, in the order handlers write it
 
@@ -41,7 +46,11 @@ class Service:
 
     def bad(self, key: str | tuple[str | int, ...], expected: str, got: Any) -> BadInput:
         path = (key,) if isinstance(key, str) else key
-        return bad(self.file, self.lines, ("services", self.service, *path), expected, got)
+        file, lines, service = self.file, self.lines, ("services", self.service)
+        here = self.where.get(str(path[0])) if path else None
+        if here is not None:  # written in an included or extended file
+            file, lines, service = here.file, here.lines, here.service
+        return bad(file, lines, (*service, *path), expected, got)
 
     def get(self, key: str, types: type | tuple[type, ...], expected: str) -> Any:
         """``spec[key]`` when it is one of ``types`` (a bool only when asked for), None when unset."""
