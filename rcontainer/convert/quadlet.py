@@ -141,7 +141,15 @@ ROWS: tuple[Row, ...] = (
     Row("network.ports", "PublishPort", lambda v: [_port(p) for p in v or []]),
     Row("network.hostname", ARGS, _option("--hostname")),
     Row("network.dns", ARGS, _each("--dns")),
-    Row("network.add_hosts", ARGS, lambda v: [f"--add-host={host}:{ip}" for host, ip in (v or {}).items()]),
+    Row(
+        "network.add_hosts",
+        ARGS,
+        lambda v: [
+            f"--add-host={host}:{ip}"
+            for host, ips in (v or {}).items()
+            for ip in ([ips] if isinstance(ips, str) else ips)  # one address, or several
+        ],
+    ),
     Row("volumes", None, _mounts),
     Row("resources.memory", ARGS, lambda v: [f"--memory={int(v)}"] if v else []),
     Row("resources.cpus", ARGS, lambda v: [f"--cpus={v:g}"] if v else []),

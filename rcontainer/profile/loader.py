@@ -337,8 +337,14 @@ def _kind(value: Any) -> str:
 # env_file
 
 
-def read_env_file(path: str, node: Node, where: PathT, ctx: Ctx) -> dict[str, str]:
-    """``KEY=VALUE`` lines; ``#`` comments, blank lines, ``export KEY=VALUE``, quotes stripped."""
+def read_env_file(
+    path: str, node: Node, where: PathT, ctx: Ctx, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``KEY=VALUE`` lines; ``#`` comments, blank lines, ``export KEY=VALUE``, quotes stripped.
+
+    As Compose reads them: a quoted value may go on over several lines, up to the line that ends
+    with its closing quote; a bare ``KEY`` takes its value from ``environ`` (left out when unset).
+    """
     try:
         text = schema.read_small_file(path)
     except OSError as exc:
@@ -347,23 +353,45 @@ def read_env_file(path: str, node: Node, where: PathT, ctx: Ctx) -> dict[str, st
     out: dict[str, str] = {}
     # Lines end at "\n" (or "\r\n") only, as Podman and Compose read them: str.splitlines
     # also breaks at \x0b, \x0c, \x1c-\x1e, \x85 and U+2028, so "A=x\x1cB=y" would define B.
-    for number, line in enumerate(text.split("\n"), 1):
-        stripped = line.removesuffix("\r").strip()
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         if stripped.startswith("export ") or stripped.startswith("export\t"):
             stripped = stripped[len("export") :].lstrip()
         key, eq, value = stripped.partition("=")
         key = key.strip()
-        if not eq or not re.fullmatch(schema.ENV_NAME_PATTERN, key):
+        if not re.fullmatch(schema.ENV_NAME_PATTERN, key):
             ctx.problems.append(
-                Problem(path, number, 1, "", "expected a line 'NAME=VALUE' (NAME of letters, digits and '_')")
+                Problem(
+                    path,
+                    number,
+                    1,
+                    "",
+                    "expected a line 'NAME=VALUE' or 'NAME' (NAME of letters, digits, '_', '.' and '-')",
+                )
             )
             continue
+        if not eq:  # a bare NAME: the value it has where the profile is loaded
+            if environ is not None and key in environ:
+                out[key] = environ[key]
+            continue
         value = value.strip()
+        last = line.strip()
+        quote = value[:1] if value[:1] in ("'", '"') else ""
+        if quote and not (len(value) >= 2 and value[-1] == quote):
+            end = _closing_line(lines, number, quote)
+            if end is not None:  # a quoted value over several lines
+                value = "\n".join([value, *lines[number : end + 1]]).rstrip()
+                last = lines[end].strip()
+                number = end + 1
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
-            if line.strip()[-1:] == '"':
+            if last[-1:] == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
         elif " #" in value or "\t#" in value:
             value = re.split(r"\s#", value, maxsplit=1)[0].rstrip()
@@ -374,6 +402,15 @@ def read_env_file(path: str, node: Node, where: PathT, ctx: Ctx) -> dict[str, st
             continue
         out[key] = value
     return out
+
+
+def _closing_line(lines: list[str], start: int, quote: str) -> int | None:
+    """The index of the first line from ``start`` that ends with ``quote`` (not escaped)."""
+    for i in range(start, len(lines)):
+        text = lines[i].rstrip()
+        if text.endswith(quote) and not (quote == '"' and re.search(r"(?<!\\)(\\\\)*\\\"$", text)):
+            return i
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,13 +444,15 @@ def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozen
         raise ProfileError(_sorted(ctx.problems))
     data = schema.PROFILE.validate(tree, (), ctx)
     secret_env: set[str] = set()
-    _finish(data, tree, path, ctx, secret_env)
+    _finish(data, tree, path, ctx, secret_env, environ)
     if ctx.problems:
         raise ProfileError(_sorted(ctx.problems))
     return data, frozenset(secret_env)
 
 
-def _finish(data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: set[str]) -> None:
+def _finish(
+    data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: set[str], environ: Mapping[str, str]
+) -> None:
     # name: the profile's own, or its file name
     if data["name"] is None:
         stem = path.stem
@@ -449,7 +488,7 @@ def _finish(data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: 
                 continue
             where: PathT = ("env_file", i) if isinstance(files_node.value, list) else ("env_file",)
             node = _at(tree, "env_file", i) if isinstance(files_node.value, list) else files_node
-            env.update(read_env_file(env_path, node, where, ctx))
+            env.update(read_env_file(env_path, node, where, ctx, environ))
     entries = data["env"]
     if entries is not INVALID:
         for key, entry in entries.items():

@@ -111,7 +111,11 @@ def _network(net: dict[str, Any]) -> dict[str, Any]:
     if net.get("dns"):
         out["dns_server"] = list(net["dns"])
     if net.get("add_hosts"):
-        out["hostadd"] = [f"{h}:{ip}" for h, ip in net["add_hosts"].items()]
+        out["hostadd"] = [
+            f"{host}:{ip}"
+            for host, ips in net["add_hosts"].items()
+            for ip in ([ips] if isinstance(ips, str) else ips)  # one address, or several
+        ]
     return out
 
 

@@ -15,7 +15,9 @@ writes each profile next to its siblings under a temporary name, loads it back w
 every file into place: all or nothing.
 
 ``${VAR}`` strings are kept as they are: profiles interpolate the same way Compose does, when
-they are loaded. Relative paths in Compose are relative to the Compose file's folder; in a
+they are loaded (a ``$`` that starts no expression, which Compose keeps, is doubled for the
+profile: ``variables``). The few values the importer must read to translate them (a duration,
+a port without host port, ...) are interpolated when imported, and noted. Relative paths in Compose are relative to the Compose file's folder; in a
 profile, to the profile's folder: they are rewritten for where the profile is written.
 """
 
@@ -24,13 +26,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
 from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_compose
 from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.variables import profile_text
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
+
+if TYPE_CHECKING:
+    from rcontainer.profile.problems import Problem
 
 
 @dataclass
@@ -77,6 +83,10 @@ def convert(
             spec = {}
         if not isinstance(spec, dict):
             raise bad(file, lines, ("services", service), "a mapping of service settings", spec)
+        if spec.get("provider") is not None and spec.get("image") is None and spec.get("build") is None:
+            # Compose hands it to a plugin (a model runner, a cloud service): no container
+            losses.append(Loss(str(service), "provider", "service skipped: a provider runs no container"))
+            continue
         s = Service(
             str(service),
             spec,
@@ -110,7 +120,26 @@ def convert_service(s: Service) -> dict[str, Any]:
         if key in HANDLERS or key.startswith("x-"):
             continue
         s.lose(key, DROPPED.get(key, "dropped: profiles have no equivalent"))
-    return {k: s.p[k] for k in PROFILE_KEYS if k in s.p}
+    return _spelled({k: s.p[k] for k in PROFILE_KEYS if k in s.p})
+
+
+def _spelled(value: Any) -> Any:
+    """Every text of a profile spelled as profiles spell it: a lone ``$`` of Compose doubled."""
+    if isinstance(value, str):
+        return profile_text(value)
+    if isinstance(value, dict):
+        return {k: _spelled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_spelled(v) for v in value]
+    return value
+
+
+def _problem(problem: Problem, profile: Path) -> str:
+    """One line of why a service's profile is invalid: in the profile, or in a file it reads."""
+    if problem.file != str(profile):  # an env file, say: its name and line
+        where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+        return f"  {shown(where)}: {shown(problem.message)}"
+    return f"  {shown(problem.path or '(profile)')}: {shown(problem.message)}"
 
 
 def render(profile: dict[str, Any], *, source: Path, service: str) -> str:
@@ -172,9 +201,7 @@ def import_compose(
             try:
                 load_profile(tmp)
             except ProfileError as exc:
-                problems = "\n".join(
-                    f"  {shown(p.path or '(profile)')}: {shown(p.message)}" for p in exc.problems
-                )
+                problems = "\n".join(_problem(p, tmp) for p in exc.problems)
                 raise BadInput(
                     f"{shown(path)}: service {svc!r} does not make a valid profile:\n{problems}",
                     hint="fix the service (or set the variables it uses) and import again",

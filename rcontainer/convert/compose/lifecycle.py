@@ -21,12 +21,15 @@ def restart(s: Service) -> None:
         return
     policy = (s.spec.get("deploy") or {}).get("restart_policy")
     if isinstance(policy, dict):
-        condition = policy.get("condition", "any")
+        at = ("deploy", "restart_policy")
+        condition = s.resolved((*at, "condition"), policy.get("condition", "any"))
         mapped = CONDITIONS.get(condition) if isinstance(condition, str) else None
         if mapped is None:
-            raise s.bad(("deploy", "restart_policy", "condition"), "none, on-failure or any", condition)
-        attempts = policy.get("max_attempts")
-        if mapped == "on-failure" and isinstance(attempts, int) and attempts > 0:
+            raise s.bad((*at, "condition"), "none, on-failure or any", condition)
+        attempts = s.resolved((*at, "max_attempts"), policy.get("max_attempts"))
+        if isinstance(attempts, str) and attempts.strip().isdigit():  # Compose reads it as a number
+            attempts = int(attempts)
+        if mapped == "on-failure" and type(attempts) is int and attempts > 0:
             mapped = f"on-failure:{attempts}"
         s.p["restart"] = mapped
         for key in policy:
@@ -37,7 +40,7 @@ def restart(s: Service) -> None:
 def stop(s: Service) -> None:
     if s.spec.get("stop_signal") is not None:
         s.p["stop_signal"] = s.spec["stop_signal"]
-    grace = s.spec.get("stop_grace_period")
+    grace = s.resolved("stop_grace_period", s.spec.get("stop_grace_period"))
     if grace is not None:
         from rcontainer.profile.schema import parse_duration
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from rcontainer.convert.compose.variables import split_outside
 
-Path = tuple[str, ...]
+KeyPath = tuple[str, ...]
 
 
 class _Reset:
@@ -54,12 +54,12 @@ def strip(value: Any) -> Any:
 class MergeError(ValueError):
     """Two definitions that cannot merge (a mapping and a list, say): ``path`` says where."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: KeyPath) -> None:
         super().__init__(f"cannot override {'.'.join(path)}")
         self.path = path
 
 
-def merge(base: Any, over: Any, path: Path = ()) -> Any:
+def merge(base: Any, over: Any, path: KeyPath = ()) -> Any:
     """``over`` merged onto ``base`` (neither is changed); ``path`` locates them (``services.NAME...``)."""
     if isinstance(over, Override):
         return strip(over.value)
@@ -79,7 +79,7 @@ def merge(base: Any, over: Any, path: Path = ()) -> Any:
     return strip(over)
 
 
-def _merge_mappings(base: dict[Any, Any], over: dict[Any, Any], path: Path) -> dict[Any, Any]:
+def _merge_mappings(base: dict[Any, Any], over: dict[Any, Any], path: KeyPath) -> dict[Any, Any]:
     out = dict(base)
     for key, value in over.items():
         if value is RESET:
@@ -127,20 +127,20 @@ def _to_mapping(value: Any) -> dict[Any, Any]:
     return {}
 
 
-def _sequence(base: Any, over: Any, path: Path) -> Any:
+def _sequence(base: Any, over: Any, path: KeyPath) -> Any:
     return [*_to_list(base), *_to_list(over)]
 
 
-def _replace(base: Any, over: Any, path: Path) -> Any:
+def _replace(base: Any, over: Any, path: KeyPath) -> Any:
     return over
 
 
-def _extra_hosts(base: Any, over: Any, path: Path) -> Any:
+def _extra_hosts(base: Any, over: Any, path: KeyPath) -> Any:
     first = _to_list(base)
     return [*first, *(v for v in _to_list(over) if v not in first)]
 
 
-def _build(base: Any, over: Any, path: Path) -> Any:
+def _build(base: Any, over: Any, path: KeyPath) -> Any:
     def mapping(value: Any) -> Any:
         return {"context": value} if isinstance(value, str) else value
 
@@ -150,11 +150,11 @@ def _build(base: Any, over: Any, path: Path) -> Any:
     return o if o is not None else b
 
 
-def _mappings(base: Any, over: Any, path: Path) -> Any:
+def _mappings(base: Any, over: Any, path: KeyPath) -> Any:
     return _merge_mappings(_to_mapping(base), _to_mapping(over), path)
 
 
-def _logging(base: Any, over: Any, path: Path) -> Any:
+def _logging(base: Any, over: Any, path: KeyPath) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         if "driver" in base and "driver" in over and base["driver"] != over["driver"]:
             return over
@@ -163,7 +163,7 @@ def _logging(base: Any, over: Any, path: Path) -> Any:
 
 
 # Service keys (after "services", NAME) that do not merge plainly.
-_SPECIAL: dict[Path, Callable[[Any, Any, Path], Any]] = {
+_SPECIAL: dict[KeyPath, Callable[[Any, Any, KeyPath], Any]] = {
     ("annotations",): _sequence,
     ("build",): _build,
     ("command",): _replace,
@@ -191,7 +191,7 @@ _SPECIAL: dict[Path, Callable[[Any, Any, Path], Any]] = {
 }
 
 
-def _special(path: Path) -> Callable[[Any, Any, Path], Any] | None:
+def _special(path: KeyPath) -> Callable[[Any, Any, KeyPath], Any] | None:
     if len(path) >= 3 and path[0] == "services":
         rest = path[2:]
         for pattern, merger in _SPECIAL.items():

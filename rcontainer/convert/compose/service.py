@@ -7,13 +7,17 @@ profile fields into ``p`` and reports what it could not carry over with ``lose``
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rcontainer.convert.compose.where import Lines, Where, bad
-from rcontainer.convert.loss import Loss
+from rcontainer.convert.compose.variables import has_variable, literal, resolve
+from rcontainer.convert.compose.where import Lines, Where, bad, located
+from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a name a profile's ${...} can name
 
 
 class Service:
@@ -45,12 +49,19 @@ class Service:
         self.losses.append(Loss(self.service, key, what))
 
     def bad(self, key: str | tuple[str | int, ...], expected: str, got: Any) -> BadInput:
+        return bad(*self._located(key), expected, got)
+
+    def at(self, key: str | tuple[str | int, ...]) -> str:
+        """``FILE:LINE: services.NAME.KEY: ``, to start a message about ``key``."""
+        return located(*self._located(key))
+
+    def _located(self, key: str | tuple[str | int, ...]) -> tuple[Path, Lines | None, tuple[str | int, ...]]:
         path = (key,) if isinstance(key, str) else key
         file, lines, service = self.file, self.lines, ("services", self.service)
         here = self.where.get(str(path[0])) if path else None
         if here is not None:  # written in an included or extended file
             file, lines, service = here.file, here.lines, here.service
-        return bad(file, lines, (*service, *path), expected, got)
+        return file, lines, (*service, *path)
 
     def get(self, key: str, types: type | tuple[type, ...], expected: str) -> Any:
         """``spec[key]`` when it is one of ``types`` (a bool only when asked for), None when unset."""
@@ -62,6 +73,29 @@ class Service:
         if not isinstance(value, types):
             raise self.bad(key, expected, value)
         return value
+
+    def resolved(self, key: str | tuple[str | int, ...], value: Any, *, note: bool = True) -> Any:
+        """``value`` with its variables interpolated now, as Compose would (from ``environ``).
+
+        For a value the importer must read to translate it: the profile then holds the value,
+        no longer the variable, which ``note`` says.
+        """
+        if not has_variable(value):
+            return value
+        path = (key,) if isinstance(key, str) else key
+        try:
+            out = resolve(value, self.environ)
+        except ValueError as exc:
+            raise BadInput(f"{self.at(path)}{shown(exc)}") from None
+        if note:
+            self.noted(path, value, out)
+        return out
+
+    def noted(self, key: str | tuple[str | int, ...], value: str, out: str) -> None:
+        """Report that the profile holds ``out``, what ``value`` was when imported."""
+        path = (key,) if isinstance(key, str) else key
+        shown_path = f"{path[0]}{''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in path[1:])}"
+        self.lose(shown_path, f"{value} → {out!r} (variables resolved when imported)")
 
     def path(self, text: str) -> str:
         """A Compose path (relative to the Compose file) as a profile path (relative to the profile)."""
@@ -89,16 +123,22 @@ class Service:
                 out[str(key)] = val
         else:
             raise self.bad(".".join(where), "a mapping or a list of 'KEY=VALUE' strings", value)
-        for key, val in out.items():
+        for key, val in list(out.items()):
             if val is None:
-                if from_env:
+                if not from_env:
+                    out[key] = ""
+                elif _VARIABLE.fullmatch(key):
                     out[key] = f"${{{key}}}"
                     self.lose(
                         f"{'.'.join(where)}.{key}",
                         f"taken from your environment as ${{{key}}} (empty when unset; Compose leaves it out)",
                     )
+                elif key in self.environ:  # a name like a.b: no profile expression can name it
+                    out[key] = literal(self.environ[key])
+                    self.lose(f"{'.'.join(where)}.{key}", "taken from your environment when imported")
                 else:
-                    out[key] = ""
+                    del out[key]
+                    self.lose(f"{'.'.join(where)}.{key}", "left out: not set when imported (as Compose does)")
             elif isinstance(val, bool):
                 out[key] = "true" if val else "false"
         return out

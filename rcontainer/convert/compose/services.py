@@ -30,7 +30,7 @@ PULL = {"always": "always", "never": "never", "missing": "missing", "if_not_pres
 
 
 def name(s: Service) -> None:
-    container_name = s.get("container_name", str, "a container name")
+    container_name = s.resolved("container_name", s.get("container_name", str, "a container name"))
     wanted = container_name or s.service
     profile_name = re.sub(r"[^a-z0-9_.-]", "-", wanted.lower()).lstrip("_.-")[:63] or "service"
     if profile_name != wanted:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.variables import split_outside
 
 _VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LONG_KEYS = ("type", "source", "target", "read_only")
@@ -27,12 +28,13 @@ def volumes(s: Service) -> None:
         for i, item in enumerate(items):
             if not isinstance(item, str):
                 raise s.bad(("tmpfs", i), "a path like '/run' or '/run:size=64m'", item)
-            target, _, opts = item.partition(":")
+            target, *rest = split_outside(item, ":")
             vol: dict[str, Any] = {"type": "tmpfs", "target": target}
-            for opt in filter(None, opts.split(",")):
+            for opt in filter(None, ":".join(rest).split(",")):
                 key, _, val = opt.partition("=")
                 if key == "size":
-                    vol["size"] = val
+                    if not _unlimited(s, ("tmpfs", i), val):
+                        vol["size"] = val
                 elif key == "mode":
                     vol["mode"] = val
                 elif key in ("ro", "rw"):
@@ -62,7 +64,7 @@ def _volume(s: Service, item: Any, i: int) -> Any:
 
 def _short(s: Service, item: str, i: int) -> str:
     where = f"volumes[{i}]"
-    parts = item.split(":")
+    parts = split_outside(item, ":")  # not at the ":-" of a "${VAR:-default}"
     if len(parts) == 1:
         anon = f"{s.p['name']}-anon-{i}"
         s.lose(where, f"anonymous volume at {item} → named volume {anon!r}")
@@ -90,6 +92,7 @@ def _short(s: Service, item: str, i: int) -> str:
 
 def _long(s: Service, item: dict[str, Any], i: int) -> dict[str, Any] | None:
     where = f"volumes[{i}]"
+    at = ("volumes", i)
     kind = item.get("type")
     target = item.get("target")
     if not isinstance(target, str):
@@ -122,6 +125,8 @@ def _long(s: Service, item: dict[str, Any], i: int) -> dict[str, Any] | None:
         for opt, val in sub.items():
             if key == "bind" and opt == "selinux":
                 vol["selinux"] = val
+            elif key == "tmpfs" and opt == "size" and _unlimited(s, (*at, "tmpfs", "size"), val):
+                pass  # Compose (and Podman) then give tmpfs's own default
             elif key == "tmpfs" and opt in ("size", "mode"):
                 vol[opt] = val
             elif key == "bind" and opt == "create_host_path" and val:
@@ -129,3 +134,16 @@ def _long(s: Service, item: dict[str, Any], i: int) -> dict[str, Any] | None:
             else:
                 s.lose(f"{where}.{key}.{opt}", "dropped")
     return vol
+
+
+def _unlimited(s: Service, at: tuple[str | int, ...], size: Any) -> bool:
+    """A tmpfs size of 0: no limit in Compose (no size option), which a profile says by leaving it out."""
+    value = s.resolved(at, size, note=False) if isinstance(size, str) else size
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value == 0
+    return (
+        isinstance(value, str)
+        and re.fullmatch(r"\s*0+(\.0*)?\s*[bkmgt]?i?b?\s*", value, re.IGNORECASE) is not None
+    )
