@@ -129,7 +129,7 @@ def _duration(v: Any) -> list[str]:
 ROWS: tuple[Row, ...] = (
     Row("image", "Image", lambda v: [v or ""]),
     Row("pull", ARGS, lambda v: [f"--pull={v}"] if v and v != "missing" else []),
-    Row("entrypoint", ARGS, lambda v: [f"--entrypoint={json.dumps(list(v))}"] if v else []),
+    Row("entrypoint", ARGS, lambda v: [f"--entrypoint={json.dumps(list(v))}"] if v is not None else []),
     Row("command", "Exec", lambda v: [command_line(list(v))] if v else []),
     Row("workdir", ARGS, _option("--workdir")),
     Row("user", "User", lambda v: [str(v).partition(":")[0]] if v else []),

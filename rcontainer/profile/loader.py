@@ -5,7 +5,8 @@ The steps, each reporting every problem it finds into one ``Ctx``:
 1. compose the YAML (libyaml when available) and convert it to a ``Node`` tree that keeps
    file, line and column of every value; duplicate keys, unsupported tags and recursive
    aliases are problems (PyYAML alone would silently keep the last duplicate);
-2. interpolate ``$VAR`` expressions in every string value (not in keys);
+2. interpolate ``$VAR`` expressions in every string value (not in keys), from the environment
+   over the ``.env`` file in the profile's folder (as Compose reads the one beside its file);
 3. load the files named by ``extends`` the same way and deep-merge them under this one;
 4. validate and normalise the merged tree against ``schema.PROFILE``;
 5. read ``env_file`` files, apply the profile-wide rules (image or build, the name) and check
@@ -439,6 +440,7 @@ def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozen
     if bad is not None:  # the path is written into generated units and printed in messages
         problem = f"expected a profile file name without control characters: {bad}; rename the file"
         raise ProfileError([Problem(file, None, None, "", problem)])
+    environ = _with_dotenv(path, environ, ctx)
     tree = load_file(file, environ, ctx, (path.resolve(),))
     if tree is None:
         raise ProfileError(_sorted(ctx.problems))
@@ -448,6 +450,28 @@ def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozen
     if ctx.problems:
         raise ProfileError(_sorted(ctx.problems))
     return data, frozenset(secret_env)
+
+
+def _with_dotenv(path: Path, environ: Mapping[str, str], ctx: Ctx) -> Mapping[str, str]:
+    """``environ`` over the variables of the ``.env`` file in the profile's folder, if there is one.
+
+    As Compose reads the ``.env`` beside a Compose file: its values are defaults for ``${...}``
+    (the environment wins), in Compose's format (``profile.dotenv``).
+    """
+    from rcontainer.profile import dotenv
+
+    env_path = path.parent / ".env"
+    if not env_path.is_file():
+        return environ
+    try:
+        values = dotenv.read(env_path, environ)
+    except OSError as exc:
+        ctx.problems.append(Problem(str(env_path), None, None, "", f"cannot read: {exc.strerror or exc}"))
+        return environ
+    except dotenv.DotenvError as exc:
+        ctx.problems.append(Problem(str(env_path), exc.line, 1, "", exc.reason))
+        return environ
+    return {**values, **environ}
 
 
 def _finish(

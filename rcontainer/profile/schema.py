@@ -1573,7 +1573,7 @@ PROFILE = Obj(
         "build": BUILD,
         "pull": Enum("When to pull the image.", ("missing", "always", "never", "newer"), default="missing"),
         "command": _command("Command to run (replaces the image's CMD); a string is split as a shell would."),
-        "entrypoint": _command("Entrypoint (replaces the image's ENTRYPOINT)."),
+        "entrypoint": _command("Entrypoint (replaces the image's ENTRYPOINT; [] or '' clears it)."),
         "workdir": Str("Working folder in the container.", absolute=True),
         "user": Str(
             "User (and group) to run as: NAME, UID, NAME:GROUP or UID:GID.",

@@ -174,11 +174,12 @@ def test_a_variable_with_a_default_in_the_short_volume_syntax(tmp_path: Path) ->
     (tmp_path / "data").mkdir()
     path = compose(
         tmp_path,
-        "services:\n  db:\n    image: x\n    volumes:\n"
+        "name: shop\nservices:\n  db:\n    image: x\n    volumes:\n"
         "      - ${DATA_DIR:-./data}:/var/lib/data:ro\n"
-        "      - ${CACHE_VOLUME:-cache}:/cache\n",
+        "      - ${CACHE_VOLUME:-cache}:/cache\n"
+        "volumes:\n  cache:\n",
     )
-    profiles, _ = imported(path, out=tmp_path)  # relative to the profile's folder: the same here
+    profiles, notes = imported(path, out=tmp_path)  # relative to the profile's folder: the same here
     data, cache = profiles["db"]["volumes"]
     assert (data["type"], data["source"], data["target"], data["read_only"]) == (
         "bind",
@@ -186,8 +187,9 @@ def test_a_variable_with_a_default_in_the_short_volume_syntax(tmp_path: Path) ->
         "/var/lib/data",
         True,
     )
-    assert (cache["type"], cache["source"], cache["target"]) == ("volume", "cache", "/cache")
+    assert (cache["type"], cache["source"], cache["target"]) == ("volume", "shop_cache", "/cache")
     assert "${DATA_DIR:-./data}:/var/lib/data:ro" in (tmp_path / "db.yaml").read_text()
+    assert "db: volumes[1]: ${CACHE_VOLUME:-cache} → 'shop_cache' (variables resolved when imported)" in notes
 
 
 def test_a_dollar_that_starts_no_variable_stays_literal(tmp_path: Path) -> None:

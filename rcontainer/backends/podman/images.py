@@ -13,6 +13,7 @@ import contextlib
 import ipaddress
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rcontainer.backends import inspect_shapes as shapes
@@ -120,7 +121,7 @@ def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: Pro
         try:
             image, logs = client.images.build(
                 path=build_spec["context"],
-                dockerfile=build_spec.get("containerfile") or "Containerfile",
+                dockerfile=containerfile(build_spec),
                 tag=tag,
                 buildargs=build_spec.get("args") or {},
                 rm=True,
@@ -133,6 +134,18 @@ def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: Pro
                 if text.strip():
                     progress("", text.strip())
         return image.id
+
+
+def containerfile(build_spec: dict[str, Any]) -> str:
+    """The build file: the one named, or, when that is Containerfile or Dockerfile and missing,
+    the other of the two where it exists (as ``podman build`` looks for either; a Compose
+    file's build has Dockerfile by default)."""
+    name = build_spec.get("containerfile") or "Containerfile"
+    other = {"Containerfile": "Dockerfile", "Dockerfile": "Containerfile"}.get(name)
+    context = Path(build_spec["context"])
+    if other and not (context / name).exists() and (context / other).is_file():
+        return other
+    return name
 
 
 def inspect(api: LibpodClient, ref: str) -> ImageInfo:

@@ -23,15 +23,17 @@ profile, to the profile's folder: they are rewritten for where the profile is wr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rcontainer.convert.compose.checks import refuse_invalid
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
 from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_compose
 from rcontainer.convert.compose.service import Service
-from rcontainer.convert.compose.variables import profile_text
+from rcontainer.convert.compose.variables import names, profile_text
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
 
@@ -63,6 +65,7 @@ def convert(
             # Its name is quoted in the profile's header comment and in every note: Compose
             # itself allows letters, digits, '.', '_' and '-' only.
             raise bad(file, lines, ("services", name), "a service name without control characters", name)
+    refuse_invalid(model)
     losses: list[Loss] = []
     top_volumes = compose.get("volumes") or {}
     if not isinstance(top_volumes, dict):
@@ -96,6 +99,7 @@ def convert(
             top_volumes=top_volumes,
             where=model.where.get(str(service)),
             environ=model.environ,
+            project=model.project,
         )
         profile = convert_service(s)
         if profile["name"] in names:
@@ -131,7 +135,39 @@ def _spelled(value: Any) -> Any:
         return {k: _spelled(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_spelled(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)  # not reading.OctalInt: a plain number to write
     return value
+
+
+def _dotenv_notes(
+    model: Compose, profiles: dict[str, dict[str, Any]], output_dir: Path, environ: Mapping[str, str]
+) -> list[Loss]:
+    """A note for each profile whose variables Compose takes from an env file (``.env``) that the
+    profile will not read: a profile reads the ``.env`` in its own folder (and the environment)."""
+    from rcontainer.profile import dotenv
+
+    beside = output_dir / ".env"
+    try:
+        theirs = dotenv.read(beside, environ) if beside.is_file() else {}
+    except (OSError, dotenv.DotenvError):
+        theirs = {}
+    notes = []
+    for service, profile in profiles.items():
+        ours = model.from_env_files.get(service, {})
+        missing = sorted(n for n in names(profile) if n in ours and theirs.get(n) != ours[n])
+        if missing:
+            listed = ", ".join(f"${n}" for n in missing)
+            notes.append(
+                Loss(
+                    service,
+                    ".env",
+                    f"{listed} come from the Compose project's env file, which profiles in"
+                    f" {output_dir.absolute()} do not read: copy the values to {beside.absolute()}"
+                    " (or set them in your environment)",
+                )
+            )
+    return notes
 
 
 def _problem(problem: Problem, profile: Path) -> str:
@@ -179,6 +215,7 @@ def import_compose(
     profiles, losses = convert(model, output_dir=output_dir, services=services)
     if output_dir.exists() and not output_dir.is_dir():
         raise BadInput(f"{shown(output_dir)} is not a folder")
+    losses += _dotenv_notes(model, profiles, output_dir, os.environ if environ is None else environ)
     targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}
     existing = [str(t) for t in targets.values() if t.exists()]
     if existing and not force:
@@ -199,7 +236,7 @@ def import_compose(
                 raise not_unicode(path, lines, compose, svc) from None
             tmp.write_bytes(data)
             try:
-                load_profile(tmp)
+                load_profile(tmp, environ=model.environ)  # the variables as Compose sees them
             except ProfileError as exc:
                 problems = "\n".join(_problem(p, tmp) for p in exc.problems)
                 raise BadInput(

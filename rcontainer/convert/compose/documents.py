@@ -34,6 +34,7 @@ class Loader:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
         self.files = 0
+        self.service_env: dict[str, Mapping[str, str]] = {}  # the variables each service was read with
 
     def load(
         self, paths: list[Path], folder: Path, environ: Mapping[str, str], chain: tuple[Path, ...]
@@ -58,6 +59,8 @@ class Loader:
                 if not isinstance(data, dict):
                     raise not_compose(path)
                 doc_where: Services = {}
+                own = data.get("services")
+                local = {str(k) for k in own} if isinstance(own, dict) else set()
                 if data.get("include") is not None:
                     apply_includes(self, data, path, lines, folder, environ, (*chain, path), doc_where)
                 services = data.get("services")
@@ -66,6 +69,8 @@ class Loader:
                     for name in list(services):
                         services[name], keys = extends.resolve(services, str(name), path, lines, folder, ())
                         doc_where[str(name)] = {**keys, **doc_where.get(str(name), {})}
+                        if str(name) in local or str(name) not in self.service_env:
+                            self.service_env[str(name)] = environ
                 try:
                     model = merging.merge(model, data)
                 except merging.MergeError as exc:

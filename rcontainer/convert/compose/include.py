@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rcontainer.convert.compose import dotenv
 from rcontainer.convert.compose import merge as merging
 from rcontainer.convert.compose.extends import rebase
-from rcontainer.convert.compose.variables import resolve
+from rcontainer.convert.compose.variables import project_environment, resolve
 from rcontainer.convert.compose.where import Lines, Where, bad, located, own_keys
 from rcontainer.convert.loss import shown
 from rcontainer.errors import BadInput
@@ -72,7 +71,7 @@ def apply_includes(
             project_dir = folder / text(project, (*at, "project_directory"), "a folder")
         env_files = _env_files(entry.get("env_file"), file, lines, at, folder, text)
         try:
-            env = dotenv.environment(project_dir, environ, env_files)
+            env, _ = project_environment(project_dir, environ, env_files)
         except BadInput as exc:
             raise BadInput(f"{located(file, lines, at)}{exc.message}") from None
         model, imported_where, _ = loader.load(paths, project_dir, env, chain)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rcontainer.convert.compose.where import Lines, Where, bad
+from rcontainer.convert.compose.where import Lines, Where, bad, located
 from rcontainer.convert.loss import shown
 from rcontainer.errors import BadInput
 
@@ -32,6 +32,9 @@ class Compose:
     lines: Lines
     environ: Mapping[str, str]  # the variables Compose interpolates from: the environment over .env
     where: dict[str, dict[str, Where]] = field(default_factory=dict)  # service -> key -> where
+    # service -> the variables an env file (.env, an include's) gives it, not the environment
+    from_env_files: dict[str, dict[str, str]] = field(default_factory=dict)
+    project: str = ""  # the project's name, which prefixes its volumes' names
 
 
 def read_compose(
@@ -42,22 +45,44 @@ def read_compose(
     ``environ`` is the environment (``os.environ`` when None); ``env_files`` replace the
     ``.env`` file beside the Compose file, as ``docker compose --env-file`` does.
     """
-    from rcontainer.convert.compose import dotenv
     from rcontainer.convert.compose.documents import Loader
     from rcontainer.convert.compose.reading import not_compose
+    from rcontainer.convert.compose.variables import project_environment
 
     if not path.exists() and not path.is_symlink():
         from rcontainer.errors import NotFound
 
         raise NotFound(f"no Compose file {shown(path)}")
     folder = path.parent.absolute()
-    env = dotenv.environment(folder, os.environ if environ is None else environ, env_files)
+    environ = os.environ if environ is None else environ
+    env, _ = project_environment(folder, environ, env_files)
     loader = Loader(env)
     data, where, lines = loader.load([path], folder, env, ())
     if not isinstance(data.get("services"), dict):
         raise not_compose(path)
     _join_surrogate_pairs(data, set())
-    return Compose(data, path, lines, env, where)
+    from_files = {
+        name: {k: v for k, v in used.items() if k not in environ} for name, used in loader.service_env.items()
+    }
+    return Compose(data, path, lines, env, where, from_files, _project(data, folder, env, lines, path))
+
+
+def _project(data: dict[str, Any], folder: Path, env: Mapping[str, str], lines: Lines, path: Path) -> str:
+    """The project's name as Compose finds it: COMPOSE_PROJECT_NAME, the file's ``name``, its folder."""
+    from rcontainer.convert.compose.service import compose_project
+    from rcontainer.convert.compose.variables import resolve
+
+    if env.get("COMPOSE_PROJECT_NAME"):
+        return compose_project(env["COMPOSE_PROJECT_NAME"])
+    name = data.get("name")
+    if isinstance(name, str) and name:
+        try:
+            name = compose_project(resolve(name, env))
+        except ValueError as exc:
+            raise BadInput(f"{located(path, lines, ('name',))}{shown(exc)}") from None
+        if name:
+            return name
+    return compose_project(folder.name)
 
 
 def _join_surrogate_pairs(node: Any, seen: set[int]) -> None:

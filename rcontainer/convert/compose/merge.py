@@ -111,12 +111,32 @@ def _to_list(value: Any) -> list[Any]:
 
 
 def go_text(value: Any) -> str:
-    """A scalar as Compose (Go's ``%v``) writes it: ``true``, ``1``, ``0.5``."""
+    """A scalar as Compose (Go's ``%v``) writes it: ``true``, ``1``, ``0.5``, ``1e+06``."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
+    if isinstance(value, float):
+        return _go_float(value)
     return str(value)
+
+
+def _go_float(value: float) -> str:
+    """Go's shortest ``%g``: exponent form below 1e-4 and from 1e+06 (e.g. ``1e+06``, ``1.5e-05``)."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "+Inf" if value > 0 else "-Inf"
+    exponent = f"{value:e}".partition("e")[2]
+    digits = repr(abs(value)).replace(".", "").split("e")[0].lstrip("0").rstrip("0") or "0"
+    exp = int(exponent)
+    sign = "-" if value < 0 or (value == 0 and str(value).startswith("-")) else ""
+    if exp < -4 or exp >= 6:
+        rest = f".{digits[1:]}" if len(digits) > 1 else ""
+        return f"{sign}{digits[0]}{rest}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    text = repr(abs(value))
+    if "e" in text:  # Python writes 1e-04 as 0.0001 already; only exotic cases get here
+        text = f"{abs(value):f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{sign}{text}"
 
 
 def _to_mapping(value: Any) -> dict[Any, Any]:

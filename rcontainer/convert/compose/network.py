@@ -27,6 +27,11 @@ _PORT = re.compile(
 _AS_WRITTEN = re.compile(
     r"((\[[0-9A-Fa-f:.]+\]|[0-9.]*):)?[0-9]{1,5}:[0-9]{1,5}(/(tcp|udp|sctp))?", re.IGNORECASE
 )
+_PORT_DROPPED = {
+    "mode": "published on the host, as Compose without Swarm does",
+    "name": "profile ports have no names",
+    "app_protocol": "profile ports have no application protocol",
+}
 _PORT_KEYS = ("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
 
 
@@ -127,6 +132,8 @@ def _port(s: Service, item: Any, i: int) -> list[Any]:
         for key in item:
             if key not in _PORT_KEYS:
                 s.lose(f"{where}.{key}", "dropped")
+            elif key in _PORT_DROPPED and item[key] is not None:
+                s.lose(f"{where}.{key}", f"{item[key]!r} dropped: {_PORT_DROPPED[key]}")
         text = f"{published}:{target}" if published is not None else str(target)
         if host_ip:
             text = f"[{host_ip}]:{text}" if ":" in str(host_ip) else f"{host_ip}:{text}"

@@ -39,17 +39,57 @@ def read_documents(path: Path) -> list[tuple[Any, Any]]:
     return out
 
 
+class OctalInt(int):
+    """An integer written in octal (``0755``, ``0o755``): a file mode, most likely."""
+
+
 _LOADER: Any = None
+
+# Plain scalars as Compose's YAML library (go-yaml, YAML 1.2 core schema) reads them: only
+# true/false are booleans (yes, no, on, off are text), no base 60 ("22:22" is text), 0x, 0o and
+# 0b prefixes, and a leading 0 for octal as go-yaml keeps it.
+_BOOL = r"^(?:true|True|TRUE|false|False|FALSE)$"
+_NULL = r"^(?:~|null|Null|NULL|)$"
+_INT = r"^[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$"
+_FLOAT = r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 
 
 def _yaml_loader() -> Any:
-    """A safe YAML loader that reads Compose's ``!reset`` and ``!override`` tags."""
+    """A safe YAML loader that reads plain scalars as Compose does, refuses duplicate keys and
+    reads Compose's ``!reset`` and ``!override`` tags."""
     global _LOADER
     if _LOADER is None:
+        import re
+
         import yaml
 
         class ComposeLoader(yaml.SafeLoader):
-            pass
+            yaml_implicit_resolvers: dict[Any, Any] = {}
+
+            def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+                if isinstance(node, yaml.MappingNode):
+                    seen: dict[str, int] = {}
+                    for key, _ in node.value:
+                        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                            continue
+                        if key.value in seen:
+                            raise yaml.constructor.ConstructorError(
+                                None,
+                                None,
+                                f"duplicate key {key.value!r} (first defined at line {seen[key.value]})",
+                                key.start_mark,
+                            )
+                        seen[key.value] = key.start_mark.line + 1
+                return super().construct_mapping(node, deep)
+
+        def resolver(tag: str, pattern: str, first: str | list[str]) -> None:
+            ComposeLoader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern), list(first))
+
+        resolver("bool", _BOOL, "tTfF")
+        resolver("null", _NULL, ["~", "n", "N", ""])
+        resolver("int", _INT, "-+0123456789")
+        resolver("float", _FLOAT, "-+0123456789.")
+        resolver("merge", r"^<<$", "<")
 
         def reset(loader: Any, node: Any) -> Any:
             return merging.RESET
@@ -63,10 +103,39 @@ def _yaml_loader() -> Any:
             plain = yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)
             return merging.Override(loader.construct_object(plain, deep=True))
 
+        ComposeLoader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: _int(node.value))
+        ComposeLoader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: _float(node.value))
+        ComposeLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
         ComposeLoader.add_constructor("!reset", reset)
         ComposeLoader.add_constructor("!override", override)
         _LOADER = ComposeLoader
     return _LOADER
+
+
+def _int(text: str) -> int | float:
+    """An integer as go-yaml reads it (Go's base-0 parse); "08" is no octal number: a float then."""
+    plain = text.replace("_", "")
+    sign = -1 if plain.startswith("-") else 1
+    digits = plain.lstrip("+-")
+    prefix = digits[:2].lower()
+    if prefix in ("0x", "0b"):
+        return sign * int(digits[2:], 16 if prefix == "0x" else 2)
+    if prefix == "0o" or (len(digits) > 1 and digits[0] == "0"):
+        octal = digits[2:] if prefix == "0o" else digits[1:]
+        try:
+            return OctalInt(sign * int(octal, 8))
+        except ValueError:
+            return _float(text)
+    return sign * int(digits)
+
+
+def _float(text: str) -> float:
+    plain = text.replace("_", "").lower()
+    if plain.endswith("inf"):
+        return float("-inf") if plain.startswith("-") else float("inf")
+    if plain.endswith("nan"):
+        return float("nan")
+    return float(plain)
 
 
 def not_compose(path: Path) -> BadInput:

@@ -12,12 +12,33 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rcontainer.convert.compose.merge import go_text
 from rcontainer.convert.compose.variables import has_variable, literal, resolve
 from rcontainer.convert.compose.where import Lines, Where, bad, located
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
 
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a name a profile's ${...} can name
+_TRUE = ("true", "y", "yes", "on")
+_FALSE = ("false", "n", "no", "off")
+
+
+def compose_project(name: str) -> str:
+    """A project name as Compose normalises it: lowercase letters, digits, '_' and '-'."""
+    return re.sub(r"[^a-z0-9_-]", "", name.lower()).lstrip("_-")
+
+
+def boolean(value: Any) -> Any:
+    """A Compose boolean field's value: Compose reads yes/no/on/off/y/n too (as YAML 1.1 did).
+
+    Anything else (a variable, a wrong value) is returned as it is, for the profile to judge.
+    """
+    if isinstance(value, str) and not has_variable(value):
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+    return value
 
 
 class Service:
@@ -32,6 +53,7 @@ class Service:
         top_volumes: dict[str, Any],
         where: dict[str, Where] | None = None,
         environ: Mapping[str, str] | None = None,
+        project: str = "",
     ) -> None:
         self.service = service
         self.spec = spec
@@ -42,6 +64,7 @@ class Service:
         self.top_volumes = top_volumes
         self.where = where or {}  # the keys written elsewhere than at services.NAME of ``file``
         self.environ = environ if environ is not None else {}  # for what must be read when imported
+        self.project = project or compose_project(file.parent.absolute().name)  # names its volumes
         self.losses: list[Loss] = []
         self.p: dict[str, Any] = {}  # the profile, in the order handlers write it
 
@@ -97,8 +120,21 @@ class Service:
         shown_path = f"{path[0]}{''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in path[1:])}"
         self.lose(shown_path, f"{value} → {out!r} (variables resolved when imported)")
 
-    def path(self, text: str) -> str:
-        """A Compose path (relative to the Compose file) as a profile path (relative to the profile)."""
+    def path(self, text: str, key: str | tuple[str | int, ...] | None = None) -> str:
+        """A Compose path (relative to the Compose file) as a profile path (relative to the profile).
+
+        A path that starts with a variable is kept for the profile to interpolate, unless its
+        value now is a relative path and the profile is written elsewhere: relative to the
+        Compose file in Compose, it would be relative to the profile. Then the profile gets the
+        path it is now (noted, under ``key``).
+        """
+        if text.startswith("$") and has_variable(text) and key is not None:
+            value = self.resolved(key, text, note=False)
+            if value and not value.startswith(("/", "~")) and self.output_dir != self.compose_dir:
+                out = self.path(value)
+                self.noted(key, text, out)
+                return literal(out)
+            return text
         if text.startswith(("/", "~", "$")):
             return text
         absolute = os.path.normpath(self.compose_dir / text)
@@ -139,6 +175,6 @@ class Service:
                 else:
                     del out[key]
                     self.lose(f"{'.'.join(where)}.{key}", "left out: not set when imported (as Compose does)")
-            elif isinstance(val, bool):
-                out[key] = "true" if val else "false"
+            elif isinstance(val, bool | float):
+                out[key] = go_text(val)  # as Compose writes it: true, 1, 1e+06
         return out

@@ -15,37 +15,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from rcontainer.profile.interpolate import InterpolationError, interpolate
+from rcontainer.convert.loss import shown
+from rcontainer.errors import BadInput
+from rcontainer.profile import dotenv
+from rcontainer.profile.interpolate import InterpolationError, interpolate_compose, lone_dollars_doubled
 
-# What may follow a "$" that starts an expression (or an escape); any other "$" is literal.
-_STARTS = re.compile(r"\$(?:\$|\{|[A-Za-z_])")
 _NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def profile_text(text: str) -> str:
     """Compose text spelled for a profile: each lone ``$`` (not ``$$``, ``$NAME`` or ``${``) doubled."""
-    if "$" not in text:
-        return text
-    out: list[str] = []
-    i = 0
-    while True:
-        j = text.find("$", i)
-        if j < 0:
-            out.append(text[i:])
-            return "".join(out)
-        out.append(text[i:j])
-        m = _STARTS.match(text, j)
-        if m is None:
-            out.append("$$")
-            i = j + 1
-        elif m.group() == "$$":
-            out.append("$$")
-            i = j + 2
-        else:
-            out.append("$")
-            i = j + 1
+    return lone_dollars_doubled(text)
 
 
 def literal(text: str) -> str:
@@ -58,7 +41,7 @@ def resolve(text: str, environ: Mapping[str, str]) -> str:
     if "$" not in text:
         return text
     try:
-        return interpolate(profile_text(text), environ)
+        return interpolate_compose(text, environ)
     except InterpolationError as exc:
         raise ValueError(str(exc)) from None
 
@@ -106,3 +89,20 @@ def split_outside(text: str, sep: str) -> list[str]:
         i += 1
     parts.append(text[start:])
     return parts
+
+
+def project_environment(
+    folder: Path, environ: Mapping[str, str], env_files: list[Path] | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The variables Compose interpolates from (``environ`` over the project's env files), and
+    what the env files define. The env files are ``.env`` in ``folder`` unless others are named."""
+    if env_files is None:
+        default = folder / ".env"
+        env_files = [default] if default.is_file() else []
+    try:
+        values = dotenv.environment(env_files, environ)
+    except OSError as exc:
+        raise BadInput(f"cannot read env file {shown(exc.filename)}: {exc.strerror or exc}") from None
+    except dotenv.DotenvError as exc:
+        raise BadInput(f"{shown(exc.file)}:{exc.line}: {shown(exc.reason)}") from None
+    return {**values, **environ}, values

@@ -31,7 +31,7 @@ class Lines:
         line = node.start_mark.line + 1
         for depth, key in enumerate(path):
             if isinstance(node, yaml.MappingNode):
-                for k, v in node.value:
+                for k, v in reversed(node.value):  # after '<<' merged keys: the key written last
                     if k.value == key:
                         node, line = v, k.start_mark.line + 1
                         break

@@ -13,9 +13,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from rcontainer.convert.compose.variables import resolve
-from rcontainer.convert.loss import shown
-from rcontainer.errors import BadInput
+from rcontainer.profile.interpolate import InterpolationError, interpolate_compose
 
 _SPACE = "\t\v\f\r \x85\xa0"  # not the line break
 _ESCAPE = re.compile(r"\\(?:[abcfnrtv$\"\\]|0[0-9]{0,3})")
@@ -29,6 +27,7 @@ class DotenvError(ValueError):
         super().__init__(f"line {line}: {reason}")
         self.line = line
         self.reason = reason
+        self.file: Path | None = None
 
 
 def read(path: Path, environ: Mapping[str, str], defined: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -36,8 +35,9 @@ def read(path: Path, environ: Mapping[str, str], defined: Mapping[str, str] | No
 
     Values refer to ``environ`` first, then to ``defined`` (files read before) and the names above.
     """
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return parse(text, environ, defined)
+    from rcontainer.profile.schema import read_small_file
+
+    return parse(read_small_file(path), environ, defined)
 
 
 def parse(text: str, environ: Mapping[str, str], defined: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -132,22 +132,19 @@ def _unescape(m: re.Match[str]) -> str:
 
 def _interpolated(value: str, environ: Mapping[str, str], line: int) -> str:
     try:
-        return resolve(value, environ)
-    except ValueError as exc:
+        return interpolate_compose(value, environ)
+    except InterpolationError as exc:
         raise DotenvError(line, str(exc)) from None
 
 
-def environment(folder: Path, environ: Mapping[str, str], env_files: list[Path] | None) -> dict[str, str]:
-    """The environment over the project's env files (``.env`` in ``folder`` unless others are named)."""
-    if env_files is None:
-        default = folder / ".env"
-        env_files = [default] if default.is_file() else []
+def environment(files: list[Path], environ: Mapping[str, str]) -> dict[str, str]:
+    """What ``files`` define, read in turn (each may refer to the ones before); ``environ`` wins
+    over them in the values they refer to. OSError or DotenvError (with ``.file``) when one fails."""
     values: dict[str, str] = {}
-    for file in env_files:
+    for file in files:
         try:
             values.update(read(file, environ, values))
-        except OSError as exc:
-            raise BadInput(f"cannot read env file {shown(file)}: {exc.strerror or exc}") from None
         except DotenvError as exc:
-            raise BadInput(f"{shown(file)}:{exc.line}: {shown(exc.reason)}") from None
-    return {**values, **environ}
+            exc.file = file
+            raise
+    return values
