@@ -324,17 +324,30 @@ def test_several_addresses_for_one_host_reach_every_family(tmp_path: Path) -> No
     assert "10.0.0.2\tdb\n10.0.0.3\tdb\n" in _hosts_text("web", data["network"]["add_hosts"])
 
 
-def test_sctp_ports(tmp_path: Path) -> None:
+def test_sctp_ports_are_imported_and_noted(tmp_path: Path) -> None:
     path = compose(
         tmp_path,
         "services:\n  sig:\n    image: x\n    ports:\n      - '3868:3868/sctp'\n"
-        "      - {target: 2905, published: 2905, protocol: sctp}\n",
+        "      - {target: 2905, published: 2905, protocol: sctp}\n      - '8080:80'\n",
     )
-    profiles, _ = imported(path)
-    ports = [
-        (p["host_port"], p["container_port"], p["protocol"]) for p in profiles["sig"]["network"]["ports"]
-    ]
-    assert ports == [(3868, 3868, "sctp"), (2905, 2905, "sctp")]
+    profiles, notes = imported(path)
+    ports = [(p["host_port"], p["container_port"]) for p in profiles["sig"]["network"]["ports"]]
+    assert ports == [(8080, 80)]
+    for expected in (
+        "sig: ports[0]: 3868:3868/sctp dropped: rootless Podman cannot publish SCTP ports (tcp and udp only)",
+        "sig: ports[1]: 2905:2905/sctp dropped: rootless Podman cannot publish SCTP ports (tcp and udp only)",
+    ):
+        assert expected in notes
+
+
+def test_a_profile_says_why_podman_cannot_publish_sctp(tmp_path: Path) -> None:
+    from rcontainer.profile import ProfileError
+
+    (tmp_path / "sig.yaml").write_text("image: x\nnetwork:\n  ports: ['3868:3868/sctp']\n")
+    with pytest.raises(ProfileError, match=r"network.ports\[0\]: rootless Podman cannot publish SCTP ports"):
+        load_profile(tmp_path / "sig.yaml", environ={})
+    (tmp_path / "sig.yaml").write_text("image: x\nruntime: default\nnetwork:\n  ports: ['3868:3868/udp']\n")
+    assert load_profile(tmp_path / "sig.yaml", environ={}).data["network"]["ports"][0]["protocol"] == "udp"
 
 
 def test_dns_with_an_unset_variable_is_left_out(tmp_path: Path) -> None:

@@ -166,6 +166,9 @@ def _port(s: Service, item: Any, i: int) -> list[Any]:
             host_range = host_range[:1]
         else:
             raise s.bad(("ports", i), "port ranges of the same length", item)
+    if proto == "sctp":
+        s.lose(where, f"{item} dropped: rootless Podman cannot publish SCTP ports (tcp and udp only)")
+        return []
     prefix = f"{host_ip}:" if host_ip else ""
     suffix = f"/{proto}" if proto != "tcp" else ""
     return [f"{prefix}{h}:{c}{suffix}" for h, c in zip(host_range, cont_range, strict=True)]

@@ -145,7 +145,7 @@ def _read_alike(s: Service, file: Path, where: str) -> None:
     profile reads it as Podman does. A file either cannot read is left for validation to report.
     """
     from rcontainer.profile import dotenv
-    from rcontainer.profile.loader import read_env_file
+    from rcontainer.profile.envfiles import read_env_file
     from rcontainer.profile.schema import Ctx, Node
 
     try:
