@@ -308,3 +308,15 @@ def test_an_optional_dependency_on_a_missing_service_is_fine(tmp_path: Path) -> 
     profiles, notes = imported(path)
     assert list(profiles) == ["a"]
     assert any(n.startswith("a: depends_on: dropped") for n in notes)
+
+
+def test_recursive_and_exploding_aliases_are_refused(tmp_path: Path) -> None:
+    refused(
+        compose(tmp_path / "loop", "services:\n  web: &w\n    image: x\n    labels: *w\n"),
+        r"compose.yaml:2: a value that contains itself \(a recursive YAML alias\)",
+    )
+    levels = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for prev, name in zip("abcde", "bcdef", strict=True):
+        levels.append(f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]")
+    text = "\n".join(levels) + "\nservices:\n  web:\n    image: x\n"
+    refused(compose(tmp_path / "laughs", text), r"too large: more than 100000 values after expanding aliases")

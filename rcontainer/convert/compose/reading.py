@@ -28,15 +28,55 @@ def read_documents(path: Path) -> list[tuple[Any, Any]]:
     try:
         while loader.check_node():
             node = loader.get_node()
+            _check_size(node, path)
             out.append((loader.construct_document(node), node))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{shown(path)}:{mark.line + 1}:{mark.column + 1}" if mark else shown(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise BadInput(f"{where}: not valid YAML: {problem}") from None
+    except RecursionError:
+        raise BadInput(f"{shown(path)}: not valid YAML: nested too deeply") from None
     finally:
         loader.dispose()
     return out
+
+
+MAX_VALUES = 100_000  # after expanding aliases: no "billion laughs" document
+
+
+def _check_size(root: Any, path: Path) -> None:
+    """Refuse a document that holds itself (a recursive alias) or, aliases expanded, more than
+    ``MAX_VALUES`` values: merging copies what aliases share."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return 1
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in active:
+            line = node.start_mark.line + 1
+            raise BadInput(f"{shown(path)}:{line}: a value that contains itself (a recursive YAML alias)")
+        active.add(id(node))
+        children = (
+            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+        )
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_VALUES:
+                raise BadInput(
+                    f"{shown(path)}: too large: more than {MAX_VALUES} values after expanding aliases"
+                )
+        active.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 class OctalInt(int):
