@@ -17,8 +17,10 @@ every file into place: all or nothing.
 ``${VAR}`` strings are kept as they are: profiles interpolate the same way Compose does, when
 they are loaded (a ``$`` that starts no expression, which Compose keeps, is doubled for the
 profile: ``variables``). The few values the importer must read to translate them (a duration,
-a port without host port, ...) are interpolated when imported, and noted. Relative paths in Compose are relative to the Compose file's folder; in a
-profile, to the profile's folder: they are rewritten for where the profile is written.
+a port without host port, ...) are interpolated when imported, and noted; so are variables
+that Compose takes from an env file the profile will not read. Relative paths in Compose are
+relative to the Compose file's folder; in a profile, to the profile's folder: they are
+rewritten for where the profile is written.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from rcontainer.convert.compose.checks import refuse_invalid
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
 from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_compose
 from rcontainer.convert.compose.service import Service
-from rcontainer.convert.compose.variables import names, profile_text
+from rcontainer.convert.compose.variables import names as variable_names
+from rcontainer.convert.compose.variables import profile_text
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
 
@@ -155,7 +158,7 @@ def _dotenv_notes(
     notes = []
     for service, profile in profiles.items():
         ours = model.from_env_files.get(service, {})
-        missing = sorted(n for n in names(profile) if n in ours and theirs.get(n) != ours[n])
+        missing = sorted(n for n in variable_names(profile) if n in ours and theirs.get(n) != ours[n])
         if missing:
             listed = ", ".join(f"${n}" for n in missing)
             notes.append(
