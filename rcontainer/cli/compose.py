@@ -24,23 +24,43 @@ from rcontainer.cli.app import App
     help="Folder to write the profiles to.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing profile files.")
+@click.option(
+    "--env-file",
+    "env_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Read variables from FILE instead of the .env beside the Compose file (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the written files and the report as JSON.")
 @click.pass_obj
 def import_cmd(
-    app: App, compose_file: str, services: tuple[str, ...], output_dir: str, force: bool, as_json: bool
+    app: App,
+    compose_file: str,
+    services: tuple[str, ...],
+    output_dir: str,
+    force: bool,
+    env_files: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Turn the services of a Compose file into profiles, one NAME.yaml per service.
 
     Prints the path of each profile written. Keys with no profile equivalent (depends_on,
     networks, secrets, ...) are reported on standard error as "SERVICE: key: what happened".
-    Each profile is loaded back and validated before it is written.
+    Each profile is loaded back and validated before it is written. The file is read as
+    Compose reads it: its includes, extends and YAML documents, variables from the environment
+    over the .env beside it (or --env-file).
     """
     from pathlib import Path
 
     from rcontainer.convert import compose as compose_import
 
     result = compose_import.import_compose(
-        Path(compose_file), services=list(services) or None, output_dir=Path(output_dir), force=force
+        Path(compose_file),
+        services=list(services) or None,
+        output_dir=Path(output_dir),
+        force=force,
+        env_files=[Path(f) for f in env_files] or None,
     )
     app.emit(
         {

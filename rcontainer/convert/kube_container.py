@@ -53,7 +53,12 @@ class Container:
             )
         c: dict[str, Any] = {"name": name}
         c.update(self.image())
-        if p["entrypoint"] is not None:
+        if p["entrypoint"] == []:
+            self.lose(
+                "entrypoint",
+                "[] dropped: Kubernetes cannot clear the image's ENTRYPOINT (an empty command keeps it)",
+            )
+        elif p["entrypoint"] is not None:
             c["command"] = list(p["entrypoint"])
         if p["command"] is not None:
             c["args"] = list(p["command"])

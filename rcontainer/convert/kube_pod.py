@@ -181,8 +181,9 @@ class Pod:
                 self.lose("network.dns", f"only the first 3 of {len(net['dns'])} servers kept")
         if net["add_hosts"]:
             by_ip: dict[str, list[str]] = {}
-            for host, ip in net["add_hosts"].items():
-                by_ip.setdefault(ip, []).append(host)
+            for host, ips in net["add_hosts"].items():
+                for ip in [ips] if isinstance(ips, str) else ips:  # one address, or several
+                    by_ip.setdefault(ip, []).append(host)
             spec["hostAliases"] = [{"ip": ip, "hostnames": hosts} for ip, hosts in by_ip.items()]
         return net
 

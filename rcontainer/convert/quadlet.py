@@ -129,7 +129,7 @@ def _duration(v: Any) -> list[str]:
 ROWS: tuple[Row, ...] = (
     Row("image", "Image", lambda v: [v or ""]),
     Row("pull", ARGS, lambda v: [f"--pull={v}"] if v and v != "missing" else []),
-    Row("entrypoint", ARGS, lambda v: [f"--entrypoint={json.dumps(list(v))}"] if v else []),
+    Row("entrypoint", ARGS, lambda v: [f"--entrypoint={json.dumps(list(v))}"] if v is not None else []),
     Row("command", "Exec", lambda v: [command_line(list(v))] if v else []),
     Row("workdir", ARGS, _option("--workdir")),
     Row("user", "User", lambda v: [str(v).partition(":")[0]] if v else []),
@@ -141,7 +141,15 @@ ROWS: tuple[Row, ...] = (
     Row("network.ports", "PublishPort", lambda v: [_port(p) for p in v or []]),
     Row("network.hostname", ARGS, _option("--hostname")),
     Row("network.dns", ARGS, _each("--dns")),
-    Row("network.add_hosts", ARGS, lambda v: [f"--add-host={host}:{ip}" for host, ip in (v or {}).items()]),
+    Row(
+        "network.add_hosts",
+        ARGS,
+        lambda v: [
+            f"--add-host={host}:{ip}"
+            for host, ips in (v or {}).items()
+            for ip in ([ips] if isinstance(ips, str) else ips)  # one address, or several
+        ],
+    ),
     Row("volumes", None, _mounts),
     Row("resources.memory", ARGS, lambda v: [f"--memory={int(v)}"] if v else []),
     Row("resources.cpus", ARGS, lambda v: [f"--cpus={v:g}"] if v else []),

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
+# What may follow a "$" that starts an expression (or an escape).
+_STARTS = re.compile(r"\$(?:\$|\{|[A-Za-z_])")
 
 
 class InterpolationError(ValueError):
@@ -38,6 +40,39 @@ def interpolate(text: str, environ: Mapping[str, str]) -> str:
         return text
     value, end = _expand(text, 0, environ, evaluate=True, nested=False)
     return value
+
+
+def lone_dollars_doubled(text: str) -> str:
+    """``text`` with each ``$`` that starts no expression (``$1``, ``$(date)``, ``5$``) doubled.
+
+    Compose keeps such a ``$`` as it is where a profile refuses it: this turns text written for
+    Compose (a Compose file, a ``.env`` file) into text a profile reads the same way.
+    """
+    if "$" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while True:
+        j = text.find("$", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        m = _STARTS.match(text, j)
+        if m is None:
+            out.append("$$")
+            i = j + 1
+        elif m.group() == "$$":
+            out.append("$$")
+            i = j + 2
+        else:
+            out.append("$")
+            i = j + 1
+
+
+def interpolate_compose(text: str, environ: Mapping[str, str]) -> str:
+    """``text`` interpolated as Compose does: as ``interpolate``, but a lone ``$`` stays literal."""
+    return interpolate(lone_dollars_doubled(text), environ)
 
 
 def _expand(

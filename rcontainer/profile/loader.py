@@ -5,7 +5,8 @@ The steps, each reporting every problem it finds into one ``Ctx``:
 1. compose the YAML (libyaml when available) and convert it to a ``Node`` tree that keeps
    file, line and column of every value; duplicate keys, unsupported tags and recursive
    aliases are problems (PyYAML alone would silently keep the last duplicate);
-2. interpolate ``$VAR`` expressions in every string value (not in keys);
+2. interpolate ``$VAR`` expressions in every string value (not in keys), from the environment
+   over the ``.env`` file in the profile's folder (as Compose reads the one beside its file);
 3. load the files named by ``extends`` the same way and deep-merge them under this one;
 4. validate and normalise the merged tree against ``schema.PROFILE``;
 5. read ``env_file`` files, apply the profile-wide rules (image or build, the name) and check
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.profile import schema
+from rcontainer.profile.envfiles import read_env_file, with_dotenv
 from rcontainer.profile.interpolate import InterpolationError, interpolate
 from rcontainer.profile.mounts import sensitive_reason
 from rcontainer.profile.problems import Problem, ProfileError
@@ -335,49 +337,6 @@ def _kind(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# env_file
-
-
-def read_env_file(path: str, node: Node, where: PathT, ctx: Ctx) -> dict[str, str]:
-    """``KEY=VALUE`` lines; ``#`` comments, blank lines, ``export KEY=VALUE``, quotes stripped."""
-    try:
-        text = schema.read_small_file(path)
-    except OSError as exc:
-        ctx.add(node, where, f"cannot read env_file {path}: {exc.strerror or exc}")
-        return {}
-    out: dict[str, str] = {}
-    # Lines end at "\n" (or "\r\n") only, as Podman and Compose read them: str.splitlines
-    # also breaks at \x0b, \x0c, \x1c-\x1e, \x85 and U+2028, so "A=x\x1cB=y" would define B.
-    for number, line in enumerate(text.split("\n"), 1):
-        stripped = line.removesuffix("\r").strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("export ") or stripped.startswith("export\t"):
-            stripped = stripped[len("export") :].lstrip()
-        key, eq, value = stripped.partition("=")
-        key = key.strip()
-        if not eq or not re.fullmatch(schema.ENV_NAME_PATTERN, key):
-            ctx.problems.append(
-                Problem(path, number, 1, "", "expected a line 'NAME=VALUE' (NAME of letters, digits and '_')")
-            )
-            continue
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-            if line.strip()[-1:] == '"':
-                value = value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
-        elif " #" in value or "\t#" in value:
-            value = re.split(r"\s#", value, maxsplit=1)[0].rstrip()
-        if schema.has_nul(value):
-            ctx.problems.append(
-                Problem(path, number, 1, "", f"the value of {key} holds {schema.NUL_REFUSED}")
-            )
-            continue
-        out[key] = value
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
 # The whole load
 
 
@@ -403,18 +362,21 @@ def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozen
     if bad is not None:  # the path is written into generated units and printed in messages
         problem = f"expected a profile file name without control characters: {bad}; rename the file"
         raise ProfileError([Problem(file, None, None, "", problem)])
+    environ = with_dotenv(path, environ, ctx)
     tree = load_file(file, environ, ctx, (path.resolve(),))
     if tree is None:
         raise ProfileError(_sorted(ctx.problems))
     data = schema.PROFILE.validate(tree, (), ctx)
     secret_env: set[str] = set()
-    _finish(data, tree, path, ctx, secret_env)
+    _finish(data, tree, path, ctx, secret_env, environ)
     if ctx.problems:
         raise ProfileError(_sorted(ctx.problems))
     return data, frozenset(secret_env)
 
 
-def _finish(data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: set[str]) -> None:
+def _finish(
+    data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: set[str], environ: Mapping[str, str]
+) -> None:
     # name: the profile's own, or its file name
     if data["name"] is None:
         stem = path.stem
@@ -450,7 +412,7 @@ def _finish(data: dict[str, Any], tree: Node, path: Path, ctx: Ctx, secret_env: 
                 continue
             where: PathT = ("env_file", i) if isinstance(files_node.value, list) else ("env_file",)
             node = _at(tree, "env_file", i) if isinstance(files_node.value, list) else files_node
-            env.update(read_env_file(env_path, node, where, ctx))
+            env.update(read_env_file(env_path, node, where, ctx, environ))
     entries = data["env"]
     if entries is not INVALID:
         for key, entry in entries.items():

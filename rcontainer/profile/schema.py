@@ -937,6 +937,8 @@ def parse_capability(value: Any) -> str:
     raise ValueError(f"did you mean {close[0]!r}?" if close else "see capabilities(7)")
 
 
+PROTOCOLS = ("tcp", "udp", "sctp")  # what Podman publishes
+
 _RESTART = re.compile(r"(no|always|unless-stopped|on-failure)(?::([0-9]+))?")
 
 
@@ -954,7 +956,7 @@ def parse_restart(value: Any) -> str:
 
 
 def parse_port(value: Any) -> dict[str, Any]:
-    """``[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp]``; IPv6 host IPs in brackets."""
+    """``[HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp|sctp]``; IPv6 host IPs in brackets."""
     if not isinstance(value, str):
         raise ValueError("")
     text = value.strip()
@@ -962,7 +964,7 @@ def parse_port(value: Any) -> dict[str, Any]:
     if "/" in text:
         text, _, protocol = text.rpartition("/")
         protocol = protocol.lower()
-        if protocol not in ("tcp", "udp"):
+        if protocol not in PROTOCOLS:
             raise ValueError("")
     parts = text.rsplit(":", 2)
     if len(parts) == 2:
@@ -1233,7 +1235,10 @@ class SecretStr(Str):
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 RUNTIME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
-ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Environment variable names: a letter or '_', then letters, digits, '_', '.' or '-' (names such as
+# Elasticsearch's discovery.type; Podman and Compose take them, as does Kubernetes).
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+ARG_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"  # build arguments (ARG in a Containerfile)
 HOSTNAME_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
 LABEL_KEY_PATTERN = r"^[^=\s]+$"
 IDMAP_PATTERN = r"^[0-9]{1,10}:[0-9]{1,10}:[0-9]{1,10}$"
@@ -1349,7 +1354,7 @@ PORT = Kinds(
         expected="a port 1-65535 like '8080:80', '127.0.0.1:8080:80/udp'",
         json_schema={
             "type": "string",
-            "pattern": r"^((\[[0-9A-Fa-f:.]+\]|[0-9.]*):)?[0-9]{1,5}:[0-9]{1,5}(/(tcp|udp|TCP|UDP))?$|\$",
+            "pattern": r"^((\[[0-9A-Fa-f:.]+\]|[0-9.]*):)?[0-9]{1,5}:[0-9]{1,5}(/(tcp|udp|sctp|TCP|UDP|SCTP))?$|\$",
         },
     ),
     mapping=Obj(
@@ -1364,7 +1369,7 @@ PORT = Kinds(
                 json_schema={"type": "string"},
                 default="",
             ),
-            "protocol": Enum("Protocol.", ("tcp", "udp"), default="tcp"),
+            "protocol": Enum("Protocol.", PROTOCOLS, default="tcp"),
         },
     ),
     then={"mapping": _port_long},
@@ -1479,6 +1484,17 @@ USERNS = Kinds(
     default="",
 )
 
+_HOST_IP = Scalar("", parse_ip, expected="an IP address like '10.0.0.5'", json_schema={"type": "string"})
+
+
+def _addresses(value: list[str], node: Node, path: PathT, ctx: Ctx) -> Any:
+    """One address stays one (a profile that gives one resolves as it always has); none is refused."""
+    if not value:
+        ctx.add(node, path, "expected an IP address like '10.0.0.5' or a list of them, got an empty list")
+        return INVALID
+    return value[0] if len(value) == 1 else value
+
+
 NETWORK = Obj(
     "The container's network.",
     {
@@ -1497,8 +1513,14 @@ NETWORK = Obj(
             Scalar("", parse_ip, expected="an IP address like '1.1.1.1'", json_schema={"type": "string"}),
         ),
         "add_hosts": Map(
-            "Extra /etc/hosts entries: host name -> IP address.",
-            Scalar("", parse_ip, expected="an IP address like '10.0.0.5'", json_schema={"type": "string"}),
+            "Extra /etc/hosts entries: host name -> IP address (or a list of addresses, one line each).",
+            Kinds(
+                "",
+                scalar=_HOST_IP,
+                seq=List("", _HOST_IP, unique=True),
+                then={"seq": _addresses},
+                expected="an IP address like '10.0.0.5' or a list of them",
+            ),
             key_pattern=HOSTNAME_PATTERN,
             key_expected="a host name",
         ),
@@ -1520,7 +1542,7 @@ BUILD = Kinds(
             "args": Map(
                 "Build arguments.",
                 Str(control=True),
-                key_pattern=ENV_NAME_PATTERN,
+                key_pattern=ARG_NAME_PATTERN,
                 key_expected="an argument name",
             ),
         },
@@ -1551,7 +1573,7 @@ PROFILE = Obj(
         "build": BUILD,
         "pull": Enum("When to pull the image.", ("missing", "always", "never", "newer"), default="missing"),
         "command": _command("Command to run (replaces the image's CMD); a string is split as a shell would."),
-        "entrypoint": _command("Entrypoint (replaces the image's ENTRYPOINT)."),
+        "entrypoint": _command("Entrypoint (replaces the image's ENTRYPOINT; [] or '' clears it)."),
         "workdir": Str("Working folder in the container.", absolute=True),
         "user": Str(
             "User (and group) to run as: NAME, UID, NAME:GROUP or UID:GID.",

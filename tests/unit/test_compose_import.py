@@ -50,7 +50,7 @@ def test_web_and_db_stack(compose_dir: Path) -> None:
     assert web["restart"] == "unless-stopped"
     assert db["volumes"][0] == {
         "type": "volume",
-        "source": "db-data",
+        "source": "compose_db-data",  # as Compose names it: the project (the folder's name) first
         "target": "/var/lib/postgresql/data",
         "read_only": False,
         "selinux": "",

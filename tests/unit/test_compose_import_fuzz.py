@@ -45,6 +45,8 @@ KEYS = [
     "x-custom",
     "container_name",
     "security_opt",
+    "extends",
+    "provider",
 ]
 SCALAR = st.one_of(
     st.none(),
@@ -67,6 +69,10 @@ SCALAR = st.one_of(
             "$$",
             "SIGTERM",
             "CMD",
+            "web",
+            "compose.yaml",
+            "$1 $(date)",
+            "${",
         ]
     ),
 )
@@ -76,7 +82,19 @@ VALUE = st.recursive(
         st.lists(inner, max_size=4),
         st.dictionaries(
             st.sampled_from(
-                KEYS + ["test", "limits", "memory", "cpus", "target", "published", "source", "type"]
+                KEYS
+                + [
+                    "test",
+                    "limits",
+                    "memory",
+                    "cpus",
+                    "target",
+                    "published",
+                    "source",
+                    "type",
+                    "service",
+                    "file",
+                ]
             ),
             inner,
             max_size=4,
@@ -91,7 +109,8 @@ DOC = st.one_of(
             "services": st.dictionaries(
                 st.sampled_from(["web", "db", "a b", "x", "1"]), st.one_of(SERVICE, VALUE), max_size=3
             )
-        }
+        },
+        optional={"include": st.one_of(st.lists(st.sampled_from(["compose.yaml", "other.yaml"])), VALUE)},
     ),
     VALUE,
 )

@@ -57,7 +57,7 @@ def test_unknown_key_without_close_match_lists_keys(tmp_path: Path) -> None:
     assert p.message.startswith("unknown key 'zzzzzz'; expected one of: extends, name, image")
 
 
-@pytest.mark.parametrize("port", ["99999:80", "abc", "8080", "1.2.3:80:80", "80:80/sctp", "0:80"])
+@pytest.mark.parametrize("port", ["99999:80", "abc", "8080", "1.2.3:80:80", "80:80/icmp", "0:80"])
 def test_bad_port(tmp_path: Path, port: str) -> None:
     p = one_problem(tmp_path, f"image: {IMAGE}\nnetwork:\n  ports:\n    - '1:1'\n    - '{port}'\n")
     assert where(p) == ("p.yaml", 5, 7, "network.ports[1]")

@@ -69,13 +69,14 @@ def resolve_user(etc: Path, user: str | None) -> tuple[int, int, str]:
 
 
 def container_command(profile: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    """Entrypoint + command as Docker combines them: a profile entrypoint drops the image's CMD.
-    The image's may come as lists or, from an older config, as strings (``inspect_shapes.argv``)."""
+    """Entrypoint + command as Docker combines them: a profile entrypoint drops the image's CMD,
+    an empty one (``[]``) only clears the image's entrypoint. The image's may come as lists or,
+    from an older config, as strings (``inspect_shapes.argv``)."""
     if profile.get("entrypoint"):
         entry = list(profile["entrypoint"])
         cmd = list(profile.get("command") or [])
     else:
-        entry = words(config.get("Entrypoint"))
+        entry = [] if profile.get("entrypoint") is not None else words(config.get("Entrypoint"))
         cmd = list(profile.get("command") or words(config.get("Cmd")))
     argv = entry + cmd
     if not argv:

@@ -31,9 +31,10 @@ def _first_component(path: str) -> str:
     return path.strip("/").split("/", 1)[0]
 
 
-def _hosts_text(hostname: str, add_hosts: dict[str, str]) -> str:
+def _hosts_text(hostname: str, add_hosts: dict[str, str | list[str]]) -> str:
     lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback", f"127.0.1.1\t{hostname}"]
-    lines += [f"{ip}\t{host}" for host, ip in add_hosts.items()]
+    for host, ips in add_hosts.items():  # one address, or several
+        lines += [f"{ip}\t{host}" for ip in ([ips] if isinstance(ips, str) else ips)]
     return "\n".join(lines) + "\n"
 
 

@@ -157,8 +157,7 @@ def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: Pro
     carries its output when that was not streamed to the user.
     """
     context = str(build_spec["context"])
-    containerfile = build_spec.get("containerfile") or "Containerfile"
-    tar, dockerfile = _pack_context(context, containerfile, tag)
+    tar, dockerfile = _pack_context(context, containerfile(build_spec), tag)
     params: dict[str, Any] = {
         "dockerfile": dockerfile,
         "t": tag,
@@ -233,6 +232,18 @@ def _failed_step(output: str) -> str:
     step = lines[starts[-1] :] if starts else lines
     step = step[-FAILED_STEP_LINES:]
     return ("\n" + "\n".join("  " + line for line in step)) if step else ""
+
+
+def containerfile(build_spec: dict[str, Any]) -> str:
+    """The build file: the one named, or, when that is Containerfile or Dockerfile and missing,
+    the other of the two where it exists (as ``podman build`` looks for either; a Compose
+    file's build has Dockerfile by default)."""
+    name = build_spec.get("containerfile") or "Containerfile"
+    other = {"Containerfile": "Dockerfile", "Dockerfile": "Containerfile"}.get(name)
+    context = Path(build_spec["context"])
+    if other and not (context / name).exists() and (context / other).is_file():
+        return other
+    return name
 
 
 def inspect(api: LibpodClient, ref: str) -> ImageInfo:

@@ -56,12 +56,13 @@ def spec_from_profile(
         spec["oci_runtime"] = handler
     for key, field in (
         ("command", "command"),
-        ("entrypoint", "entrypoint"),
         ("work_dir", "workdir"),
         ("user", "user"),
     ):
         if p.get(field):
             spec[key] = p[field]
+    if p.get("entrypoint") is not None:  # [] clears the image's entrypoint (its CMD still runs)
+        spec["entrypoint"] = list(p["entrypoint"])
     spec.update(_network(p.get("network") or {}))
     spec.update(_userns(p.get("userns")))
     spec.update(_mounts(p.get("volumes") or []))
@@ -111,7 +112,11 @@ def _network(net: dict[str, Any]) -> dict[str, Any]:
     if net.get("dns"):
         out["dns_server"] = list(net["dns"])
     if net.get("add_hosts"):
-        out["hostadd"] = [f"{h}:{ip}" for h, ip in net["add_hosts"].items()]
+        out["hostadd"] = [
+            f"{host}:{ip}"
+            for host, ips in net["add_hosts"].items()
+            for ip in ([ips] if isinstance(ips, str) else ips)  # one address, or several
+        ]
     return out
 
 

@@ -4,7 +4,9 @@
     result.written     # the profile files, one NAME.yaml per service
     result.losses      # every Compose key with no (or only an approximate) equivalent
 
-``convert`` is the pure part: a parsed Compose document in, profile mappings and losses out.
+``load`` reads the file as Compose loads it: its YAML documents, what it includes and what its
+services extend, merged by Compose's rules (``documents``, ``include``, ``extends``, ``merge``).
+``convert`` is the pure part: that loaded file in, profile mappings and losses out.
 Each Compose service key has a handler (``keys.HANDLERS``), one module per group of keys
 (``services``, ``network``, ``volumes``, ``resources``, ``health``, ``lifecycle``, ``security``);
 a key with none is reported as dropped. ``import_compose`` reads the file (``load``), converts,
@@ -13,21 +15,33 @@ writes each profile next to its siblings under a temporary name, loads it back w
 every file into place: all or nothing.
 
 ``${VAR}`` strings are kept as they are: profiles interpolate the same way Compose does, when
-they are loaded. Relative paths in Compose are relative to the Compose file's folder; in a
-profile, to the profile's folder: they are rewritten for where the profile is written.
+they are loaded (a ``$`` that starts no expression, which Compose keeps, is doubled for the
+profile: ``variables``). The few values the importer must read to translate them (a duration,
+a port without host port, ...) are interpolated when imported, and noted; so are variables
+that Compose takes from an env file the profile will not read. Relative paths in Compose are
+relative to the Compose file's folder; in a profile, to the profile's folder: they are
+rewritten for where the profile is written.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rcontainer.convert.compose.checks import refuse_invalid
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
-from rcontainer.convert.compose.load import Lines, bad, not_unicode, read_compose
+from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_compose
 from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.variables import names as variable_names
+from rcontainer.convert.compose.variables import profile_text
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
+
+if TYPE_CHECKING:
+    from rcontainer.profile.problems import Problem
 
 
 @dataclass
@@ -38,14 +52,10 @@ class ImportResult:
 
 
 def convert(
-    compose: dict[str, Any],
-    *,
-    file: Path,
-    output_dir: Path,
-    services: list[str] | None = None,
-    lines: Lines | None = None,
+    model: Compose, *, output_dir: Path, services: list[str] | None = None
 ) -> tuple[dict[str, dict[str, Any]], list[Loss]]:
-    """Profiles (service name -> profile mapping) for the Compose document, and the losses."""
+    """Profiles (service name -> profile mapping) for the loaded Compose file, and the losses."""
+    compose, file, lines = model.data, model.file, model.lines
     all_services = compose["services"]
     wanted = list(all_services) if services is None else services
     for name in wanted:
@@ -58,6 +68,7 @@ def convert(
             # Its name is quoted in the profile's header comment and in every note: Compose
             # itself allows letters, digits, '.', '_' and '-' only.
             raise bad(file, lines, ("services", name), "a service name without control characters", name)
+    refuse_invalid(model)
     losses: list[Loss] = []
     top_volumes = compose.get("volumes") or {}
     if not isinstance(top_volumes, dict):
@@ -78,8 +89,20 @@ def convert(
             spec = {}
         if not isinstance(spec, dict):
             raise bad(file, lines, ("services", service), "a mapping of service settings", spec)
+        if spec.get("provider") is not None and spec.get("image") is None and spec.get("build") is None:
+            # Compose hands it to a plugin (a model runner, a cloud service): no container
+            losses.append(Loss(str(service), "provider", "service skipped: a provider runs no container"))
+            continue
         s = Service(
-            str(service), spec, file=file, output_dir=output_dir, lines=lines, top_volumes=top_volumes
+            str(service),
+            spec,
+            file=file,
+            output_dir=output_dir,
+            lines=lines,
+            top_volumes=top_volumes,
+            where=model.where.get(str(service)),
+            environ=model.environ,
+            project=model.project,
         )
         profile = convert_service(s)
         if profile["name"] in names:
@@ -104,7 +127,58 @@ def convert_service(s: Service) -> dict[str, Any]:
         if key in HANDLERS or key.startswith("x-"):
             continue
         s.lose(key, DROPPED.get(key, "dropped: profiles have no equivalent"))
-    return {k: s.p[k] for k in PROFILE_KEYS if k in s.p}
+    return _spelled({k: s.p[k] for k in PROFILE_KEYS if k in s.p})
+
+
+def _spelled(value: Any) -> Any:
+    """Every text of a profile spelled as profiles spell it: a lone ``$`` of Compose doubled."""
+    if isinstance(value, str):
+        return profile_text(value)
+    if isinstance(value, dict):
+        return {k: _spelled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_spelled(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)  # not reading.OctalInt: a plain number to write
+    return value
+
+
+def _dotenv_notes(
+    model: Compose, profiles: dict[str, dict[str, Any]], output_dir: Path, environ: Mapping[str, str]
+) -> list[Loss]:
+    """A note for each profile whose variables Compose takes from an env file (``.env``) that the
+    profile will not read: a profile reads the ``.env`` in its own folder (and the environment)."""
+    from rcontainer.profile import dotenv
+
+    beside = output_dir / ".env"
+    try:
+        theirs = dotenv.read(beside, environ) if beside.is_file() else {}
+    except (OSError, dotenv.DotenvError):
+        theirs = {}
+    notes = []
+    for service, profile in profiles.items():
+        ours = model.from_env_files.get(service, {})
+        missing = sorted(n for n in variable_names(profile) if n in ours and theirs.get(n) != ours[n])
+        if missing:
+            listed = ", ".join(f"${n}" for n in missing)
+            notes.append(
+                Loss(
+                    service,
+                    ".env",
+                    f"{listed} come from the Compose project's env file, which profiles in"
+                    f" {output_dir.absolute()} do not read: copy the values to {beside.absolute()}"
+                    " (or set them in your environment)",
+                )
+            )
+    return notes
+
+
+def _problem(problem: Problem, profile: Path) -> str:
+    """One line of why a service's profile is invalid: in the profile, or in a file it reads."""
+    if problem.file != str(profile):  # an env file, say: its name and line
+        where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+        return f"  {shown(where)}: {shown(problem.message)}"
+    return f"  {shown(problem.path or '(profile)')}: {shown(problem.message)}"
 
 
 def render(profile: dict[str, Any], *, source: Path, service: str) -> str:
@@ -123,15 +197,28 @@ def render(profile: dict[str, Any], *, source: Path, service: str) -> str:
 
 
 def import_compose(
-    path: Path, *, services: list[str] | None = None, output_dir: Path = Path("."), force: bool = False
+    path: Path,
+    *,
+    services: list[str] | None = None,
+    output_dir: Path = Path("."),
+    force: bool = False,
+    environ: Mapping[str, str] | None = None,
+    env_files: list[Path] | None = None,
 ) -> ImportResult:
-    """Convert, validate and write the services of a Compose file as profiles (all or nothing)."""
+    """Convert, validate and write the services of a Compose file as profiles (all or nothing).
+
+    ``environ`` (``os.environ`` when None) over the ``.env`` file beside the Compose file (or
+    over ``env_files``) gives the variables Compose would interpolate: the importer reads them
+    where it must translate a value (a duration, a port without host port, ...).
+    """
     from rcontainer.profile import ProfileError, load_profile
 
-    compose, lines = read_compose(path)
-    profiles, losses = convert(compose, file=path, output_dir=output_dir, services=services, lines=lines)
+    model = read_compose(path, environ=environ, env_files=env_files)
+    compose, lines = model.data, model.lines
+    profiles, losses = convert(model, output_dir=output_dir, services=services)
     if output_dir.exists() and not output_dir.is_dir():
         raise BadInput(f"{shown(output_dir)} is not a folder")
+    losses += _dotenv_notes(model, profiles, output_dir, os.environ if environ is None else environ)
     targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}
     existing = [str(t) for t in targets.values() if t.exists()]
     if existing and not force:
@@ -152,11 +239,9 @@ def import_compose(
                 raise not_unicode(path, lines, compose, svc) from None
             tmp.write_bytes(data)
             try:
-                load_profile(tmp)
+                load_profile(tmp, environ=model.environ)  # the variables as Compose sees them
             except ProfileError as exc:
-                problems = "\n".join(
-                    f"  {shown(p.path or '(profile)')}: {shown(p.message)}" for p in exc.problems
-                )
+                problems = "\n".join(_problem(p, tmp) for p in exc.problems)
                 raise BadInput(
                     f"{shown(path)}: service {svc!r} does not make a valid profile:\n{problems}",
                     hint="fix the service (or set the variables it uses) and import again",

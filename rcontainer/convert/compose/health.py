@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.service import Service, boolean
 
 TIMINGS = ("interval", "timeout", "retries", "start_period")
 
@@ -15,7 +15,7 @@ def healthcheck(s: Service) -> None:
         return
     if not isinstance(hc, dict):
         raise s.bad("healthcheck", "a mapping", hc)
-    if hc.get("disable") is True:
+    if boolean(hc.get("disable")) is True:
         s.p["healthcheck"] = {"test": ["NONE"]}
         return
     test = hc.get("test")

@@ -79,7 +79,6 @@ DROPPED = {
     "configs": "dropped: no config mounts (use a read-only bind of the file)",
     "scale": "dropped: a profile is one container",
     "profiles": "dropped: every imported service is its own profile",
-    "extends": "dropped: use the profile's own 'extends' with a base profile",
     "expose": "dropped: other profiles reach a container through published ports only",
     "volumes_from": "dropped: mount the same volumes instead",
     "logging": "dropped: rcontainer keeps its own logs",

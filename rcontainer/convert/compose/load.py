@@ -1,78 +1,88 @@
-"""Reading a Compose file: YAML, the line of each key (for messages), and text checks."""
+"""Reading a Compose file: YAML, the line of each key (for messages), and text checks.
+
+``read_compose`` gives what Compose itself would load: every YAML document of the file, each
+``include`` and ``extends`` resolved and merged as Compose merges them (``merge``), with the
+place where each service key was written (``Where``), for messages. Variables stay as they are
+written (profiles interpolate them when they load), but for the few values that decide what is
+loaded (a file an ``include`` or ``extends`` names): those are interpolated from the environment
+over the ``.env`` file beside the Compose file, as Compose does.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rcontainer.convert.compose.where import Lines, Where, bad, located
 from rcontainer.convert.loss import shown
 from rcontainer.errors import BadInput
 
-
-class Lines:
-    """Line numbers of keys in the Compose file, for error messages."""
-
-    def __init__(self, root: Any) -> None:
-        self.root = root
-
-    def of(self, *path: str | int) -> int | None:
-        import yaml
-
-        node = self.root
-        line = node.start_mark.line + 1 if node is not None else None
-        for key in path:
-            if isinstance(node, yaml.MappingNode):
-                for k, v in node.value:
-                    if k.value == key:
-                        node, line = v, k.start_mark.line + 1
-                        break
-                else:
-                    return line
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-                node = node.value[key]
-                line = node.start_mark.line + 1
-            else:
-                return line
-        return line
+__all__ = ["Compose", "Lines", "Where", "bad", "not_unicode", "read_compose"]
 
 
-def bad(file: Path, lines: Lines | None, path: tuple[str | int, ...], expected: str, got: Any) -> BadInput:
-    """``FILE:LINE: KEY.PATH: expected ..., got ...``: how import describes a bad value."""
-    from rcontainer.profile.schema import found  # one way to describe a bad value, as profiles do
+@dataclass
+class Compose:
+    """A Compose file loaded as Compose loads it (documents, include and extends merged)."""
 
-    line = lines.of(*path) if lines else None
-    where = f"{shown(file)}:{line}" if line else shown(file)
-    key = shown(".".join(str(p) for p in path))
-    return BadInput(f"{where}: {f'{key}: ' if key else ''}expected {expected}, got {found(got)}")
+    data: dict[str, Any]
+    file: Path
+    lines: Lines
+    environ: Mapping[str, str]  # the variables Compose interpolates from: the environment over .env
+    where: dict[str, dict[str, Where]] = field(default_factory=dict)  # service -> key -> where
+    # service -> the variables an env file (.env, an include's) gives it, not the environment
+    from_env_files: dict[str, dict[str, str]] = field(default_factory=dict)
+    project: str = ""  # the project's name, which prefixes its volumes' names
 
 
-def read_compose(path: Path) -> tuple[dict[str, Any], Lines]:
-    import yaml
+def read_compose(
+    path: Path, *, environ: Mapping[str, str] | None = None, env_files: list[Path] | None = None
+) -> Compose:
+    """The Compose file at ``path``, with its includes and extends, as Compose loads it.
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    ``environ`` is the environment (``os.environ`` when None); ``env_files`` replace the
+    ``.env`` file beside the Compose file, as ``docker compose --env-file`` does.
+    """
+    from rcontainer.convert.compose.documents import Loader
+    from rcontainer.convert.compose.reading import not_compose
+    from rcontainer.convert.compose.variables import project_environment
+
+    if not path.exists() and not path.is_symlink():
         from rcontainer.errors import NotFound
 
-        raise NotFound(f"no Compose file {shown(path)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise BadInput(f"{shown(path)}: cannot read: {reason}") from None
-    try:
-        data = yaml.safe_load(text)
-        lines = Lines(yaml.compose(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{shown(path)}:{mark.line + 1}:{mark.column + 1}" if mark else shown(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BadInput(f"{where}: not valid YAML: {problem}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
-        raise BadInput(
-            f"{shown(path)}: expected a Compose file with a 'services' mapping at the top level",
-            hint="the old version-1 format (services at the top level) is not supported",
-        )
+        raise NotFound(f"no Compose file {shown(path)}")
+    folder = path.parent.absolute()
+    environ = os.environ if environ is None else environ
+    env, _ = project_environment(folder, environ, env_files)
+    loader = Loader(env)
+    data, where, lines = loader.load([path], folder, env, ())
+    if not isinstance(data.get("services"), dict):
+        raise not_compose(path)
     _join_surrogate_pairs(data, set())
-    return data, lines
+    from_files = {
+        name: {k: v for k, v in used.items() if k not in environ} for name, used in loader.service_env.items()
+    }
+    return Compose(data, path, lines, env, where, from_files, _project(data, folder, env, lines, path))
+
+
+def _project(data: dict[str, Any], folder: Path, env: Mapping[str, str], lines: Lines, path: Path) -> str:
+    """The project's name as Compose finds it: COMPOSE_PROJECT_NAME, the file's ``name``, its folder."""
+    from rcontainer.convert.compose.service import compose_project
+    from rcontainer.convert.compose.variables import resolve
+
+    if env.get("COMPOSE_PROJECT_NAME"):
+        return compose_project(env["COMPOSE_PROJECT_NAME"])
+    name = data.get("name")
+    if isinstance(name, str) and name:
+        try:
+            name = compose_project(resolve(name, env))
+        except ValueError as exc:
+            raise BadInput(f"{located(path, lines, ('name',))}{shown(exc)}") from None
+        if name:
+            return name
+    return compose_project(folder.name)
 
 
 def _join_surrogate_pairs(node: Any, seen: set[int]) -> None:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.variables import has_variable
 
 # Compose network_mode -> profile network.mode; any other mode becomes private, with a loss.
 MODES = {
@@ -22,6 +23,15 @@ NETWORKS_DROPPED = "dropped: each profile has its own network; reach other servi
 _PORT = re.compile(
     r"^(?:(\[[0-9A-Fa-f:.]+\]|[0-9]+\.[0-9.]+):)?(?:([0-9]+(?:-[0-9]+)?)?:)?([0-9]+(?:-[0-9]+)?)(?:/([a-zA-Z]+))?$"
 )
+# A port a profile takes as it is: one host port and one container port.
+_AS_WRITTEN = re.compile(
+    r"((\[[0-9A-Fa-f:.]+\]|[0-9.]*):)?[0-9]{1,5}:[0-9]{1,5}(/(tcp|udp|sctp))?", re.IGNORECASE
+)
+_PORT_DROPPED = {
+    "mode": "published on the host, as Compose without Swarm does",
+    "name": "profile ports have no names",
+    "app_protocol": "profile ports have no application protocol",
+}
 _PORT_KEYS = ("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
 
 
@@ -56,7 +66,14 @@ def network(s: Service) -> None:
             dns = [dns]
         if not isinstance(dns, list) or not all(isinstance(x, str) for x in dns):
             raise s.bad("dns", "an address or a list of addresses", dns)
-        net["dns"] = dns
+        servers = []
+        for i, server in enumerate(dns):
+            at: tuple[str | int, ...] = ("dns", i) if isinstance(s.spec["dns"], list) else ("dns",)
+            value = s.resolved(at, server)
+            if value.strip():
+                servers.append(value)  # an unset variable leaves nothing, and Compose no server
+        if servers:
+            net["dns"] = servers
     hosts = s.spec.get("extra_hosts")
     if hosts is not None:
         net["add_hosts"] = _extra_hosts(s, hosts)
@@ -66,28 +83,41 @@ def network(s: Service) -> None:
         s.p["network"] = net
 
 
-def _extra_hosts(s: Service, hosts: Any) -> dict[str, str]:
-    entries: list[tuple[str, Any]] = []
+def _extra_hosts(s: Service, hosts: Any) -> dict[str, Any]:
+    """Host name -> address, or -> addresses when several (as Compose: 'HOST=IP[,IP]', 'HOST:IP',
+    a mapping to one address or a list); variables are read now (Compose reads them first)."""
+    entries: list[tuple[str, list[Any], tuple[str | int, ...]]] = []
     if isinstance(hosts, dict):
-        entries = [(str(k), v) for k, v in hosts.items()]
+        for key, value in hosts.items():
+            at = ("extra_hosts", str(key))
+            ips = value if isinstance(value, list) else [value]
+            if not all(isinstance(ip, str | int | float) and not isinstance(ip, bool) for ip in ips):
+                raise s.bad(at, "an address or a list of addresses", value)
+            entries.append((str(key), [s.resolved(at, str(ip)) for ip in ips], at))
     elif isinstance(hosts, list):
         for i, item in enumerate(hosts):
+            at = ("extra_hosts", i)
             if not isinstance(item, str):
-                raise s.bad(("extra_hosts", i), "'HOST:IP' or 'HOST=IP'", item)
-            m = re.match(r"^([^:=]+)[:=](.+)$", item)
-            if not m:
-                raise s.bad(("extra_hosts", i), "'HOST:IP' or 'HOST=IP'", item)
-            entries.append((m.group(1), m.group(2)))
+                raise s.bad(at, "'HOST:IP' or 'HOST=IP'", item)
+            text = s.resolved(at, item)
+            sep = "=" if "=" in text else ":"
+            host, found, ips = text.partition(sep)
+            if not found or not ips:
+                raise s.bad(at, "'HOST:IP' or 'HOST=IP'", item)
+            entries.append((host, ips.split(","), at))
     else:
         raise s.bad("extra_hosts", "a list of 'HOST:IP' or a mapping", hosts)
-    out: dict[str, str] = {}
-    for host, ip in entries:
-        ip = str(ip).strip("[]")
-        if ip == "host-gateway":
-            s.lose(f"extra_hosts.{host}", "host-gateway dropped: give the host's address")
-            continue
-        out[host] = ip
-    return out
+    out: dict[str, Any] = {}
+    for host, ips, at in entries:
+        if not host or ":" in host or "=" in host:
+            raise s.bad(at, "a host name before the address", host)
+        for ip in ips:
+            ip = ip[1:-1] if len(ip) > 2 and ip[0] == "[" and ip[-1] == "]" else ip
+            if ip == "host-gateway":
+                s.lose(f"extra_hosts.{host}", "host-gateway dropped: give the host's address")
+            elif ip not in out.setdefault(host, []):
+                out[host].append(ip)
+    return {host: ips[0] if len(ips) == 1 else ips for host, ips in out.items() if ips}
 
 
 def _port(s: Service, item: Any, i: int) -> list[Any]:
@@ -102,6 +132,8 @@ def _port(s: Service, item: Any, i: int) -> list[Any]:
         for key in item:
             if key not in _PORT_KEYS:
                 s.lose(f"{where}.{key}", "dropped")
+            elif key in _PORT_DROPPED and item[key] is not None:
+                s.lose(f"{where}.{key}", f"{item[key]!r} dropped: {_PORT_DROPPED[key]}")
         text = f"{published}:{target}" if published is not None else str(target)
         if host_ip:
             text = f"[{host_ip}]:{text}" if ":" in str(host_ip) else f"{host_ip}:{text}"
@@ -110,8 +142,12 @@ def _port(s: Service, item: Any, i: int) -> list[Any]:
         item = str(item)
     if not isinstance(item, str):
         raise s.bad(("ports", i), "a port like '8080:80' or a mapping", item)
-    if "$" in item:
-        return [item]  # interpolated when the profile loads
+    if has_variable(item):
+        value = s.resolved(("ports", i), item, note=False)
+        if _AS_WRITTEN.fullmatch(value.strip()):
+            return [item]  # the profile interpolates it to the same port when it loads
+        s.noted(("ports", i), item, value)  # e.g. a container port alone: read now
+        item = value
     m = _PORT.match(item.strip())
     if not m:
         raise s.bad(("ports", i), "a port like '8080:80' or '127.0.0.1:8080:80/udp'", item)
@@ -130,6 +166,9 @@ def _port(s: Service, item: Any, i: int) -> list[Any]:
             host_range = host_range[:1]
         else:
             raise s.bad(("ports", i), "port ranges of the same length", item)
+    if proto == "sctp":
+        s.lose(where, f"{item} dropped: rootless Podman cannot publish SCTP ports (tcp and udp only)")
+        return []
     prefix = f"{host_ip}:" if host_ip else ""
     suffix = f"/{proto}" if proto != "tcp" else ""
     return [f"{prefix}{h}:{c}{suffix}" for h, c in zip(host_range, cont_range, strict=True)]

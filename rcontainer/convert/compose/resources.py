@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rcontainer.convert.compose.service import Service
+from rcontainer.errors import BadInput
 
 # Top-level Compose keys -> profile resources keys (deploy.resources.limits uses the profile's names).
 LIMITS = {"mem_limit": "memory", "cpus": "cpus", "pids_limit": "pids"}
@@ -48,12 +49,30 @@ def _deploy_resources(s: Service, value: Any, res: dict[str, Any]) -> None:
         raise s.bad(("deploy", "resources", "limits"), "a mapping", limits)
     for key, limit in limits.items():
         if key in ("memory", "cpus", "pids"):
+            top = next(k for k, dest in LIMITS.items() if dest == key)
+            if key in res and _differ(s, key, res[key], limit):
+                raise BadInput(
+                    f"{s.at(('deploy', 'resources', 'limits', key))}differs from {top}: Compose refuses"
+                    " distinct values (give one of them)"
+                )
             res[key] = limit
         else:
             s.lose(f"deploy.resources.limits.{key}", "dropped")
     for key in value:
         if key != "limits":
             s.lose(f"deploy.resources.{key}", "dropped: limits only")
+
+
+def _differ(s: Service, key: str, a: Any, b: Any) -> bool:
+    """Two limits that are not the same amount (as far as the importer can read them now)."""
+    from rcontainer.profile.schema import parse_size
+
+    read = {"memory": parse_size, "cpus": float, "pids": int}[key]
+    try:
+        values = [read(s.resolved(key, v, note=False) if isinstance(v, str) else v) for v in (a, b)]
+    except (ValueError, TypeError):
+        return False  # a value the profile will refuse anyway
+    return values[0] != values[1]
 
 
 def ulimits(s: Service) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.service import Service, boolean
 
 _NO_NEW_PRIVILEGES = re.compile(r"^no-new-privileges(?:[:=](true|false))?$")
 
@@ -34,7 +34,7 @@ def capabilities(s: Service) -> None:
 def flags(s: Service) -> None:
     for key in ("read_only", "privileged"):
         if s.spec.get(key) is not None:
-            s.p[key] = s.spec[key]
+            s.p[key] = boolean(s.spec[key])
 
 
 def security_opt(s: Service) -> None:

@@ -7,12 +7,38 @@ profile fields into ``p`` and reports what it could not carry over with ``lose``
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rcontainer.convert.compose.load import Lines, bad
-from rcontainer.convert.loss import Loss
+from rcontainer.convert.compose.merge import go_text
+from rcontainer.convert.compose.variables import has_variable, literal, resolve
+from rcontainer.convert.compose.where import Lines, Where, bad, located
+from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a name a profile's ${...} can name
+_TRUE = ("true", "y", "yes", "on")
+_FALSE = ("false", "n", "no", "off")
+
+
+def compose_project(name: str) -> str:
+    """A project name as Compose normalises it: lowercase letters, digits, '_' and '-'."""
+    return re.sub(r"[^a-z0-9_-]", "", name.lower()).lstrip("_-")
+
+
+def boolean(value: Any) -> Any:
+    """A Compose boolean field's value: Compose reads yes/no/on/off/y/n too (as YAML 1.1 did).
+
+    Anything else (a variable, a wrong value) is returned as it is, for the profile to judge.
+    """
+    if isinstance(value, str) and not has_variable(value):
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+    return value
 
 
 class Service:
@@ -25,6 +51,9 @@ class Service:
         output_dir: Path,
         lines: Lines | None,
         top_volumes: dict[str, Any],
+        where: dict[str, Where] | None = None,
+        environ: Mapping[str, str] | None = None,
+        project: str = "",
     ) -> None:
         self.service = service
         self.spec = spec
@@ -33,6 +62,9 @@ class Service:
         self.output_dir = output_dir.absolute()
         self.lines = lines
         self.top_volumes = top_volumes
+        self.where = where or {}  # the keys written elsewhere than at services.NAME of ``file``
+        self.environ = environ if environ is not None else {}  # for what must be read when imported
+        self.project = project or compose_project(file.parent.absolute().name)  # names its volumes
         self.losses: list[Loss] = []
         self.p: dict[str, Any] = {}  # the profile, in the order handlers write it
 
@@ -40,8 +72,19 @@ class Service:
         self.losses.append(Loss(self.service, key, what))
 
     def bad(self, key: str | tuple[str | int, ...], expected: str, got: Any) -> BadInput:
+        return bad(*self._located(key), expected, got)
+
+    def at(self, key: str | tuple[str | int, ...]) -> str:
+        """``FILE:LINE: services.NAME.KEY: ``, to start a message about ``key``."""
+        return located(*self._located(key))
+
+    def _located(self, key: str | tuple[str | int, ...]) -> tuple[Path, Lines | None, tuple[str | int, ...]]:
         path = (key,) if isinstance(key, str) else key
-        return bad(self.file, self.lines, ("services", self.service, *path), expected, got)
+        file, lines, service = self.file, self.lines, ("services", self.service)
+        here = self.where.get(str(path[0])) if path else None
+        if here is not None:  # written in an included or extended file
+            file, lines, service = here.file, here.lines, here.service
+        return file, lines, (*service, *path)
 
     def get(self, key: str, types: type | tuple[type, ...], expected: str) -> Any:
         """``spec[key]`` when it is one of ``types`` (a bool only when asked for), None when unset."""
@@ -54,8 +97,44 @@ class Service:
             raise self.bad(key, expected, value)
         return value
 
-    def path(self, text: str) -> str:
-        """A Compose path (relative to the Compose file) as a profile path (relative to the profile)."""
+    def resolved(self, key: str | tuple[str | int, ...], value: Any, *, note: bool = True) -> Any:
+        """``value`` with its variables interpolated now, as Compose would (from ``environ``).
+
+        For a value the importer must read to translate it: the profile then holds the value,
+        no longer the variable, which ``note`` says.
+        """
+        if not has_variable(value):
+            return value
+        path = (key,) if isinstance(key, str) else key
+        try:
+            out = resolve(value, self.environ)
+        except ValueError as exc:
+            raise BadInput(f"{self.at(path)}{shown(exc)}") from None
+        if note:
+            self.noted(path, value, out)
+        return out
+
+    def noted(self, key: str | tuple[str | int, ...], value: str, out: str) -> None:
+        """Report that the profile holds ``out``, what ``value`` was when imported."""
+        path = (key,) if isinstance(key, str) else key
+        shown_path = f"{path[0]}{''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in path[1:])}"
+        self.lose(shown_path, f"{value} → {out!r} (variables resolved when imported)")
+
+    def path(self, text: str, key: str | tuple[str | int, ...] | None = None) -> str:
+        """A Compose path (relative to the Compose file) as a profile path (relative to the profile).
+
+        A path that starts with a variable is kept for the profile to interpolate, unless its
+        value now is a relative path and the profile is written elsewhere: relative to the
+        Compose file in Compose, it would be relative to the profile. Then the profile gets the
+        path it is now (noted, under ``key``).
+        """
+        if text.startswith("$") and has_variable(text) and key is not None:
+            value = self.resolved(key, text, note=False)
+            if value and not value.startswith(("/", "~")) and self.output_dir != self.compose_dir:
+                out = self.path(value)
+                self.noted(key, text, out)
+                return literal(out)
+            return text
         if text.startswith(("/", "~", "$")):
             return text
         absolute = os.path.normpath(self.compose_dir / text)
@@ -80,16 +159,22 @@ class Service:
                 out[str(key)] = val
         else:
             raise self.bad(".".join(where), "a mapping or a list of 'KEY=VALUE' strings", value)
-        for key, val in out.items():
+        for key, val in list(out.items()):
             if val is None:
-                if from_env:
+                if not from_env:
+                    out[key] = ""
+                elif _VARIABLE.fullmatch(key):
                     out[key] = f"${{{key}}}"
                     self.lose(
                         f"{'.'.join(where)}.{key}",
                         f"taken from your environment as ${{{key}}} (empty when unset; Compose leaves it out)",
                     )
+                elif key in self.environ:  # a name like a.b: no profile expression can name it
+                    out[key] = literal(self.environ[key])
+                    self.lose(f"{'.'.join(where)}.{key}", "taken from your environment when imported")
                 else:
-                    out[key] = ""
-            elif isinstance(val, bool):
-                out[key] = "true" if val else "false"
+                    del out[key]
+                    self.lose(f"{'.'.join(where)}.{key}", "left out: not set when imported (as Compose does)")
+            elif isinstance(val, bool | float):
+                out[key] = go_text(val)  # as Compose writes it: true, 1, 1e+06
         return out

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
-from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.service import Service, boolean
+from rcontainer.convert.compose.variables import has_variable
 from rcontainer.convert.loss import shown
 from rcontainer.errors import BadInput
 
@@ -30,7 +32,7 @@ PULL = {"always": "always", "never": "never", "missing": "missing", "if_not_pres
 
 
 def name(s: Service) -> None:
-    container_name = s.get("container_name", str, "a container name")
+    container_name = s.resolved("container_name", s.get("container_name", str, "a container name"))
     wanted = container_name or s.service
     profile_name = re.sub(r"[^a-z0-9_.-]", "-", wanted.lower()).lstrip("_.-")[:63] or "service"
     if profile_name != wanted:
@@ -64,7 +66,7 @@ def image(s: Service) -> None:
 
 def _build(s: Service, build: Any) -> Any:
     if isinstance(build, str):
-        return s.path(build)
+        build = {"context": build}
     if not isinstance(build, dict):
         raise s.bad("build", "a context folder or a mapping", build)
     context = build.get("context", ".")
@@ -75,12 +77,11 @@ def _build(s: Service, build: Any) -> Any:
             f"{shown(s.file)}: services.{s.service}.build.context: a remote context ({shown(context)}) is not"
             " supported; clone it and give the folder"
         )
-    out: dict[str, Any] = {"context": s.path(context)}
-    dockerfile = build.get("dockerfile")
-    if dockerfile is not None:
-        if not isinstance(dockerfile, str):
-            raise s.bad(("build", "dockerfile"), "a file name", dockerfile)
-        out["containerfile"] = dockerfile
+    out: dict[str, Any] = {"context": s.path(context, ("build", "context"))}
+    dockerfile = build.get("dockerfile", "Dockerfile")  # Compose's default, not the profile's
+    if not isinstance(dockerfile, str):
+        raise s.bad(("build", "dockerfile"), "a file name", dockerfile)
+    out["containerfile"] = dockerfile
     args = build.get("args")
     if args is not None:
         out["args"] = s.pairs(args, ("build", "args"), from_env=True)
@@ -111,14 +112,16 @@ def environment(s: Service) -> None:
         for i, item in enumerate(items):
             required = True
             if isinstance(item, dict):
-                required = item.get("required", True) is not False
+                required = boolean(item.get("required", True)) is not False
                 item = item.get("path")
             if not isinstance(item, str):
                 raise s.bad(("env_file", i), "a file name", item)
             if not required and not (s.compose_dir / item).exists():
                 s.lose(f"env_file[{i}]", f"{item} dropped: optional and missing")
                 continue
-            paths.append(s.path(item))
+            paths.append(s.path(item, ("env_file", i)))
+            if not has_variable(item):
+                _read_alike(s, s.compose_dir / os.path.expanduser(item), f"env_file[{i}]")
         if paths:
             s.p["env_file"] = paths
     env = s.spec.get("environment")
@@ -133,6 +136,33 @@ def environment(s: Service) -> None:
         else:
             out[key] = value
     s.p["env"] = out
+
+
+def _read_alike(s: Service, file: Path, where: str) -> None:
+    """Note the variables of an env file that Compose reads otherwise than a profile does.
+
+    Compose interpolates ``$`` in an env file and reads its quotes and escapes its own way; a
+    profile reads it as Podman does. A file either cannot read is left for validation to report.
+    """
+    from rcontainer.profile import dotenv
+    from rcontainer.profile.envfiles import read_env_file
+    from rcontainer.profile.schema import Ctx, Node
+
+    try:
+        composes = dotenv.read(file, s.environ)
+    except (OSError, dotenv.DotenvError):
+        return
+    ctx = Ctx()
+    ours = read_env_file(str(file), Node(None, str(file), 1, 1), (), ctx, s.environ)
+    if ctx.problems:
+        return
+    differ = sorted(k for k in {**composes, **ours} if composes.get(k) != ours.get(k))
+    if differ:
+        s.lose(
+            where,
+            f"{', '.join(differ)}: Compose reads {'this' if len(differ) == 1 else 'these'} otherwise ($, quotes or"
+            " escapes), a profile reads the file as Podman does: give the value in 'environment' instead",
+        )
 
 
 def runtime(s: Service) -> None:
@@ -158,7 +188,7 @@ def runtime(s: Service) -> None:
 
 def tty(s: Service) -> None:
     if s.spec.get("tty") is not None:
-        s.p["tty"] = s.spec["tty"]
+        s.p["tty"] = boolean(s.spec["tty"])
 
 
 def metadata(s: Service) -> None:

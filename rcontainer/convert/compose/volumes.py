@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rcontainer.convert.compose.service import Service
+from rcontainer.convert.compose.reading import OctalInt
+from rcontainer.convert.compose.service import Service, boolean
+from rcontainer.convert.compose.variables import has_variable, literal, split_outside
 
 _VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LONG_KEYS = ("type", "source", "target", "read_only")
@@ -27,12 +29,13 @@ def volumes(s: Service) -> None:
         for i, item in enumerate(items):
             if not isinstance(item, str):
                 raise s.bad(("tmpfs", i), "a path like '/run' or '/run:size=64m'", item)
-            target, _, opts = item.partition(":")
+            target, *rest = split_outside(item, ":")
             vol: dict[str, Any] = {"type": "tmpfs", "target": target}
-            for opt in filter(None, opts.split(",")):
+            for opt in filter(None, ":".join(rest).split(",")):
                 key, _, val = opt.partition("=")
                 if key == "size":
-                    vol["size"] = val
+                    if not _unlimited(s, ("tmpfs", i), val):
+                        vol["size"] = val
                 elif key == "mode":
                     vol["mode"] = val
                 elif key in ("ro", "rw"):
@@ -44,12 +47,30 @@ def volumes(s: Service) -> None:
         s.p["volumes"] = out
 
 
-def _named(s: Service, name: str) -> str:
-    """A volume's name in Podman: the top-level volume's ``name`` when it sets one."""
+def _named(s: Service, name: str, at: tuple[str | int, ...] | None = None) -> str:
+    """A volume's name in Podman, as Compose names it: the top-level volume's ``name`` when it
+    sets one, its key when it is external, else the project's name, '_' and its key (so that two
+    projects' ``db-data`` stay apart, and a volume Compose made is the one the profile mounts).
+
+    A name that is a variable is read now (under ``at``, noted) when Compose would rename it.
+    """
+    if has_variable(name):
+        value = s.resolved(at or "volumes", name, note=False)
+        named = _named(s, value) if _VOLUME_NAME.match(value) else value
+        if named == value:
+            return name  # the profile reads it the same way
+        s.noted(at or "volumes", name, named)
+        return literal(named)
     spec = s.top_volumes.get(name)
-    if isinstance(spec, dict) and isinstance(spec.get("name"), str):
-        return spec["name"]
-    return name
+    if isinstance(spec, dict):
+        if isinstance(spec.get("name"), str):
+            return spec["name"]
+        external = spec.get("external")
+        if isinstance(external, dict):  # the old form, external: {name: NAME}
+            return external["name"] if isinstance(external.get("name"), str) else name
+        if boolean(external) is True:
+            return name
+    return f"{s.project}_{name}"
 
 
 def _volume(s: Service, item: Any, i: int) -> Any:
@@ -62,7 +83,7 @@ def _volume(s: Service, item: Any, i: int) -> Any:
 
 def _short(s: Service, item: str, i: int) -> str:
     where = f"volumes[{i}]"
-    parts = item.split(":")
+    parts = split_outside(item, ":")  # not at the ":-" of a "${VAR:-default}"
     if len(parts) == 1:
         anon = f"{s.p['name']}-anon-{i}"
         s.lose(where, f"anonymous volume at {item} → named volume {anon!r}")
@@ -77,8 +98,11 @@ def _short(s: Service, item: str, i: int) -> str:
             kept.append(opt)
         else:
             s.lose(where, f"option {opt!r} dropped")
-    if source.startswith((".", "/", "~", "$")) or "/" in source:
-        source = s.path(source)
+    value = s.resolved(("volumes", i), source, note=False) if source.startswith("$") else source
+    if value and not _is_path(value) and _VOLUME_NAME.match(value) and value != source:
+        source = _named(s, source, ("volumes", i))
+    elif _is_path(source):
+        source = s.path(source, ("volumes", i))
         if not source.startswith(("/", "~", "$", ".")):
             source = f"./{source}"
     elif _VOLUME_NAME.match(source):
@@ -88,8 +112,13 @@ def _short(s: Service, item: str, i: int) -> str:
     return ":".join([source, target, *([",".join(kept)] if kept else [])])
 
 
+def _is_path(source: str) -> bool:
+    return source.startswith((".", "/", "~", "$")) or "/" in source
+
+
 def _long(s: Service, item: dict[str, Any], i: int) -> dict[str, Any] | None:
     where = f"volumes[{i}]"
+    at = ("volumes", i)
     kind = item.get("type")
     target = item.get("target")
     if not isinstance(target, str):
@@ -102,17 +131,19 @@ def _long(s: Service, item: dict[str, Any], i: int) -> dict[str, Any] | None:
     if kind == "bind":
         if not isinstance(source, str):
             raise s.bad(("volumes", i, "source"), "a host path", source)
-        vol["source"] = s.path(source)
+        vol["source"] = s.path(source, ("volumes", i, "source"))
     elif kind == "volume":
         if source is None:
-            source = f"{s.p['name']}-anon-{i}"
-            s.lose(where, f"anonymous volume at {target} → named volume {source!r}")
-        if not isinstance(source, str):
+            vol["source"] = f"{s.p['name']}-anon-{i}"
+            s.lose(where, f"anonymous volume at {target} → named volume {vol['source']!r}")
+        elif isinstance(source, str):
+            vol["source"] = _named(s, source, at)
+        else:
             raise s.bad(("volumes", i, "source"), "a volume name", source)
-        vol["source"] = _named(s, source)
     vol["target"] = target
-    if item.get("read_only"):
-        vol["read_only"] = True
+    read_only = boolean(item.get("read_only"))
+    if read_only not in (None, False):
+        vol["read_only"] = read_only  # true, or a variable the profile reads
     for key, sub in item.items():
         if key in _LONG_KEYS or str(key).startswith("x-"):
             continue
@@ -122,10 +153,44 @@ def _long(s: Service, item: dict[str, Any], i: int) -> dict[str, Any] | None:
         for opt, val in sub.items():
             if key == "bind" and opt == "selinux":
                 vol["selinux"] = val
-            elif key == "tmpfs" and opt in ("size", "mode"):
-                vol[opt] = val
-            elif key == "bind" and opt == "create_host_path" and val:
+            elif key == "tmpfs" and opt == "size" and _unlimited(s, (*at, "tmpfs", "size"), val):
+                pass  # Compose (and Podman) then give tmpfs's own default
+            elif key == "tmpfs" and opt == "mode":
+                vol["mode"] = _mode(s, f"{where}.tmpfs.mode", val)
+            elif key == "tmpfs" and opt == "size":
+                vol["size"] = val
+            elif key == "bind" and opt == "create_host_path" and boolean(val) not in (None, False):
                 s.lose(f"{where}.bind.create_host_path", "dropped: the host path must exist")
             else:
                 s.lose(f"{where}.{key}.{opt}", "dropped")
     return vol
+
+
+def _unlimited(s: Service, at: tuple[str | int, ...], size: Any) -> bool:
+    """A tmpfs size of 0: no limit in Compose (no size option), which a profile says by leaving it out."""
+    value = s.resolved(at, size, note=False) if isinstance(size, str) else size
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value == 0
+    return (
+        isinstance(value, str)
+        and re.fullmatch(r"\s*0+(\.0*)?\s*[bkmgt]?i?b?\s*", value, re.IGNORECASE) is not None
+    )
+
+
+def _mode(s: Service, where: str, value: Any) -> Any:
+    """A tmpfs mode for a profile, which reads a number's digits as octal.
+
+    Compose's YAML reads 0755 or 0o755 as octal: the profile gets the digits 755. Any other
+    number Compose takes as written, in decimal (1777 is mode 0o3361): the profile keeps the
+    digits, read as octal as surely meant, and says so.
+    """
+    if isinstance(value, OctalInt):
+        return f"{value:o}"
+    if isinstance(value, int) and not isinstance(value, bool) and value > 7:
+        s.lose(
+            where,
+            f"{value}: Compose reads it as a decimal number (mode {value:#o}); imported as octal {value}",
+        )
+    return value
