@@ -283,7 +283,7 @@ def bench_exec(rows: list[Row], runs: int, image: str, work: Path) -> None:
             rc("down", profile.stem)
             return took
 
-        ours, theirs = measure_pair(from_nothing, podman_from_nothing, max(3, runs // 3))
+        ours, theirs = measure_pair(from_nothing, podman_from_nothing, runs)
         rows.append(
             Row(
                 f"dev shell from nothing: `up` + `shell -c true` ({what})",
