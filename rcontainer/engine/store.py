@@ -20,17 +20,24 @@ from pathlib import Path
 
 from rcontainer import paths
 from rcontainer.container import Record
-from rcontainer.errors import Busy, OperationFailed
+from rcontainer.errors import Busy, NotFound, OperationFailed
 from rcontainer.files import ensure_dir, read_json, write_json_atomic
 from rcontainer.paths import scope_dir
 
 
 def record_path(name: str) -> Path:
-    return scope_dir("containers") / f"{name}.json"
+    return scope_dir("containers") / f"{_named(name)}.json"
 
 
 def log_path(name: str) -> Path:
-    return scope_dir("logs") / f"{name}.log"
+    return scope_dir("logs") / f"{_named(name)}.log"
+
+
+def _named(name: str) -> str:
+    """A name as part of a file name; one with a NUL (no profile gives one) names no container."""
+    if "\0" in name:
+        raise NotFound(f"no container named {name!r}")
+    return name
 
 
 @contextlib.contextmanager
@@ -40,7 +47,7 @@ def lock(name: str, *, timeout: float = 30.0) -> Iterator[None]:
     Waits up to ``timeout`` seconds, then raises Busy. flock locks vanish with their process,
     so a CLI killed with SIGKILL never leaves a stale lock behind.
     """
-    path = scope_dir("containers") / f".{name}.lock"
+    path = scope_dir("containers") / f".{_named(name)}.lock"
     ensure_dir(path.parent)
     fd = _open_lock_file(path)
     try:
