@@ -4,13 +4,46 @@
 (the JSON file in the XDG state dir), ``Observed`` what a runtime reports about it right now.
 They live here, beside neither the engine nor the backends, because both sides speak them and
 the backends must never import the engine (tests/unit/test_layering.py).
+
+A container is known by its key, ``PROJECT/NAME``: the same profile name in two projects gives
+two containers. A record made before projects existed has no project of its own; its project
+is its profile's folder's, as a new record of that profile would have.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from pathlib import PurePath
 from typing import Any
+
+# what a project may be called: Compose's rule (no '.', so 'rc-PROJECT.NAME' names one container)
+PROJECT_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+PROJECT_MAX = 63
+
+
+def project_name(text: str) -> str | None:
+    """A folder's name as a project name, made as Compose makes one: lowercased, keeping only
+    letters, digits, '_' and '-', starting with a letter or digit; None when nothing is left."""
+    name = re.sub(r"[^a-z0-9_-]", "", text.lower()).lstrip("_-")[:PROJECT_MAX]
+    return name or None
+
+
+def folder_project(profile_path: str) -> str:
+    """The project a profile file belongs to when nothing else says: its folder's ("" if none)."""
+    return (project_name(PurePath(profile_path).parent.name) or "") if profile_path else ""
+
+
+def make_key(project: str, name: str) -> str:
+    """``PROJECT/NAME``; a container without a project (a record of old) is known by its name."""
+    return f"{project}/{name}" if project else name
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(project, name) of a key; the project is "" for a bare name."""
+    project, _, name = key.rpartition("/")
+    return project, name
 
 
 class State(StrEnum):
@@ -43,6 +76,7 @@ class Record:
 
     name: str
     scope: str = "default"
+    project: str = ""  # "" only for a record of old whose profile's folder names no project
     container_name: str = ""
     profile_path: str = ""
     profile: dict[str, Any] = field(default_factory=dict)  # the resolved profile, secrets masked
@@ -64,6 +98,11 @@ class Record:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def key(self) -> str:
+        """``PROJECT/NAME``: what the record, its lock and its log file are kept under."""
+        return make_key(self.project, self.name)
+
+    @property
     def id(self) -> str:
         """The runtime's id of the container ("" before it is created)."""
         return str(self.backend.get("id") or "")
@@ -75,6 +114,8 @@ class Record:
         if values.get("state"):
             values["state"] = State(values["state"])
         values["paused_by_signal"] = bool(values.get("paused_by_signal"))
+        if not values.get("project"):  # made before projects: its profile's folder's
+            values["project"] = folder_project(str(values.get("profile_path") or ""))
         rec = cls(**values)
         rec.extra = {k: v for k, v in data.items() if k not in known and k != "extra"}
         return rec

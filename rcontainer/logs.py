@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import queue
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -145,3 +147,36 @@ def follow(
         if not keep_going():
             return
         time.sleep(interval)
+
+
+def merged(lines: dict[str, list[LogLine]]) -> list[tuple[str, LogLine]]:
+    """Several containers' lines (by label) in time order: a project's logs."""
+    return sorted(
+        ((label, line) for label, ls in lines.items() for line in ls), key=lambda pair: pair[1].time
+    )
+
+
+def follow_all(streams: dict[str, Iterator[LogLine]]) -> Iterator[tuple[str, LogLine]]:
+    """Several followed logs (by label) as their lines come, each read in a thread of its own,
+    until every one has ended."""
+    found: queue.Queue[tuple[str, LogLine | BaseException | None]] = queue.Queue()
+
+    def pump(label: str, lines: Iterator[LogLine]) -> None:
+        try:
+            for line in lines:
+                found.put((label, line))
+            found.put((label, None))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the reading thread
+            found.put((label, exc))
+
+    for label, lines in streams.items():
+        threading.Thread(target=pump, args=(label, lines), name=f"logs-{label}", daemon=True).start()
+    left = len(streams)
+    while left:
+        label, item = found.get()
+        if isinstance(item, BaseException):
+            raise item
+        if item is None:
+            left -= 1
+            continue
+        yield label, item

@@ -7,6 +7,7 @@ provides. ``capabilities`` answers what a family can do without importing it.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,11 +32,13 @@ class Backends:
         self.notices = notices
         self.secrets = secrets  # a secret's value now, for a family that never stores it (bwrap)
         self._made: dict[str, Backend] = {}
+        self._lock = threading.RLock()  # a project's containers come up in threads: one backend each family
 
     def __call__(self, family: str) -> Backend:
-        if family not in self._made:
-            self._made[family] = self._make(family)
-        return self._made[family]
+        with self._lock:
+            if family not in self._made:
+                self._made[family] = self._make(family)
+            return self._made[family]
 
     @property
     def images(self) -> ImageSource:

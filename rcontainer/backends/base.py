@@ -154,7 +154,7 @@ class Backend(Protocol):
         """The container's state now, or None when it no longer exists."""
 
     def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
-        """Observe many containers in one call; keyed by rcontainer name."""
+        """Observe many containers in one call; keyed by ``PROJECT/NAME`` (``Record.key``)."""
 
     def wait(self, rec: Record, timeout: float | None) -> int | None:
         """Wait for the container to stop; its exit code (None on timeout)."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 import click
 
 from rcontainer.cli.app import App
-from rcontainer.cli.completers import paused_names, running_names, startable_names
+from rcontainer.cli.completers import paused_names, profile_names, running_names, startable_names
 from rcontainer.cli.output import plural
-from rcontainer.cli.params import JSON, NAME, NAMES, PRIVILEGED, PROFILE, QUIET
+from rcontainer.cli.params import JSON, NAMES, PRIVILEGED, PROFILE, PROJECT, QUIET, TARGET, TARGETS
 
 # what ``up`` did, in words
 UP_DONE = {
@@ -29,43 +29,70 @@ def done_text(name: str, verb: str, state: str) -> str:
 def _done(app: App, rec, as_json: bool, verb: str) -> None:
     """Every transition's result: the container's name and the state it is in now."""
     app.emit(
-        {"name": rec.name, "state": rec.state}, as_json, lambda d: done_text(d["name"], verb, d["state"])
+        {"name": rec.name, "project": rec.project, "state": rec.state},
+        as_json,
+        lambda d: done_text(d["name"], verb, d["state"]),
     )
 
 
-def _each(app: App, names: tuple[str, ...], as_json: bool, verb: str, op) -> None:
+def _each(app: App, names: tuple, as_json: bool, verb: str, op) -> None:
     """Do ``op(name)`` for each name, as Podman does for several: every one is tried, each
     failure is reported as it happens, and the command exits with the first failure's status.
 
-    One name prints as before (a JSON object); several print a line each (a JSON list)."""
+    One container prints as before (a JSON object); several print a line each (a JSON list).
+    ``op`` gives the record it changed, or a list of them for a project's containers, which
+    print as ``PROJECT/NAME``."""
     from rcontainer.errors import RcError
 
-    results, status = [], 0
+    results, status, projects = [], 0, False
     for name in names:
         try:
-            rec = op(name)
+            got = op(name)
         except RcError as exc:
             if len(names) == 1:
                 raise
             app.error(exc)
             status = status or int(exc.status)
             continue
-        unchanged = rec.name in app.engine().unchanged
-        results.append((rec, f"already {rec.state}" if unchanged else verb))
-    data = [{"name": rec.name, "state": rec.state} for rec, _ in results]
+        projects = projects or isinstance(got, list)
+        for rec in got if isinstance(got, list) else [got]:
+            label = rec.key if isinstance(got, list) else rec.name
+            results.append(
+                (rec, label, f"already {rec.state}" if rec.key in app.engine().unchanged else verb)
+            )
+    data = [{"name": rec.name, "project": rec.project, "state": rec.state} for rec, _, _ in results]
     lines = [
-        f"{rec.name}: {text}" if text.startswith("already ") else done_text(rec.name, text, rec.state)
-        for rec, text in results
+        f"{label}: {text}" if text.startswith("already ") else done_text(label, text, rec.state)
+        for rec, label, text in results
     ]
-    if results:
-        app.emit(data[0] if len(names) == 1 else data, as_json, lambda _: "\n".join(lines))
+    if results or projects:
+        one = len(names) == 1 and not projects
+        app.emit(data[0] if one else data, as_json, lambda _: "\n".join(lines))
     if status:
         app.exit(status)
 
 
+def _targets(app: App, names: tuple[str, ...], project: str | None, as_json: bool, verb: str, op: str, **kw):
+    """``op`` on each container named, or on every container of a project named by its FOLDER
+    (or by ``-p PROJECT`` alone), in the order the project needs."""
+    engine = app.engine()
+    if not names and not project:
+        raise click.UsageError("name a container, a project FOLDER, or a project with -p PROJECT")
+
+    def one(name: str | None):
+        keys = engine.members(name, project)
+        if keys is None:
+            return getattr(engine, op)(name, project=project, **kw)
+        return engine.each(op, keys, **kw)
+
+    _each(app, names or (None,), as_json, verb, one)
+
+
 @click.command()
-@PROFILE
+@click.argument("profile", metavar="PROFILE|FOLDER", shell_complete=profile_names)
+@PROJECT
 @click.option("--force-recreate", is_flag=True, help="Recreate even when nothing changed.")
+@click.option("--force", is_flag=True, help="Replace a container that another profile file made.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
 @PRIVILEGED
 @QUIET
@@ -74,30 +101,49 @@ def _each(app: App, names: tuple[str, ...], as_json: bool, verb: str, op) -> Non
 def up(
     app: App,
     profile: str,
+    project: str | None,
     force_recreate: bool,
+    force: bool,
     dry_run: bool,
     allow_privileged: bool,
     quiet: bool,
     as_json: bool,
 ) -> None:
-    """Pull or build if needed, create and start: idempotent, recreates when the profile changed."""
-    plan = app.engine(progress=not quiet).up(
-        profile, force_recreate=force_recreate, dry_run=dry_run, allow_privileged=allow_privileged
-    )
+    """Pull or build if needed, create and start: idempotent, recreates when the profile changed.
 
-    def text(_: object) -> str:
-        if dry_run:
-            lines = [
-                f"{plan.name}: would {plan.action if plan.action != 'none' else 'do nothing'}"
-                f" ({'; '.join(plan.reasons) or 'profile changed'})"
-            ]
-        else:
-            lines = [f"{plan.name}: {UP_DONE[plan.action]} (runtime {plan.runtime})"]
-        if plan.changed:
-            lines.append(f"  changed: {', '.join(plan.changed)}")
-        return "\n".join(lines)
+    A FOLDER brings up every profile in it as one project, named after the folder."""
+    import os
 
-    app.emit(plan.as_dict(), as_json, text)
+    engine = app.engine(progress=not quiet)
+    options = {
+        "force_recreate": force_recreate,
+        "dry_run": dry_run,
+        "allow_privileged": allow_privileged,
+        "force": force,
+    }
+    if os.path.isdir(profile):
+        plans = engine.up_project(profile, project=project, **options)
+        app.emit(
+            [p.as_dict() for p in plans],
+            as_json,
+            lambda _: "\n".join(_plan_text(p, dry_run, p.key) for p in plans),
+        )
+        return
+    plan = engine.up(profile, project=project, **options)
+    app.emit(plan.as_dict(), as_json, lambda _: _plan_text(plan, dry_run, plan.name))
+
+
+def _plan_text(plan, dry_run: bool, label: str) -> str:
+    if dry_run:
+        lines = [
+            f"{label}: would {plan.action if plan.action != 'none' else 'do nothing'}"
+            f" ({'; '.join(plan.reasons) or 'profile changed'})"
+        ]
+    else:
+        lines = [f"{label}: {UP_DONE[plan.action]} (runtime {plan.runtime})"]
+    if plan.changed:
+        lines.append(f"  changed: {', '.join(plan.changed)}")
+    return "\n".join(lines)
 
 
 @click.command()
@@ -127,37 +173,44 @@ def _names(completer) -> click.Command:
     return click.argument("names", nargs=-1, required=True, metavar="NAME...", shell_complete=completer)
 
 
-start = _simple(
-    "start",
-    "started",
-    "Start created or stopped containers (a running one is left as it is).",
-    _names(startable_names),
-)
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME|FOLDER]...", shell_complete=startable_names)
+@PROJECT
+@JSON
+@click.pass_obj
+def start(app: App, names: tuple[str, ...], project: str | None, as_json: bool) -> None:
+    """Start created or stopped containers (a running one is left as it is), or every container
+    of a project (its FOLDER, or -p PROJECT alone) in dependency order."""
+    _targets(app, names, project, as_json, "started", "start")
+
+
 pause = _simple("pause", "paused", "Freeze every process of running containers.", _names(running_names))
 unpause = _simple("unpause", "unpaused", "Resume paused containers.", _names(paused_names))
 
 
 @click.command()
-@NAMES
+@TARGETS
+@PROJECT
 @click.option(
     "-t", "--timeout", type=click.IntRange(0), help="Seconds before SIGKILL (default: stop_timeout)."
 )
 @JSON
 @click.pass_obj
-def stop(app: App, names: tuple[str, ...], timeout: int | None, as_json: bool) -> None:
+def stop(app: App, names: tuple[str, ...], project: str | None, timeout: int | None, as_json: bool) -> None:
     """Stop running containers: the stop signal, then SIGKILL after the timeout (a stopped one
-    is left as it is)."""
-    _each(app, names, as_json, "stopped", lambda name: app.engine().stop(name, timeout))
+    is left as it is); a project's (its FOLDER, or -p PROJECT alone) dependants first."""
+    _targets(app, names, project, as_json, "stopped", "stop", timeout=timeout)
 
 
 @click.command()
-@NAME
+@TARGET
+@PROJECT
 @click.option("-t", "--timeout", type=click.IntRange(0), help="Seconds before SIGKILL when stopping.")
 @JSON
 @click.pass_obj
-def restart(app: App, name: str, timeout: int | None, as_json: bool) -> None:
-    """Stop (if running) and start again."""
-    _done(app, app.engine().restart(name, timeout), as_json, "restarted")
+def restart(app: App, name: str | None, project: str | None, timeout: int | None, as_json: bool) -> None:
+    """Stop (if running) and start again; a project's containers one after another."""
+    _targets(app, (name,) if name else (), project, as_json, "restarted", "restart", timeout=timeout)
 
 
 def _signal_name(sig: str) -> str:
@@ -209,13 +262,15 @@ def rm(app: App, names: tuple[str, ...], force: bool, purge: bool, keep_logs: bo
 
 
 @click.command()
-@NAMES
+@TARGETS
+@PROJECT
 @click.option("-t", "--timeout", type=click.IntRange(0), help="Seconds before SIGKILL when stopping.")
 @JSON
 @click.pass_obj
-def down(app: App, names: tuple[str, ...], timeout: int | None, as_json: bool) -> None:
-    """Stop and remove containers."""
-    _each(app, names, as_json, "down", lambda name: app.engine().down(name, timeout))
+def down(app: App, names: tuple[str, ...], project: str | None, timeout: int | None, as_json: bool) -> None:
+    """Stop and remove containers, or every container of a project (its FOLDER, or -p PROJECT
+    alone), dependants first."""
+    _targets(app, names, project, as_json, "down", "down", timeout=timeout)
 
 
 @click.command()

@@ -8,16 +8,17 @@ import click
 
 from rcontainer.cli.app import App
 from rcontainer.cli.output import human, key_values, table
-from rcontainer.cli.params import JSON, NAME
+from rcontainer.cli.params import JSON, NAME, PROJECT, TARGET
 
 
 @click.command()
 @click.option("-a", "--all", "show_all", is_flag=True, help="Include removed containers (their records).")
+@click.option("-p", "--project", metavar="PROJECT", help="Only the containers of this project.")
 @JSON
 @click.pass_obj
-def ps(app: App, show_all: bool, as_json: bool) -> None:
-    """List rcontainer's containers with state, runtime class, profile, ports and uptime."""
-    app.emit(app.engine().ps(all=show_all), as_json, _ps_table)
+def ps(app: App, show_all: bool, project: str | None, as_json: bool) -> None:
+    """List rcontainer's containers with project, state, runtime class, profile, ports and uptime."""
+    app.emit(app.engine().ps(all=show_all, project=project), as_json, _ps_table)
 
 
 def _ps_table(rows: list[dict]) -> str:
@@ -25,6 +26,7 @@ def _ps_table(rows: list[dict]) -> str:
         [
             (
                 r["name"],
+                r.get("project") or "-",
                 r["state"] + (f" ({r['exit_code']})" if r.get("exit_code") is not None else ""),
                 r["runtime"],
                 ", ".join(r["ports"]),
@@ -34,7 +36,7 @@ def _ps_table(rows: list[dict]) -> str:
             )
             for r in rows
         ],
-        ["NAME", "STATE", "RUNTIME", "PORTS", "UPTIME", "ID", "PROFILE"],
+        ["NAME", "PROJECT", "STATE", "RUNTIME", "PORTS", "UPTIME", "ID", "PROFILE"],
     )
 
 
@@ -100,38 +102,65 @@ def history(app: App, name: str, as_json: bool) -> None:
 
 
 @click.command()
-@NAME
+@TARGET
+@PROJECT
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines while the container runs.")
 @click.option("--since", help="Only lines newer than a duration (10s, 5m, 2h) or timestamp.")
-@click.option("--tail", type=click.IntRange(0), help="Only the last N lines.")
+@click.option("--tail", type=click.IntRange(0), help="Only the last N lines (of each container).")
 @click.option("-t", "--timestamps", is_flag=True, help="Prefix each line with its time.")
 @click.option(
     "--previous", is_flag=True, help="The output of the container before the last recreate (up kept it)."
 )
 @click.pass_obj
 def logs(
-    app: App, name: str, follow: bool, since: str | None, tail: int | None, timestamps: bool, previous: bool
+    app: App,
+    name: str | None,
+    project: str | None,
+    follow: bool,
+    since: str | None,
+    tail: int | None,
+    timestamps: bool,
+    previous: bool,
 ) -> None:
-    """Print a container's output; works after the container is removed."""
+    """Print a container's output, or a project's (each line after its container's name); works
+    after the container is removed."""
     from rcontainer import logs as logmod
     from rcontainer.errors import BadInput, NotFound
 
     engine = app.engine()
-    path, rec = engine.log_path(name, previous=previous)
     if previous and follow:
         raise BadInput("--previous and --follow: the previous container's output is complete")
-    if previous and not path.exists():
-        raise NotFound(f"{rec.name} has no previous output: it was not recreated since its logs were kept")
     since_dt = logmod.parse_since(since) if since else None
-    if follow:
-        lines = logmod.follow(path, since=since_dt, tail=tail, keep_going=lambda: engine.is_active(rec))
+
+    def lines_of(path, rec):
+        if follow:
+            return logmod.follow(path, since=since_dt, tail=tail, keep_going=lambda: engine.is_active(rec))
+        return logmod.read(path, since=since_dt, tail=tail)
+
+    keys = engine.members(name, project, removed=True)
+    if keys is None:
+        assert name is not None
+        path, rec = engine.log_path(name, project, previous=previous)
+        if previous and not path.exists():
+            raise NotFound(
+                f"{rec.name} has no previous output: it was not recreated since its logs were kept"
+            )
+        tagged = (("", line) for line in lines_of(path, rec))
     else:
-        lines = logmod.read(path, since=since_dt, tail=tail)
+        sources = {key: engine.log_path(key, previous=previous) for key in keys}
+        one_project = len({rec.project for _, rec in sources.values()}) == 1
+        labels = {key: rec.name if one_project else key for key, (_, rec) in sources.items()}
+        width = max((len(label) for label in labels.values()), default=0)
+        streams = {f"{labels[key]:<{width}} | ": lines_of(*src) for key, src in sources.items()}
+        if follow:
+            tagged = logmod.follow_all(streams)
+        else:
+            tagged = iter(logmod.merged({tag: list(lines) for tag, lines in streams.items()}))
     # each line to the stream it came from, as it comes: the container's own output, not a result
-    for line in lines:
+    for tag, line in tagged:
         prefix = line.time.isoformat(timespec="milliseconds") + " " if timestamps else ""
         stream = sys.stderr if line.stream == "stderr" else sys.stdout
-        stream.write(prefix + line.text + "\n")
+        stream.write(tag + prefix + line.text + "\n")
         stream.flush()
 
 

@@ -8,6 +8,15 @@ from rcontainer.cli.completers import container_names, profile_names
 
 NAME = click.argument("name", shell_complete=container_names)
 NAMES = click.argument("names", nargs=-1, required=True, metavar="NAME...", shell_complete=container_names)
+# a container, or a whole project: a project folder, or none with -p PROJECT
+TARGET = click.argument("name", required=False, metavar="[NAME|FOLDER]", shell_complete=container_names)
+TARGETS = click.argument("names", nargs=-1, metavar="[NAME|FOLDER]...", shell_complete=container_names)
+PROJECT = click.option(
+    "-p",
+    "--project",
+    metavar="PROJECT",
+    help="The project: a bare NAME is looked up in it; without NAME, every container of it.",
+)
 PROFILE = click.argument("profile", shell_complete=profile_names)
 PROFILES = click.argument(
     "profiles", nargs=-1, required=True, metavar="PROFILE...", shell_complete=profile_names

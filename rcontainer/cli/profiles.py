@@ -18,13 +18,16 @@ from rcontainer.cli.params import PROFILE, PROFILES
 def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
     """Check profiles (names or .yaml files) and report every problem with its line and column.
 
+    A project folder is checked as a whole too (names unique, one project).
     Exits with status 2 when a profile has problems, 3 when a profile is not found.
     """
+    import os
     import shlex
 
     from rcontainer.engine.binds import missing_sources
     from rcontainer.errors import NotFound
     from rcontainer.profile import Problem, ProfileError, find_profile, load_profile
+    from rcontainer.profile.project import load_project
 
     results = []
     problems: list[Problem] = []
@@ -32,6 +35,20 @@ def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
     for ref in profiles:
         file = ref
         try:
+            if os.path.isdir(ref):
+                project = load_project(ref)
+                results += [
+                    {
+                        "file": str(p.path),
+                        "ok": True,
+                        "name": p.name,
+                        "runtime": p.runtime,
+                        "project": project.name,
+                        "problems": [],
+                    }
+                    for p in project.profiles.values()
+                ]
+                continue
             path = find_profile(ref)
             file = str(path)
             profile = load_profile(path)

@@ -60,14 +60,14 @@ def purge(rec: Record, *, keep_logs: bool = False) -> None:
     if rec.state != State.REMOVED:
         raise IllegalTransition(f"cannot purge {rec.name}: it is {rec.state}", hint="remove it first")
     try:
-        with store.lock(rec.name):
-            fresh = store.load(rec.name)
+        with store.lock(rec.key):
+            fresh = store.load(rec.key)
             if fresh is None or fresh.state != State.REMOVED:
                 return  # made again meanwhile (or purged): nothing of the removed one to forget
             if not keep_logs:
                 for path in logs_of(fresh):
                     path.unlink(missing_ok=True)
-            store.record_path(rec.name).unlink(missing_ok=True)
+            store.forget(fresh)
     except OSError as exc:
         raise OperationFailed(f"cannot forget {rec.name}: {exc.strerror or exc}") from None
 

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from rcontainer import runtimes
 from rcontainer.backends import Backends
 from rcontainer.backends.base import Backend, ExecOptions, Progress
-from rcontainer.container import Record, State
-from rcontainer.engine import cleanup, create, events, images, processes, queries, store
-from rcontainer.engine.plan import Action, Plan, plan_up
+from rcontainer.container import Record, State, make_key
+from rcontainer.engine import cleanup, create, events, images, names, processes, queries, store, up
+from rcontainer.engine import project as project_ops
+from rcontainer.engine.plan import Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
 from rcontainer.errors import NotFound
@@ -45,7 +46,7 @@ class Engine:
         self.autostart = autostart
         self.progress = progress
         self.notices: list[str] = []
-        self.unchanged: set[str] = set()  # containers a command found as it would leave them
+        self.unchanged: set[str] = set()  # keys of containers a command found as it would leave them
         self._backends = backends or Backends(
             autostart=autostart, notices=self.notices, secrets=self._secret_values
         )
@@ -65,17 +66,16 @@ class Engine:
         env = self.load_profile(Path(path)).data["env"]
         return {k: str(env[k]) for k in names if k in env}
 
-    def name_of(self, ref: str) -> str:
-        """A container is addressed by its profile's name; a profile path is accepted too."""
-        if "/" in ref or ref.endswith((".yaml", ".yml")):
-            return self.load_profile(ref).name
-        return ref
+    def key_of(self, ref: str, project: str | None = None) -> str:
+        """The key (``PROJECT/NAME``) of the container ``ref`` names: a key, a bare name (in
+        ``project`` when given), or a profile file (``rcontainer.engine.names``)."""
+        return names.key_of(ref, project, self.load_profile)
 
-    def _record(self, name: str) -> Record:
-        rec = store.load(name)
+    def _record(self, key: str) -> Record:
+        rec = store.load(key)
         if rec is None:
             raise NotFound(
-                f"no container named {name!r}",
+                f"no container named {key!r}",
                 hint="list them with rcontainer ps -a; create one with rcontainer up PROFILE",
             )
         return rec
@@ -101,18 +101,13 @@ class Engine:
         return images.prune(self._backends)
 
     # -- create / up ---------------------------------------------------------------------------
-    def _create(
-        self,
-        profile: Profile,
-        rclass: runtimes.RuntimeClass,
-        image_ref: str,
-        image_id: str,
-        old: Record | None,
-    ) -> Record:
-        return create.create(self._t, profile, rclass, (image_ref, image_id), old, self._remove_orphan)
+    @property
+    def transitions(self) -> Transitions:
+        """The steps every change goes through (for the compound operations' modules)."""
+        return self._t
 
-    def _remove_orphan(self, rec: Record) -> bool:
-        """Remove this scope's container of the record's name that the runtime has but no record
+    def remove_orphan(self, rec: Record) -> bool:
+        """Remove this scope's container of the record's key that the runtime has but no record
         points at (a CLI killed between the runtime's create and the record's write)."""
         backend = self.backend(rec.family)
         return backend.capabilities.orphans and backend.remove_orphan(rec, create.owner())
@@ -120,68 +115,52 @@ class Engine:
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
         return plan_up(profile, rec, image_id, runtimes.get(profile.runtime).name, force=force)
 
-    def up(
-        self, ref: str, *, force_recreate: bool = False, dry_run: bool = False, allow_privileged: bool = False
-    ) -> Plan:
-        """Declarative: make the container of this profile exist, current, and running."""
+    def up(self, ref: str, *, project: str | None = None, **options: bool) -> Plan:
+        """Declarative: make the container of this profile exist, current, and running, in its
+        project (``project`` overrides it). ``options``: those of ``up_profile``."""
         profile = create.profile_for(self.load_profile, ref)
-        rclass = create.usable_class(profile, allow_privileged)
-        with store.lock(profile.name):
-            rec = store.load(profile.name)
-            if rec is not None:
-                self._t.reconcile(rec)
-            limits_note = create.unenforced_limits(self.backend(rclass.family), profile)
-            if limits_note:
-                self.notices.append(f"{profile.name}: {limits_note}")
-            image_ref, image_id = self.ensure_image(profile.data)
-            plan = self.plan_up(profile, rec, image_id, force=force_recreate)
-            if dry_run:
-                return plan
-            if plan.action == Action.RECREATE:
-                assert rec is not None
-                why = ", ".join(plan.changed) or "; ".join(plan.reasons)  # --force-recreate alone
-                self._t.step(rec, Op.RM, force=True, note=f"recreated: {why}")
-                store.save(rec)
-            if plan.action in (Action.CREATE, Action.RECREATE):
-                rec = self._create(profile, rclass, image_ref, image_id, rec)
-            assert rec is not None
-            if plan.action in (Action.CREATE, Action.RECREATE, Action.START):
-                self._t.step(rec, Op.START)
-            elif plan.action == Action.UNPAUSE:
-                self._t.step(rec, Op.UNPAUSE)
-            store.save(rec)
-            plan.done = True
-            return plan
+        return self.up_profile(
+            profile, names.check_project(project) if project else profile.project, **options
+        )
+
+    def up_project(self, folder: str, *, project: str | None = None, **options: bool) -> list[Plan]:
+        """Every profile of a project folder up, as one project (``rcontainer.engine.project``)."""
+        return project_ops.up(self, folder, names.check_project(project) if project else None, **options)
+
+    def up_profile(self, profile: Profile, project: str, **options: bool) -> Plan:
+        """Up one loaded profile in ``project`` (``rcontainer.engine.up``)."""
+        return up.up_profile(self, profile, project, **options)
 
     def create(self, ref: str, *, allow_privileged: bool = False) -> Record:
         profile = create.profile_for(self.load_profile, ref)
         rclass = create.usable_class(profile, allow_privileged)
-        with store.lock(profile.name):
-            rec = store.load(profile.name)
+        key = make_key(profile.project, profile.name)
+        with store.lock(key):
+            rec = store.load(key)
             if rec is not None:
-                check_transition(Op.CREATE, self._t.reconcile(rec), profile.name)
-            image_ref, image_id = self.ensure_image(profile.data)
-            return self._create(profile, rclass, image_ref, image_id, rec)
+                check_transition(Op.CREATE, self._t.reconcile(rec), key)
+            image = self.ensure_image(profile.data)
+            return create.create(self._t, profile, profile.project, rclass, image, rec, self.remove_orphan)
 
     # -- transitions ---------------------------------------------------------------------------
-    def _change(self, ref: str, steps: Callable[[Record], None]) -> Record:
+    def _change(self, ref: str, steps: Callable[[Record], None], project: str | None = None) -> Record:
         """Under the container's lock: reconcile, run the steps, save."""
-        name = self.name_of(ref)
-        with store.lock(name):
-            rec = self._record(name)
+        key = self.key_of(ref, project)
+        with store.lock(key):
+            rec = self._record(key)
             self._t.reconcile(rec)
             steps(rec)
             store.save(rec)
             return rec
 
-    def start(self, ref: str) -> Record:
-        return self._change(ref, _unless(self, State.RUNNING, Op.START))
+    def start(self, ref: str, project: str | None = None) -> Record:
+        return self._change(ref, _unless(self, State.RUNNING, Op.START), project)
 
     def _stop_act(self, timeout: int | None) -> Callable[[Record, Backend], None]:
         return lambda rec, b: b.stop(rec, _stop_timeout(rec, timeout))
 
-    def stop(self, ref: str, timeout: int | None = None) -> Record:
-        return self._change(ref, _unless(self, State.STOPPED, Op.STOP, self._stop_act(timeout)))
+    def stop(self, ref: str, timeout: int | None = None, project: str | None = None) -> Record:
+        return self._change(ref, _unless(self, State.STOPPED, Op.STOP, self._stop_act(timeout)), project)
 
     def kill(self, ref: str, signal: str = "SIGKILL") -> Record:
         def act(rec: Record, b: Backend) -> None:
@@ -198,21 +177,21 @@ class Engine:
     def unpause(self, ref: str) -> Record:
         return self._change(ref, lambda rec: self._t.step(rec, Op.UNPAUSE))
 
-    def restart(self, ref: str, timeout: int | None = None) -> Record:
+    def restart(self, ref: str, timeout: int | None = None, project: str | None = None) -> Record:
         def steps(rec: Record) -> None:
             check_transition(Op.RESTART, rec.state, rec.name, profile=rec.profile_path)
             if rec.state == State.RUNNING:
                 self._t.step(rec, Op.STOP, self._stop_act(timeout))
             self._t.step(rec, Op.START)
 
-        return self._change(ref, steps)
+        return self._change(ref, steps, project)
 
     def rm(self, ref: str, *, force: bool = False, purge: bool = False, keep_logs: bool = False) -> Record:
         """Remove; ``purge``: and forget it (its record and, unless ``keep_logs``, its logs)."""
 
         def steps(rec: Record) -> None:
             # removed, but ps shows an orphan of that name (see ps): rm -f cleans it up
-            if force and rec.state == State.REMOVED and self._remove_orphan(rec):
+            if force and rec.state == State.REMOVED and self.remove_orphan(rec):
                 return
             if not (purge and rec.state == State.REMOVED):
                 self._t.step(rec, Op.RM, force=force)
@@ -226,7 +205,7 @@ class Engine:
         """Forget every removed container (records and, unless ``keep_logs``, logs)."""
         return cleanup.prune(keep_logs=keep_logs)
 
-    def down(self, ref: str, timeout: int | None = None) -> Record:
+    def down(self, ref: str, timeout: int | None = None, project: str | None = None) -> Record:
         """Stop (gracefully, when running) and remove; the record and logs stay for history."""
 
         def steps(rec: Record) -> None:
@@ -238,37 +217,52 @@ class Engine:
                 self._t.step(rec, Op.STOP, self._stop_act(timeout))
             self._t.step(rec, Op.RM)
 
-        return self._change(ref, steps)
+        return self._change(ref, steps, project)
+
+    # -- projects ------------------------------------------------------------------------------
+    def members(
+        self, ref: str | None, project: str | None = None, *, removed: bool = False
+    ) -> list[str] | None:
+        """The keys of the project ``ref`` (a project folder) or ``project`` names, in the order
+        they start in; None when ``ref`` names one container."""
+        return project_ops.members(ref, names.check_project(project) if project else None, removed=removed)
+
+    def each(self, op: str, keys: list[str], **options: Any) -> list[Record]:
+        """``start``, ``stop``, ``restart`` or ``down`` over a project's containers, in the
+        order ``op`` needs (``rcontainer.engine.project``)."""
+        return project_ops.each(self, op, keys, **options)
 
     # -- looking -------------------------------------------------------------------------------
-    def ps(self, *, all: bool = False) -> list[dict[str, Any]]:
-        return queries.ps(self._t, all=all)
+    def ps(self, *, all: bool = False, project: str | None = None) -> list[dict[str, Any]]:
+        return queries.ps(self._t, all=all, project=project)
 
     def inspect(self, ref: str) -> dict[str, Any]:
-        return queries.inspect(self._t, self._record(self.name_of(ref)))
+        return queries.inspect(self._t, self._record(self.key_of(ref)))
 
     def history(self, ref: str) -> list[dict[str, Any]]:
-        return queries.history(self._t, self._record(self.name_of(ref)))
+        return queries.history(self._t, self._record(self.key_of(ref)))
 
-    def log_path(self, ref: str, *, previous: bool = False) -> tuple[Path, Record]:
+    def log_path(
+        self, ref: str, project: str | None = None, *, previous: bool = False
+    ) -> tuple[Path, Record]:
         """The container's log, or (``previous``) the one its container had before a recreate."""
-        rec = self._record(self.name_of(ref))
+        rec = self._record(self.key_of(ref, project))
         return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
 
     def is_active(self, rec: Record) -> bool:
         return queries.is_active(self._t, rec)
 
     def wait(self, ref: str, timeout: float | None = None) -> int | None:
-        return queries.wait(self._t, self._record(self.name_of(ref)), timeout)
+        return queries.wait(self._t, self._record(self.key_of(ref)), timeout)
 
     def run_healthcheck(self, ref: str) -> None:
         """Run the container's healthcheck once now (systemd units do, without Podman's timers)."""
-        rec = self._record(self.name_of(ref))
+        rec = self._record(self.key_of(ref))
         self._t.backend(rec).run_healthcheck(rec)
 
     def exec(self, ref: str, argv: list[str], how: ExecOptions | None = None, **dev: Any) -> int:
         """Run ``argv`` in the running container, or a dev shell (``processes.run``); its exit code."""
-        return processes.run(self._t, self._record, self.name_of(ref), argv, how or ExecOptions(), **dev)
+        return processes.run(self._t, self._record, self.key_of(ref), argv, how or ExecOptions(), **dev)
 
     def events(
         self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False
@@ -286,7 +280,7 @@ def _unless(
 
     def steps(rec: Record) -> None:
         if rec.state == state:
-            engine.unchanged.add(rec.name)
+            engine.unchanged.add(rec.key)
         else:
             engine._t.step(rec, op, act)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
-from rcontainer.container import Record
+from rcontainer.container import Record, make_key, split_key
 from rcontainer.engine import binds, cleanup, store
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
@@ -27,10 +27,13 @@ if TYPE_CHECKING:
     from rcontainer.profile import Profile
 
 
-def container_name(name: str) -> str:
-    """The runtime's name for a container: scoped, so tests and users never collide."""
+def container_name(key: str) -> str:
+    """The runtime's name for a container: ``rc-PROJECT.NAME``, scoped, so tests and users never
+    collide. A project name holds no '.', so no two keys share a name."""
+    project, name = split_key(key)
     s = paths.scope()
-    return f"rc-{name}" if s == paths.DEFAULT_SCOPE else f"rc-{s}-{name}"
+    base = f"{project}.{name}" if project else name
+    return f"rc-{base}" if s == paths.DEFAULT_SCOPE else f"rc-{s}-{base}"
 
 
 def profile_for(load: Callable[[str | Path], Profile], ref: str) -> Profile:
@@ -40,7 +43,8 @@ def profile_for(load: Callable[[str | Path], Profile], ref: str) -> Profile:
     try:
         return load(ref)
     except NotFound:
-        rec = None if "/" in ref or ref.endswith((".yaml", ".yml")) else store.load(ref)
+        recs = [] if "/" in ref or ref.endswith((".yaml", ".yml")) else store.named(ref)
+        rec = recs[0] if len(recs) == 1 else None  # in several projects: which is not clear
         if rec is None or not rec.profile_path or not Path(rec.profile_path).is_file():
             raise
         return load(Path(rec.profile_path))
@@ -97,15 +101,17 @@ def unenforced_limits(backend: Backend, profile: Profile) -> str | None:
 def create(
     t: Transitions,
     profile: Profile,
+    project: str,
     rclass: runtimes.RuntimeClass,
     image: tuple[str, str],
     old: Record | None,
     remove_orphan: Callable[[Record], bool],
 ) -> Record:
-    """Create the profile's container from ``image`` (reference, id); ``old`` is the removed
-    container's record, whose history the new one continues."""
+    """Create the profile's container in ``project`` from ``image`` (reference, id); ``old`` is
+    the removed container's record, whose history the new one continues."""
     image_ref, image_id = image
     binds.check_exist(profile.name, profile.data.get("volumes"), "create")
+    key = make_key(project, profile.name)
     limits_note = unenforced_limits(t.backends(rclass.family), profile)
     data = profile.data
     if limits_note:  # dropped, not passed on: runc refuses a memory limit it cannot apply
@@ -113,7 +119,8 @@ def create(
     rec = Record(
         name=profile.name,
         scope=paths.scope(),
-        container_name=container_name(profile.name),
+        project=project,
+        container_name=container_name(key),
         profile_path=str(profile.path),
         profile=profile.to_dict(mask_secrets=True),
         hash=config_hash(profile, image_id),
@@ -121,7 +128,7 @@ def create(
         image_id=image_id,
         runtime=rclass.name,
         family=rclass.family,
-        log_path=str(store.log_path(profile.name)),
+        log_path=str(store.log_path(key)),
         created_at=now_iso(),
         state=old.state if old else None,
         transitions=old.transitions if old else [],
@@ -137,6 +144,7 @@ def create(
         f"{LABEL}.managed": "true",
         f"{LABEL}.scope": paths.scope(),
         f"{LABEL}.name": profile.name,
+        f"{LABEL}.project": project,
         f"{LABEL}.hash": rec.hash,
         f"{LABEL}.runtime": rclass.name,
         f"{LABEL}.profile": str(profile.path),
@@ -154,7 +162,7 @@ def create(
             if not remove_orphan(rec):
                 raise OperationFailed(
                     f"cannot create {rec.name}: the name {rec.container_name} is taken by a container "
-                    "rcontainer did not make (rcontainer names its containers rc-NAME)",
+                    "rcontainer did not make (rcontainer names its containers rc-PROJECT.NAME)",
                     hint=f"remove that container if you do not need it (podman rm -f {rec.container_name}), "
                     "or give the profile another name (its name: field)",
                 ) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from rcontainer.container import Record, State
+from rcontainer.container import Record, State, make_key
 
 if TYPE_CHECKING:
     from rcontainer.profile import Profile
@@ -37,6 +37,11 @@ class Plan:
     image: str = ""
     runtime: str = ""
     done: bool = False
+    project: str = ""
+
+    @property
+    def key(self) -> str:
+        return make_key(self.project, self.name)
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "action": str(self.action)}

@@ -40,14 +40,14 @@ def run(
     program: str | None = None,
     started: Callable[[str], None] | None = None,
 ) -> int:
-    """Run ``argv`` in the container ``name`` (its record from ``record``); its exit code.
+    """Run ``argv`` in the container ``name`` (its key; its record from ``record``); its exit code.
 
     With ``dev_shell``, ``argv`` are a dev shell's arguments: the container is started first when
     it is created or stopped (``started`` hears of it before the shell opens), and the shell is
     ``program``, else the one ``shell_argv`` picks."""
     if not dev_shell:
         rec = record(name)
-        check_transition(Op.EXEC, t.reconcile(rec), name)
+        check_transition(Op.EXEC, t.reconcile(rec), rec.name)
         return t.backend(rec).exec(rec, argv, how)
     with store.lock(name):
         rec = record(name)
@@ -56,6 +56,6 @@ def run(
             t.step(rec, Op.START)
             store.save(rec)
             if started is not None:
-                started(f"{name} was {state.value}; started it")
-        check_transition(Op.EXEC, rec.state, name)
+                started(f"{rec.name} was {state.value}; started it")
+        check_transition(Op.EXEC, rec.state, rec.name)
     return t.backend(rec).exec(rec, shell_argv(rec, argv, program), how)

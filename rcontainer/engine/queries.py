@@ -19,26 +19,28 @@ from rcontainer.errors import Busy, IllegalTransition, OperationFailed
 LABEL = "io.rcontainer"
 
 
-def ps(t: Transitions, *, all: bool = False) -> list[dict[str, Any]]:
-    """Every container of this scope, reconciled, with one list call per family."""
-    recs = store.all_records()
+def ps(t: Transitions, *, all: bool = False, project: str | None = None) -> list[dict[str, Any]]:
+    """Every container of this scope (of one project, if given), reconciled, with one list call
+    per family."""
+    recs = [r for r in store.all_records() if project is None or r.project == project]
     by_family: dict[str, list[Record]] = {}
     for rec in recs:
         by_family.setdefault(rec.family, []).append(rec)
     observed: dict[str, Observed] = {}
     for family, family_recs in by_family.items():
         observed.update(t.backends(family).observe_all(family_recs, paths.scope()))
+    # a record and what the runtime reports match by the container's id, so a container made
+    # before projects (no project label) still finds its record
+    by_id = {obs.id: obs for obs in observed.values() if obs.id}
     rows = []
     matched: set[str] = set()
     for rec in recs:
-        obs = observed.get(rec.name)
-        if obs is not None and rec.id and obs.id != rec.id:
-            obs = None  # a container of the same name that is not this record's
+        obs = by_id.get(rec.id) if rec.id else None
         if obs is not None:
-            matched.add(rec.name)
+            matched.add(obs.id)
         if rec.state != State.REMOVED:
             try:
-                with store.lock(rec.name, timeout=0):
+                with store.lock(rec.key, timeout=0):
                     t.reconcile(rec, obs, look=False)
             except Busy:  # another command is changing it right now: show what we know
                 pass
@@ -48,9 +50,9 @@ def ps(t: Transitions, *, all: bool = False) -> list[dict[str, Any]]:
         if rec.state == State.REMOVED and not all:
             continue
         rows.append(row(rec, obs))
-    for name, obs in observed.items():
-        if name not in matched:
-            rows.append(orphan_row(name, obs))
+    for key, obs in observed.items():
+        if obs.id not in matched and (project is None or key.rpartition("/")[0] == project):
+            rows.append(orphan_row(key, obs))
     return rows
 
 
@@ -64,6 +66,7 @@ def row(rec: Record, obs: Observed | None) -> dict[str, Any]:
                 break
     return {
         "name": rec.name,
+        "project": rec.project,
         "state": rec.state,
         "runtime": rec.runtime,
         "profile": rec.profile_path,
@@ -76,12 +79,14 @@ def row(rec: Record, obs: Observed | None) -> dict[str, Any]:
     }
 
 
-def orphan_row(name: str, obs: Observed) -> dict[str, Any]:
+def orphan_row(key: str, obs: Observed) -> dict[str, Any]:
     """Ours (labelled) but not the record's: shown as the runtime sees it; the next up or
     rm -f cleans it up."""
     labels = obs.details.get("labels") or {}
+    project, _, name = key.rpartition("/")
     return {
         "name": name,
+        "project": project,
         "state": str(obs.state),
         "runtime": labels.get(f"{LABEL}.runtime"),
         "profile": labels.get(f"{LABEL}.profile"),
@@ -99,11 +104,12 @@ def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
     obs = None
     if rec.state != State.REMOVED:
         obs = t.backend(rec).observe(rec)
-        with store.lock(rec.name):
+        with store.lock(rec.key):
             t.reconcile(rec, obs, look=False)
     prof = rec.profile
     return {
         "name": rec.name,
+        "project": rec.project,
         "state": rec.state,
         "runtime": rec.runtime,
         "family": rec.family,
@@ -140,7 +146,7 @@ def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
 
 def history(t: Transitions, rec: Record) -> list[dict[str, Any]]:
     if rec.state != State.REMOVED:
-        with store.lock(rec.name):
+        with store.lock(rec.key):
             t.reconcile(rec)
     return rec.transitions
 
@@ -150,8 +156,8 @@ def wait(t: Transitions, rec: Record, timeout: float | None) -> int | None:
     if t.reconcile(rec) == State.REMOVED:
         raise IllegalTransition(f"cannot wait for {rec.name}: it is removed")
     code = t.backend(rec).wait(rec, timeout)
-    with store.lock(rec.name):
-        fresh = store.load(rec.name)
+    with store.lock(rec.key):
+        fresh = store.load(rec.key)
         if fresh is not None:
             t.reconcile(fresh)
     return code
@@ -159,7 +165,7 @@ def wait(t: Transitions, rec: Record, timeout: float | None) -> int | None:
 
 def is_active(t: Transitions, rec: Record) -> bool:
     """Running or paused right now (for logs -f)."""
-    fresh = store.load(rec.name) or rec
+    fresh = store.load(rec.key) or rec
     if fresh.state == State.REMOVED:
         return False
     obs = t.backend(fresh).observe(fresh)

@@ -5,6 +5,11 @@ keep for it: the profile it came from, the resolved profile and its hash, the ru
 the pause method, where the logs go, and every lifecycle transition with its time. Podman
 stays the source of truth for what is running; records are reconciled with it on every
 command (``rcontainer.engine.core``).
+
+Records, locks and log files are kept by key (``PROJECT/NAME``): ``projects/PROJECT/NAME.json``
+in the scope's folder. A record made before projects lies at ``NAME.json``; it is found under
+the key of its profile's folder (``container.folder_project``) and moves to its project's folder
+the first time it is saved.
 """
 
 from __future__ import annotations
@@ -19,35 +24,51 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rcontainer import paths
-from rcontainer.container import Record
+from rcontainer.container import Record, split_key
 from rcontainer.errors import Busy, NotFound, OperationFailed
 from rcontainer.files import ensure_dir, read_json, write_json_atomic
 from rcontainer.paths import scope_dir
 
 
-def record_path(name: str) -> Path:
-    return scope_dir("containers") / f"{_named(name)}.json"
+def _split(key: str) -> tuple[str, str]:
+    """(project, name) of a key as parts of file names; one with a NUL (no profile gives one)
+    names no container."""
+    if "\0" in key:
+        raise NotFound(f"no container named {key!r}")
+    return split_key(key)
 
 
-def log_path(name: str) -> Path:
-    return scope_dir("logs") / f"{_named(name)}.log"
+def _folder(kind: str, project: str) -> Path:
+    """Where a project's records (or logs) live in this scope; a key without a project, directly
+    in the scope's folder. The fixed depth keeps them apart from other scopes' folders."""
+    base = scope_dir(kind)
+    return base / "projects" / project if project else base
 
 
-def _named(name: str) -> str:
-    """A name as part of a file name; one with a NUL (no profile gives one) names no container."""
-    if "\0" in name:
-        raise NotFound(f"no container named {name!r}")
-    return name
+def record_path(key: str) -> Path:
+    project, name = _split(key)
+    return _folder("containers", project) / f"{name}.json"
+
+
+def _old_record_path(key: str) -> Path:
+    """Where a record of ``key`` made before projects lies."""
+    return scope_dir("containers") / f"{_split(key)[1]}.json"
+
+
+def log_path(key: str) -> Path:
+    project, name = _split(key)
+    return _folder("logs", project) / f"{name}.log"
 
 
 @contextlib.contextmanager
-def lock(name: str, *, timeout: float = 30.0) -> Iterator[None]:
+def lock(key: str, *, timeout: float = 30.0) -> Iterator[None]:
     """Hold the container's lock: one rcontainer at a time changes one container.
 
     Waits up to ``timeout`` seconds, then raises Busy. flock locks vanish with their process,
     so a CLI killed with SIGKILL never leaves a stale lock behind.
     """
-    path = scope_dir("containers") / f".{_named(name)}.lock"
+    project, name = _split(key)
+    path = _folder("containers", project) / f".{name}.lock"
     ensure_dir(path.parent)
     fd = _open_lock_file(path)
     try:
@@ -61,7 +82,7 @@ def lock(name: str, *, timeout: float = 30.0) -> Iterator[None]:
                     raise
                 if time.monotonic() >= deadline:
                     raise Busy(
-                        f"container {name!r} is busy: another rcontainer command is changing it",
+                        f"container {key!r} is busy: another rcontainer command is changing it",
                         hint="try again when it has finished",
                     ) from None
                 time.sleep(0.05)
@@ -92,47 +113,84 @@ def _open_lock_file(path: Path) -> int:
     return fd
 
 
-def load(name: str) -> Record | None:
-    data = read_json(record_path(name))
-    return None if data is None else Record.from_dict(data)
+def load(key: str) -> Record | None:
+    data = read_json(record_path(key))
+    if data is not None:
+        return Record.from_dict(data)
+    if not split_key(key)[0]:
+        return None
+    old = read_json(_old_record_path(key))
+    rec = None if old is None else Record.from_dict(old)
+    return rec if rec is not None and rec.key == key else None
 
 
 def save(record: Record) -> None:
-    write_json_atomic(record_path(record.name), record.to_dict())
+    write_json_atomic(record_path(record.key), record.to_dict())
+    old = _old_record_path(record.key)
+    if record.project and old.is_file():  # made before projects: it now lives in its project's folder
+        data = read_json(old)
+        if data is not None and Record.from_dict(data).key == record.key:
+            old.unlink(missing_ok=True)
+
+
+def forget(record: Record) -> None:
+    """Delete the record (wherever it lies: a record of old may not have moved yet)."""
+    record_path(record.key).unlink(missing_ok=True)
+    old = _old_record_path(record.key)
+    data = read_json(old) if record.project and old.is_file() else None
+    if data is not None and Record.from_dict(data).key == record.key:
+        old.unlink(missing_ok=True)
+
+
+def _record_files(folder: Path, name: str = "*") -> list[Path]:
+    """Record files of this scope: in projects' folders first, then records of old."""
+    if not folder.is_dir():
+        return []
+    found = sorted(folder.glob(f"projects/*/{name}.json")) + sorted(folder.glob(f"{name}.json"))
+    return [p for p in found if not p.name.startswith(".")]
+
+
+def _read_records(files: list[Path]) -> list[Record]:
+    out: dict[str, Record] = {}
+    for path in files:
+        data = read_json(path)
+        if data is not None:
+            rec = Record.from_dict(data)
+            out.setdefault(rec.key, rec)  # a record of old not yet removed after its move
+    return list(out.values())
 
 
 def all_records(*, every_scope: bool = False) -> list[Record]:
     """This scope's records (or, for cache pruning, every scope's)."""
-    folder = paths.containers_dir() if every_scope else scope_dir("containers")
-    if not folder.is_dir():
-        return []
-    out = []
-    for path in sorted(folder.glob("**/*.json" if every_scope else "*.json")):
-        if path.name.startswith("."):
-            continue
-        data = read_json(path)
-        if data is not None:
-            out.append(Record.from_dict(data))
-    return out
+    if every_scope:
+        folder = paths.containers_dir()
+        files = sorted(p for p in folder.glob("**/*.json") if not p.name.startswith("."))
+        return [Record.from_dict(d) for p in files if (d := read_json(p)) is not None]
+    return _read_records(_record_files(scope_dir("containers")))
+
+
+def named(name: str) -> list[Record]:
+    """The records of every project with a container called ``name``."""
+    return _read_records(_record_files(scope_dir("containers"), name))
 
 
 def names(states: frozenset[str] | None = None) -> list[str]:
-    """Container names with a record, for completion, sorted; ``states``: only those whose record
-    says they are in one of them (the record as last reconciled: no runtime is asked)."""
+    """Container names with a record, and ``PROJECT/NAME`` for each in a project, for completion,
+    sorted; ``states``: only those whose record says they are in one of them (the record as last
+    reconciled: no runtime is asked)."""
     folder = scope_dir("containers")
     if not folder.is_dir():
         return []
-    paths = sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
-    if states is None:
-        return [p.stem for p in paths]
+    files = [p for p in _record_files(folder) if states is None or _state_of(p) in states]
+    bare = {p.stem for p in files}
+    keyed = {f"{p.parent.name}/{p.stem}" for p in files if p.parent != folder}
+    return sorted(bare | keyed)
+
+
+def _state_of(path: Path) -> str | None:
     import json
 
-    out = []
-    for path in paths:
-        try:
-            state = json.loads(path.read_text()).get("state")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if state in states:
-            out.append(path.stem)
-    return out
+    try:
+        return json.loads(path.read_text()).get("state")
+    except (OSError, ValueError, AttributeError):
+        return None

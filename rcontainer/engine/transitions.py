@@ -127,7 +127,7 @@ class Transitions:
         rec.transitions.append(entry)
         rec.state = State(to)
         try:
-            events.append({"name": rec.name, **entry})
+            events.append({"name": rec.name, **({"project": rec.project} if rec.project else {}), **entry})
         except OSError as exc:  # the journal is a convenience: a full disk must not stop a change
             self.notices.append(f"could not append to the events journal: {exc.strerror}")
 

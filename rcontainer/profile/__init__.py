@@ -25,12 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from rcontainer import paths
-from rcontainer.errors import NotFound
+from rcontainer.container import project_name
+from rcontainer.errors import BadInput, NotFound
 from rcontainer.profile.problems import Problem, ProfileError
 
 __all__ = ["MASK", "Problem", "Profile", "ProfileError", "find_profile", "load_profile", "profile_names"]
 
 MASK = "******"
+
+# fields added after profiles were first hashed: absent from the resolved data unless set, so
+# that a profile which does not use them keeps its config hash (and its container)
+OPTIONAL_FIELDS = ("shell", "project")
+# what says how containers relate, not what one container is: changing it recreates nothing
+NOT_HASHED = ("project",)
 
 
 @dataclass
@@ -45,6 +52,17 @@ class Profile:
     @property
     def runtime(self) -> str:
         return self.data["runtime"]
+
+    @property
+    def project(self) -> str:
+        """The project it belongs to: its ``project:`` field, else its folder's name."""
+        name = self.data.get("project") or project_name(self.path.parent.name)
+        if name is None:
+            raise BadInput(
+                f"{self.path}: the folder name {self.path.parent.name!r} makes no project name",
+                hint="add a 'project:' field to the profile, or pass -p/--project",
+            )
+        return name
 
     def to_dict(self, *, mask_secrets: bool = True) -> dict[str, Any]:
         """A deep copy of ``data``; secret environment values replaced by ``******``."""
@@ -61,8 +79,9 @@ class Profile:
         A changed secret must recreate the container too, but the hash ends up in a label that
         anyone who can list the user's containers reads, and a plain hash of a short secret is
         easily guessed. So each secret value enters the hash only as an HMAC under a random key
-        of the user's own (``paths.secret_key_file()``, 0600, made on first use)."""
-        data = self.data
+        of the user's own (``paths.secret_key_file()``, 0600, made on first use). Fields that
+        say how containers relate (``NOT_HASHED``) do not count."""
+        data = {k: v for k, v in self.data.items() if k not in NOT_HASHED}
         if self.secret_env:
             key = secret_key()
             env = dict(data["env"])
@@ -129,6 +148,7 @@ def load_profile(ref: str | Path, *, environ: Mapping[str, str] | None = None) -
     if isinstance(resources, dict) and not resources.get("required"):
         # only said when asked for: a profile without it resolves (and hashes) as before
         resources.pop("required", None)
-    if data.get("shell") is None:
-        data.pop("shell", None)  # the same: only a profile that names its shell resolves with one
+    for key in OPTIONAL_FIELDS:  # the same: present only when the profile sets them
+        if data.get(key) is None:
+            data.pop(key, None)
     return Profile(name=data["name"], path=path.absolute(), data=data, secret_env=secret_env)

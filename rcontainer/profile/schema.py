@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rcontainer.container import PROJECT_MAX, PROJECT_PATTERN
 from rcontainer.profile.problems import Problem
 
 # ---------------------------------------------------------------------------------------------
@@ -1693,6 +1694,13 @@ PROFILE = Obj(
             "path (default: bash when the container has it, else sh).",
             pattern=r"^[^\s]+$",
             expected="a program like 'zsh' or '/bin/fish'",
+        ),
+        "project": Str(
+            "The project this profile belongs to; defaults to its folder's name (rcontainer up FOLDER"
+            " brings up every profile of a folder as one project).",
+            pattern=PROJECT_PATTERN,
+            expected="a project name of lowercase letters, digits, '_' and '-'",
+            max_length=PROJECT_MAX,
         ),
     },
     internal=("extends",),

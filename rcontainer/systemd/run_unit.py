@@ -158,7 +158,7 @@ def run_unit(
     try:
         notify("STATUS=starting container")
         plan = engine.up(ref)
-        name = plan.name
+        name = plan.key  # PROJECT/NAME: names are unique per project
         profile = rec.profile if (rec := state.load(name)) else {}
         hc = profile.get("healthcheck")
         interval = float(hc.get("interval") or 30) if hc else poll

@@ -245,7 +245,7 @@ def test_ps_lists_state_runtime_profile_and_uptime(rc, profile, runtime):
     rc("create", str(profile("never")))
     assert rc.ps()["never"]["started_at"] is None
     text = rc("ps").ok().out
-    assert text.splitlines()[0].split()[:3] == ["NAME", "STATE", "RUNTIME"]
+    assert text.splitlines()[0].split()[:4] == ["NAME", "PROJECT", "STATE", "RUNTIME"]
     assert "app" in text
 
 

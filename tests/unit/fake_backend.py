@@ -22,7 +22,7 @@ class FakeBackend:
     def _did(self, what: str, rec: Record, to: State | None = None) -> None:
         self.calls.append(f"{what} {rec.name}")
         if to is not None:
-            self.states[rec.name] = to
+            self.states[rec.key] = to
 
     def ensure_image(self, profile: dict[str, Any], progress: Any) -> tuple[str, str]:
         return profile.get("image") or "img", "sha256:" + "0" * 64
@@ -30,10 +30,10 @@ class FakeBackend:
     def create(
         self, rec: Record, profile: dict[str, Any], image: str, rclass: Any, labels: dict[str, str]
     ) -> str:
-        rec.backend = {"id": rec.name}
+        rec.backend = {"id": rec.key}
         self.created_with = profile
         self._did("create", rec, State.CREATED)
-        return rec.name
+        return rec.key
 
     def start(self, rec: Record) -> None:
         self._did("start", rec, State.RUNNING)
@@ -53,7 +53,7 @@ class FakeBackend:
 
     def remove(self, rec: Record) -> None:
         self._did("remove", rec)
-        self.states.pop(rec.name, None)
+        self.states.pop(rec.key, None)
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:
         return False
@@ -62,11 +62,11 @@ class FakeBackend:
         return self.unenforced
 
     def observe(self, rec: Record) -> Observed | None:
-        state = self.states.get(rec.name)
+        state = self.states.get(rec.key)
         return None if state is None else Observed(state=state, id=rec.id, exit_code=0)
 
     def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
-        return {r.name: o for r in recs if (o := self.observe(r)) is not None}
+        return {r.key: o for r in recs if (o := self.observe(r)) is not None}
 
     def wait(self, rec: Record, timeout: float | None) -> int | None:
         return 0

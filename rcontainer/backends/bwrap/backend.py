@@ -193,7 +193,7 @@ class BwrapBackend:
         for rec in recs:
             obs = self.observe(rec)
             if obs is not None:
-                out[rec.name] = obs
+                out[rec.key] = obs
         return out
 
     def _await_exit_code(self, rec: Record, timeout: float) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from rcontainer.backends.podman.api import LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
 from rcontainer.backends.podman.images import PodmanImages
 from rcontainer.backends.podman.spec import signal_number, spec_from_profile
-from rcontainer.container import Observed, Record, State
+from rcontainer.container import Observed, Record, State, make_key
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 if TYPE_CHECKING:
@@ -52,15 +53,18 @@ class PodmanBackend:
         self._autostart = autostart
         self.notices = notices
         self._api: LibpodClient | None = None
+        self._api_lock = threading.Lock()
         self.images = PodmanImages(lambda: self.api)
 
     @property
     def api(self) -> LibpodClient:
-        """The client of the user's service, found (or started) on first use."""
-        if self._api is None:
-            endpoint = service.resolve_endpoint(autostart=self._autostart, notices=self.notices)
-            self._api = LibpodClient(endpoint)
-        return self._api
+        """The client of the user's service, found (or started) on first use: once, even when a
+        project's containers ask from several threads at the same time."""
+        with self._api_lock:
+            if self._api is None:
+                endpoint = service.resolve_endpoint(autostart=self._autostart, notices=self.notices)
+                self._api = LibpodClient(endpoint)
+            return self._api
 
     def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The first thing the engine asks for a profile: a network this Podman cannot run is
@@ -182,15 +186,18 @@ class PodmanBackend:
         return None if attrs is None else observed_from_inspect(attrs, paused_by_signal=rec.paused_by_signal)
 
     def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
-        """One list call for every container of the scope (``ps`` cost stays linear)."""
+        """One list call for every container of the scope (``ps`` cost stays linear), keyed by
+        ``PROJECT/NAME`` from their labels (a container made before projects has no project)."""
         filters = json.dumps({"label": [f"{LABEL}.scope={scope}"]})
         items = self.api.get_json("/containers/json", {"all": "true", "filters": filters})
-        paused_by_signal = {r.name for r in recs if r.paused_by_signal}
+        paused_by_signal = {r.id for r in recs if r.paused_by_signal}
         out: dict[str, Observed] = {}
         for item in items or []:
-            name = (item.get("Labels") or {}).get(f"{LABEL}.name")
+            labels = item.get("Labels") or {}
+            name = labels.get(f"{LABEL}.name")
             if name:
-                out[name] = observed_from_list(item, paused_by_signal=name in paused_by_signal)
+                key = make_key(labels.get(f"{LABEL}.project") or "", name)
+                out[key] = observed_from_list(item, paused_by_signal=item.get("Id") in paused_by_signal)
         return out
 
     def wait(self, rec: Record, timeout: float | None) -> int | None:

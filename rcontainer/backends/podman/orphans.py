@@ -21,10 +21,10 @@ LABEL = "io.rcontainer"
 
 
 def remove(backend: PodmanBackend, rec: Record, owner: str) -> bool:
-    """Remove the container of ``rec``'s name that Podman has but no record points at; a
-    container labelled with another state folder is refused, never taken over."""
-    for observed_name, obs in backend.observe_all([], rec.scope).items():
-        if observed_name != rec.name:
+    """Remove the container of ``rec``'s key (project and name) that Podman has but no record
+    points at; a container labelled with another state folder is refused, never taken over."""
+    for observed_key, obs in backend.observe_all([], rec.scope).items():
+        if observed_key != rec.key:
             continue
         theirs = (obs.details.get("labels") or {}).get(f"{LABEL}.owner")
         if theirs and theirs != owner:  # no label: made before owners were labelled
@@ -45,7 +45,7 @@ def _remove_storage_only(backend: PodmanBackend, rec: Record) -> bool:
     cannot see it, yet it holds the name. ``podman rm --storage`` removes that kind, but
     Podman 4.3's also removes a container its database knows, so it runs only when the API
     knows no container of that name: one the API knows and that is not labelled ours (a
-    user's own ``rc-NAME``) is never touched."""
+    user's own ``rc-PROJECT.NAME``) is never touched."""
     podman = shutil.which("podman")
     if podman is None or not rec.container_name:
         return False

@@ -1,0 +1,83 @@
+"""Declarative ``up`` of one profile: the plan, the guards, and the steps that make its container
+exist, current, and running.
+
+The plan (``plan.py``) compares the profile with the record; ``up`` then removes a container
+whose profile changed, creates one where none is, and starts (or unpauses) it, all under the
+container's lock. A container of the same key made from another profile file (a folder of the
+same name elsewhere, the same profile name in another file) is never replaced without ``force``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rcontainer.container import Record, State, make_key
+from rcontainer.engine import create, store
+from rcontainer.engine.names import same_file
+from rcontainer.engine.plan import Action, Plan
+from rcontainer.engine.states import Op
+from rcontainer.errors import BadInput
+
+if TYPE_CHECKING:
+    from rcontainer.engine.core import Engine
+    from rcontainer.profile import Profile
+
+
+def up_profile(
+    engine: Engine,
+    profile: Profile,
+    project: str,
+    *,
+    force_recreate: bool = False,
+    dry_run: bool = False,
+    allow_privileged: bool = False,
+    force: bool = False,
+) -> Plan:
+    """Up one loaded profile in ``project``: the plan, done unless ``dry_run``."""
+    t = engine.transitions
+    rclass = create.usable_class(profile, allow_privileged)
+    key = make_key(project, profile.name)
+    with store.lock(key):
+        rec = store.load(key)
+        other = None
+        if rec is not None and t.reconcile(rec) != State.REMOVED:
+            other = other_owner(rec, profile, key, force=force)
+        limits_note = create.unenforced_limits(engine.backend(rclass.family), profile)
+        if limits_note:
+            engine.notices.append(f"{key}: {limits_note}")
+        image = engine.ensure_image(profile.data)
+        plan = engine.plan_up(profile, rec, image[1], force=force_recreate or other is not None)
+        plan.project = project
+        if other is not None:
+            plan.reasons.append(f"--force: replaces the container of {other}")
+        if dry_run:
+            return plan
+        if plan.action == Action.RECREATE:
+            assert rec is not None
+            why = ", ".join(plan.changed) or "; ".join(plan.reasons)  # --force-recreate alone
+            t.step(rec, Op.RM, force=True, note=f"recreated: {why}")
+            store.save(rec)
+        if plan.action in (Action.CREATE, Action.RECREATE):
+            rec = create.create(t, profile, project, rclass, image, rec, engine.remove_orphan)
+        assert rec is not None
+        if plan.action in (Action.CREATE, Action.RECREATE, Action.START):
+            t.step(rec, Op.START)
+        elif plan.action == Action.UNPAUSE:
+            t.step(rec, Op.UNPAUSE)
+        store.save(rec)
+        plan.done = True
+        return plan
+
+
+def other_owner(rec: Record, profile: Profile, key: str, *, force: bool) -> str | None:
+    """The profile file that made ``rec``'s container when it is not ``profile``'s: ``up`` refuses
+    to replace another file's container unless forced (then this says whose it replaces)."""
+    if not rec.profile_path or same_file(rec.profile_path, profile.path):
+        return None
+    if not force:
+        raise BadInput(
+            f"{profile.path}: the container {key} belongs to {rec.profile_path}, not to this file",
+            hint="pass --force to replace it, or give this profile another name or project "
+            "(its 'name:' or 'project:' field, or -p)",
+        )
+    return rec.profile_path

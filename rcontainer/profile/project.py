@@ -1,0 +1,108 @@
+"""A project: the profiles of one folder, brought up together (``rcontainer up FOLDER``).
+
+Every ``*.yaml`` and ``*.yml`` file of the folder is a profile of the project, except files
+whose name starts with ``_`` or ``.`` (bases that others extend, drafts). The project is named
+after the folder (lowercased, as Compose does), or by the profiles' ``project:`` field, on
+which they must then agree, or by ``-p/--project``. Profile names are unique in a project.
+Problems with the folder as a whole are reported like a profile's, all at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rcontainer.container import project_name
+from rcontainer.errors import BadInput, NotFound
+from rcontainer.profile import Profile, load_profile
+from rcontainer.profile.problems import Problem, ProfileError
+
+
+def project_files(folder: Path) -> list[Path]:
+    """The profile files of a project folder, in name order."""
+    found = [p for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)]
+    return sorted(p for p in found if p.is_file() and not p.name.startswith(("_", ".")))
+
+
+@dataclass
+class Project:
+    """A loaded, valid project: its name, its folder and its profiles by name."""
+
+    name: str
+    folder: Path
+    profiles: dict[str, Profile]
+
+
+def load_project(
+    folder: str | Path, *, project: str | None = None, environ: Mapping[str, str] | None = None
+) -> Project:
+    """Load every profile of ``folder``; ProfileError lists the problems of every file."""
+    path = Path(os.path.expanduser(str(folder)))
+    if not path.is_dir():
+        raise NotFound(f"no project folder {folder}")
+    files = project_files(path)
+    if not files:
+        raise NotFound(
+            f"no profiles in {folder}",
+            hint="a project folder holds profile files (*.yaml); files starting with '_' are skipped",
+        )
+    problems: list[Problem] = []
+    profiles: dict[str, Profile] = {}
+    for file in files:
+        try:
+            profile = load_profile(file, environ=environ)
+        except ProfileError as exc:
+            problems += exc.problems
+            continue
+        first = profiles.get(profile.name)
+        if first is not None:
+            problems.append(
+                Problem(
+                    str(file),
+                    None,
+                    None,
+                    "name",
+                    f"the name {profile.name!r} is taken by {first.path.name}: names are unique in a project",
+                )
+            )
+            continue
+        profiles[profile.name] = profile
+    name = project or _agreed_name(path, profiles, problems)
+    if problems:
+        raise ProfileError(problems)
+    return Project(name=name, folder=path.absolute(), profiles=profiles)
+
+
+def _agreed_name(folder: Path, profiles: dict[str, Profile], problems: list[Problem]) -> str:
+    """The project's name: the one its profiles agree on (their ``project:`` fields, or the
+    folder's name for those without one)."""
+    fallback = project_name(folder.absolute().name) or ""
+    said = {name: p.data.get("project") or fallback for name, p in profiles.items()}
+    counts = list(said.values())
+    names = sorted(set(counts))
+    if len(names) > 1:
+        # the most common wins; on a tie the folder's name (the default) does
+        most = max(names, key=lambda n: (counts.count(n), n == fallback))
+        with_most = ", ".join(p.path.name for n, p in profiles.items() if said[n] == most)
+        for name, profile in profiles.items():
+            if said[name] != most:
+                problems.append(
+                    Problem(
+                        str(profile.path),
+                        None,
+                        None,
+                        "project",
+                        f"its project is {said[name] or 'unnamed'!r}, but {most!r} for {with_most}:"
+                        " the profiles of a folder are one project",
+                    )
+                )
+        return ""
+    name = names[0] if names else fallback
+    if not name:
+        raise BadInput(
+            f"{folder}: the folder name {folder.absolute().name!r} makes no project name",
+            hint="add a 'project:' field to its profiles, or pass -p/--project",
+        )
+    return name

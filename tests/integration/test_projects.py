@@ -1,0 +1,158 @@
+"""Projects on the real rootless Podman: a folder of profiles up as one project, names unique per
+project, a bare name or PROJECT/NAME, and a container of another profile file never replaced
+without --force."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+SLEEP = ["sleep", "1000"]
+
+
+def write(folder: Path, name: str, image: str, **fields) -> Path:
+    """A profile in ``folder`` (made if missing), busybox, never pulled, no network unless given."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    body = {"name": name, "image": image, "pull": "never", "stop_timeout": 1, "command": SLEEP}
+    body.setdefault("network", {"mode": "none"})
+    path.write_text(json.dumps({**body, **fields}))
+    return path
+
+
+@pytest.fixture
+def two_projects(tmp_path: Path, busybox_image: str, scope: str) -> tuple[Path, Path]:
+    """Folders ``alpha`` and ``beta``, each with profiles ``web`` and ``db``."""
+    for project in ("alpha", "beta"):
+        for name in ("web", "db"):
+            write(tmp_path / project, name, busybox_image)
+    return tmp_path / "alpha", tmp_path / "beta"
+
+
+def rows(rc, *args: str) -> dict[str, dict]:
+    """``ps --json`` rows by PROJECT/NAME."""
+    return {f"{r['project']}/{r['name']}": r for r in rc("ps", "--json", *args).json()}
+
+
+def test_two_projects_with_the_same_names_run_side_by_side_and_down_takes_one(rc, two_projects):
+    alpha, beta = two_projects
+    up = rc("up", "--json", str(alpha)).json()
+    assert sorted(p["name"] for p in up) == ["db", "web"]
+    assert {p["project"] for p in up} == {"alpha"}
+    rc("up", str(beta)).ok()
+    seen = rows(rc)
+    assert {k: r["state"] for k, r in seen.items()} == {
+        "alpha/db": "running",
+        "alpha/web": "running",
+        "beta/db": "running",
+        "beta/web": "running",
+    }
+    assert len({r["id"] for r in seen.values()}) == 4, "four containers, not two recreated twice"
+
+    down = rc("down", str(alpha))
+    assert down.code == 0, down.err
+    assert "alpha/web: down (removed)" in down.out
+    after = rows(rc)
+    assert set(after) == {"beta/db", "beta/web"}
+    assert after["beta/web"]["id"] == seen["beta/web"]["id"], "the other project's container was untouched"
+    assert rc("down", str(alpha)).code == 0, "down of a project that is down does nothing"
+
+
+def test_ps_shows_projects_and_filters_by_one(rc, two_projects):
+    alpha, beta = two_projects
+    rc("up", str(alpha)).ok()
+    rc("up", str(beta)).ok()
+    table = rc("ps").ok().out.splitlines()
+    assert table[0].split()[:3] == ["NAME", "PROJECT", "STATE"]
+    assert any(line.split()[:3] == ["web", "beta", "running"] for line in table[1:])
+    assert set(rows(rc, "--project", "beta")) == {"beta/db", "beta/web"}
+    assert set(rows(rc, "-p", "alpha")) == {"alpha/db", "alpha/web"}
+
+
+def test_names_resolve_by_project_folder_or_project_name(rc, two_projects, monkeypatch):
+    alpha, beta = two_projects
+    rc("up", str(alpha)).ok()
+    rc("up", str(beta)).ok()
+    ambiguous = rc("stop", "web")
+    assert ambiguous.code == 2
+    assert "alpha/web" in ambiguous.err and "beta/web" in ambiguous.err
+    assert rc("stop", "alpha/web").ok().out.strip() == "web: stopped (stopped)"
+    assert rows(rc, "-a")["alpha/web"]["state"] == "stopped"
+    assert rows(rc)["beta/web"]["state"] == "running"
+    rc("stop", "web", "-p", "beta").ok()
+    assert rows(rc, "-a")["beta/web"]["state"] == "stopped"
+    monkeypatch.chdir(alpha)  # in a project's folder, a bare name is that project's
+    rc("start", "web").ok()
+    assert rows(rc)["alpha/web"]["state"] == "running"
+    assert rows(rc, "-a")["beta/web"]["state"] == "stopped"
+    assert rc("inspect", "--json", "web").json()["project"] == "alpha"
+    assert rc("logs", "beta/web").code == 0
+
+
+def test_project_commands_take_a_folder_or_a_project(rc, two_projects):
+    alpha, _ = two_projects
+    rc("up", str(alpha)).ok()
+    stopped = rc("stop", "--json", str(alpha)).json()
+    assert sorted((r["name"], r["state"]) for r in stopped) == [("db", "stopped"), ("web", "stopped")]
+    assert rc("start", "-p", "alpha").code == 0
+    assert {r["state"] for r in rows(rc, "-p", "alpha").values()} == {"running"}
+    restarted = rc("restart", "-p", "alpha")
+    assert restarted.code == 0, restarted.err
+    assert "alpha/db: restarted (running)" in restarted.out
+
+
+def test_project_logs_tag_each_line_with_its_container(rc, tmp_path, busybox_image, scope):
+    folder = tmp_path / "talk"
+    write(folder, "one", busybox_image, command=["sh", "-c", "echo hello from one; exec sleep 1000"])
+    write(folder, "two", busybox_image, command=["sh", "-c", "echo hello from two; exec sleep 1000"])
+    rc("up", str(folder)).ok()
+    for _ in range(50):
+        out = rc("logs", str(folder)).out
+        if "two | hello from two" in out and "one | hello from one" in out:
+            break
+    assert "one | hello from one" in out and "two | hello from two" in out
+    assert rc("logs", "-p", "talk", "--tail", "1").out.count("\n") == 2
+
+
+def test_up_never_replaces_another_files_container_without_force(rc, tmp_path, busybox_image, scope):
+    # two folders both called "app": one project name, one key app/web
+    first = write(tmp_path / "x" / "app", "web", busybox_image)
+    second = write(tmp_path / "y" / "app", "web", busybox_image, env={"WHO": "second"})
+    rc("up", str(first)).ok()
+    before = rows(rc)["app/web"]["id"]
+    refused = rc("up", str(second))
+    assert refused.code == 2
+    assert str(first) in refused.err and "--force" in refused.err
+    assert rows(rc)["app/web"]["id"] == before, "the first file's container is untouched"
+    assert rc("up", "--force", str(second)).code == 0
+    after = rows(rc)["app/web"]
+    assert after["id"] != before and after["profile"] == str(second)
+    # the same profile under another project is another container
+    rc("up", "-p", "other", str(first)).ok()
+    assert {"app/web", "other/web"} <= set(rows(rc))
+
+
+def test_a_record_made_before_projects_is_found_and_kept(rc, tmp_path, busybox_image, scope):
+    import os
+
+    path = write(tmp_path / "old", "keep", busybox_image)
+    rc("up", str(path)).ok()
+    first = rows(rc)["old/keep"]["id"]
+    # make it look as an older rcontainer left it: NAME.json at the top, no project
+    state = Path(os.environ["RCONTAINER_STATE_DIR"]) / "containers" / scope
+    record = state / "projects" / "old" / "keep.json"
+    data = json.loads(record.read_text())
+    del data["project"]
+    (state / "keep.json").write_text(json.dumps(data))
+    record.unlink()
+    shutil.rmtree(state / "projects" / "old")
+    assert rows(rc)["old/keep"]["state"] == "running"
+    assert rc("up", "--json", str(path)).json()["action"] == "none", (
+        "an unchanged profile keeps its container"
+    )
+    assert rows(rc)["old/keep"]["id"] == first
+    rc("stop", "keep").ok()
+    assert record.is_file() and not (state / "keep.json").exists(), "saved again, it moved to its project"

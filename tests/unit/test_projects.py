@@ -1,0 +1,179 @@
+"""Projects as pure logic: project names, keys, records of old, name resolution and folders of
+profiles, against rcontainer's in-memory backend (tests/integration/test_projects.py runs them
+on real Podman)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rcontainer import paths
+from rcontainer.container import Record, State, project_name
+from rcontainer.engine import store
+from rcontainer.engine.core import Engine
+from rcontainer.errors import BadInput, NotFound
+from rcontainer.profile import ProfileError, load_profile
+from rcontainer.profile.project import load_project
+from tests.unit.fake_backend import FakeBackends
+
+IMAGE = "localhost/x:latest"
+
+
+def profile(folder: Path, name: str, **fields) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(json.dumps({"name": name, "image": IMAGE, "pull": "never", **fields}))
+    return path
+
+
+def engine() -> tuple[Engine, FakeBackends]:
+    backends = FakeBackends()
+    return Engine(backends=backends), backends  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("folder", "project"),
+    [("web", "web"), ("My App", "myapp"), ("my.app", "myapp"), ("__x-1", "x-1"), ("Ω", None), ("", None)],
+)
+def test_a_folder_name_becomes_a_project_name_as_compose_makes_one(folder, project):
+    assert project_name(folder) == project
+
+
+def test_a_record_made_before_projects_belongs_to_its_profiles_folder():
+    old = Record.from_dict({"name": "web", "profile_path": "/home/u/shop/web.yaml", "state": "running"})
+    assert (old.project, old.key) == ("shop", "shop/web")
+    assert Record.from_dict({"name": "web"}).key == "web", "no profile, no project: the name alone"
+
+
+def test_a_record_of_old_is_found_under_its_project_and_moves_there_when_saved():
+    folder = paths.scope_dir("containers")
+    folder.mkdir(parents=True)
+    (folder / "web.json").write_text(
+        json.dumps({"name": "web", "profile_path": "/p/shop/web.yaml", "state": "stopped"})
+    )
+    rec = store.load("shop/web")
+    assert rec is not None and rec.key == "shop/web"
+    assert store.load("other/web") is None, "another project's web is another container"
+    assert [r.key for r in store.all_records()] == ["shop/web"]
+    store.save(rec)
+    assert not (folder / "web.json").exists()
+    assert (folder / "projects" / "shop" / "web.json").is_file()
+    assert [r.key for r in store.all_records()] == ["shop/web"]
+
+
+def test_an_unset_project_field_leaves_the_resolved_profile_and_its_hash_as_they_were(tmp_path):
+    plain = load_profile(profile(tmp_path / "shop", "web"))
+    assert "project" not in plain.data
+    named = load_profile(profile(tmp_path / "other", "web", project="shop"))
+    assert named.project == "shop" and plain.project == "shop"
+    assert named.config_hash() == plain.config_hash(), "the project is not part of what a container is"
+
+
+def up_two_projects(tmp_path: Path) -> Engine:
+    for project in ("alpha", "beta"):
+        for name in ("web", "db"):
+            profile(tmp_path / project, name)
+    eng, _ = engine()
+    eng.up_project(str(tmp_path / "alpha"))
+    eng.up_project(str(tmp_path / "beta"))
+    return eng
+
+
+def test_a_project_folder_comes_up_as_one_project_with_names_unique_per_project(tmp_path):
+    eng = up_two_projects(tmp_path)
+    assert sorted(r["project"] + "/" + r["name"] for r in eng.ps()) == [
+        "alpha/db",
+        "alpha/web",
+        "beta/db",
+        "beta/web",
+    ]
+    assert {r.container_name for r in store.all_records()} == {
+        "rc-alpha.db",
+        "rc-alpha.web",
+        "rc-beta.db",
+        "rc-beta.web",
+    }
+    assert [r["name"] for r in eng.ps(project="beta")] == ["db", "web"]
+
+
+def test_a_bare_name_must_be_unique_unless_the_folder_or_project_says(tmp_path, monkeypatch):
+    eng = up_two_projects(tmp_path)
+    with pytest.raises(BadInput) as err:
+        eng.stop("web")
+    assert "alpha/web, beta/web" in err.value.message
+    assert eng.stop("alpha/web").key == "alpha/web"
+    assert eng.stop("web", project="beta").key == "beta/web"
+    monkeypatch.chdir(tmp_path / "alpha")
+    assert eng.start("web").key == "alpha/web"
+    with pytest.raises(NotFound):
+        eng.stop("gamma/web")
+
+
+def test_a_bare_name_with_one_live_container_means_that_one(tmp_path):
+    eng = up_two_projects(tmp_path)
+    eng.down("alpha/web")
+    assert eng.key_of("web") == "beta/web"
+
+
+def test_project_commands_take_a_folder_or_a_project_and_stop_in_reverse_order(tmp_path):
+    eng = up_two_projects(tmp_path)
+    keys = eng.members(str(tmp_path / "alpha"))
+    assert keys == ["alpha/db", "alpha/web"]
+    assert eng.members(None, "beta") == ["beta/db", "beta/web"]
+    assert eng.members("web") is None, "a container name is not a project"
+    stopped = eng.each("stop", keys)
+    assert [r.key for r in stopped] == ["alpha/web", "alpha/db"]
+    assert {r.state for r in eng.each("stop", keys)} == {State.STOPPED}, (
+        "stopping a stopped project is no error"
+    )
+    eng.each("down", keys)
+    assert eng.members(None, "alpha") == [], "a project that is down has no live containers"
+    with pytest.raises(NotFound):
+        eng.members(None, "nosuch")
+
+
+def test_up_refuses_to_replace_the_container_another_file_made(tmp_path):
+    eng, backends = engine()
+    first = profile(tmp_path / "x" / "app", "web")
+    second = profile(tmp_path / "y" / "app", "web")
+    eng.up(str(first))
+    with pytest.raises(BadInput) as err:
+        eng.up(str(second))
+    assert str(first) in err.value.message
+    assert [c for c in backends.fake.calls if c.startswith("create")] == ["create web"]
+    plan = eng.up(str(second), force=True)
+    assert plan.action == "recreate" and any(str(first) in r for r in plan.reasons)
+    assert store.load("app/web").profile_path == str(second)
+
+
+def test_a_folder_is_one_project_with_unique_names(tmp_path):
+    folder = tmp_path / "Shop"
+    profile(folder, "web")
+    profile(folder, "db")
+    profile(folder, "_base")  # a base others extend: not brought up
+    (folder / "notes.txt").write_text("not a profile")
+    project = load_project(folder)
+    assert project.name == "shop" and sorted(project.profiles) == ["db", "web"]
+    assert load_project(folder, project="other").name == "other"
+    (folder / "web2.yaml").write_text(json.dumps({"name": "web", "image": IMAGE}))
+    (folder / "db.yaml").write_text(json.dumps({"name": "db", "image": IMAGE, "project": "elsewhere"}))
+    with pytest.raises(ProfileError) as err:
+        load_project(folder)
+    messages = [f"{Path(p.file).name}: {p.path}: {p.message}" for p in err.value.problems]
+    assert any(m.startswith("web2.yaml: name: the name 'web' is taken by web.yaml") for m in messages), (
+        messages
+    )
+    assert any(m.startswith("db.yaml: project: its project is 'elsewhere'") for m in messages), messages
+
+
+def test_an_empty_folder_is_no_project(tmp_path):
+    with pytest.raises(NotFound):
+        load_project(tmp_path)
+
+
+def test_the_example_project_folder_is_a_valid_project():
+    example = Path(__file__).resolve().parents[2] / "profiles" / "project-example"
+    project = load_project(example, environ={})
+    assert project.name == "project-example" and sorted(project.profiles) == ["db", "web"]
