@@ -3,8 +3,11 @@
 # shellcheck shell=bash
 
 RC_USER="${RC_USER:-rcdev}"  # the unprivileged user that demo and tests run as when started by root
+# golang-github-containernetworking-plugin-dnsname: on Podman 4 (CNI), containers of a project
+# reach each other by name only through this plugin (it brings dnsmasq-base)
 DEB_PACKAGES=(podman runc crun bubblewrap slirp4netns uidmap fuse-overlayfs catatonit busybox-static
-  skopeo docker-registry containers-storage python3-venv systemd bash-completion zsh fish shellcheck podman-compose)
+  skopeo docker-registry containers-storage python3-venv systemd bash-completion zsh fish shellcheck podman-compose
+  golang-github-containernetworking-plugin-dnsname)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -53,9 +53,11 @@ def isolated_dirs(
 @pytest.fixture(scope="session")
 def podman_service() -> Iterator[harness.PodmanService]:
     harness.remove_scoped_containers(SCOPE_PREFIX)
+    harness.remove_scoped_networks(SCOPE_PREFIX)
     with harness.podman_service() as service:
         yield service
     harness.remove_scoped_containers(SCOPE_PREFIX)
+    harness.remove_scoped_networks(SCOPE_PREFIX)
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +96,7 @@ def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("RCONTAINER_SCOPE", value)
     yield value
     harness.remove_scoped_containers(value)
+    harness.remove_scoped_networks(value)
     # bubblewrap containers have no daemon to reap them: end this test's ones by PID
     harness.kill_bwrap_containers(Path(os.environ["RCONTAINER_STATE_DIR"]))
 

@@ -192,6 +192,27 @@ def remove_scoped_containers(prefix: str) -> None:
         podman("rm", "-f", "-t", "0", *ids, check=False)
 
 
+def remove_scoped_networks(prefix: str) -> None:
+    """Remove networks rcontainer made for projects of scopes starting with prefix (left by
+    a test that failed before its down). Never touches anything else."""
+    out = podman(
+        "network",
+        "ls",
+        "--filter",
+        "label=io.rcontainer.scope",
+        "--format",
+        '{{.Name}} {{index .Labels "io.rcontainer.scope"}}',
+        check=False,
+    ).stdout
+    names = [
+        line.split()[0]
+        for line in out.splitlines()
+        if len(line.split()) == 2 and line.split()[1].startswith(prefix)
+    ]
+    if names:
+        podman("network", "rm", "-f", *names, check=False)
+
+
 def kill_bwrap_containers(state_root: Path) -> int:
     """SIGKILL every live bubblewrap container whose folder is under ``state_root`` (no daemon
     reaps them when a test bed's state folder is thrown away); how many."""

@@ -147,6 +147,14 @@ class Backend(Protocol):
         container labelled with the same ``owner`` (the state folder) is removed: another
         folder's container is never taken over."""
 
+    def ensure_network(self, name: str, labels: dict[str, str]) -> bool:
+        """Make the network ``name`` (labelled ``labels``) unless it exists; whether containers
+        on it reach each other by name (its DNS)."""
+
+    def remove_network(self, name: str, ours: dict[str, str]) -> bool:
+        """Remove the network ``name`` if its labels include ``ours`` (rcontainer made it) and no
+        container uses it; whether it was removed."""
+
     def limits_unenforced(self) -> str | None:
         """Why resource limits (memory, cpus, pids) cannot be enforced here, or None."""
 

@@ -19,7 +19,7 @@ from rcontainer import runtimes
 from rcontainer.backends import Backends
 from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import cleanup, create, events, images, names, processes, queries, store, up
+from rcontainer.engine import cleanup, create, events, images, names, networks, processes, queries, store, up
 from rcontainer.engine import project as project_ops
 from rcontainer.engine.plan import Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
@@ -217,7 +217,9 @@ class Engine:
                 self._t.step(rec, Op.STOP, self._stop_act(timeout))
             self._t.step(rec, Op.RM)
 
-        return self._change(ref, steps, project)
+        rec = self._change(ref, steps, project)
+        networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
+        return rec
 
     # -- projects ------------------------------------------------------------------------------
     def members(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record, make_key, split_key
-from rcontainer.engine import binds, cleanup, store
+from rcontainer.engine import binds, cleanup, networks, store
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
@@ -113,7 +113,7 @@ def create(
     binds.check_exist(profile.name, profile.data.get("volumes"), "create")
     key = make_key(project, profile.name)
     limits_note = unenforced_limits(t.backends(rclass.family), profile)
-    data = profile.data
+    data = networks.for_podman(profile.data, project, profile.name)
     if limits_note:  # dropped, not passed on: runc refuses a memory limit it cannot apply
         data = {**data, "resources": {}}
     rec = Record(
@@ -152,6 +152,7 @@ def create(
     }
 
     def act(rec: Record, backend: Backend) -> None:
+        networks.ensure(backend, data, project, owner(), t.notices)
         try:
             backend.create(rec, data, image_id, rclass, labels)
         except OperationFailed as exc:

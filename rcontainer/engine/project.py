@@ -35,7 +35,7 @@ def up(engine: Engine, folder: str, project: str | None, **options: bool) -> lis
     proj = load_project(folder, project=project)
     profiles = list(proj.profiles.values())
     if options.get("dry_run"):
-        return [engine.up_profile(p, proj.name, **options) for p in profiles]
+        return [engine.up_profile(p, proj.name, in_project=True, **options) for p in profiles]
     done, errors = run_all({p.name: _up_task(engine, p, proj.name, options) for p in profiles})
     if errors:
         raise failed({f"{proj.name}/{name}": exc for name, exc in errors.items()})
@@ -43,7 +43,7 @@ def up(engine: Engine, folder: str, project: str | None, **options: bool) -> lis
 
 
 def _up_task(engine: Engine, profile: Any, project: str, options: dict[str, bool]) -> Callable[[], Plan]:
-    return lambda: engine.up_profile(profile, project, **options)
+    return lambda: engine.up_profile(profile, project, in_project=True, **options)
 
 
 def run_all(tasks: dict[str, Callable[[], T]]) -> tuple[dict[str, T], dict[str, RcError]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import create, store
+from rcontainer.engine import create, networks, store
 from rcontainer.engine.names import same_file
 from rcontainer.engine.plan import Action, Plan
 from rcontainer.engine.states import Op
@@ -32,8 +32,10 @@ def up_profile(
     dry_run: bool = False,
     allow_privileged: bool = False,
     force: bool = False,
+    in_project: bool = False,
 ) -> Plan:
-    """Up one loaded profile in ``project``: the plan, done unless ``dry_run``."""
+    """Up one loaded profile in ``project``: the plan, done unless ``dry_run``. ``in_project``:
+    its project's folder is being brought up (it joins the project's network)."""
     t = engine.transitions
     rclass = create.usable_class(profile, allow_privileged)
     key = make_key(project, profile.name)
@@ -42,6 +44,7 @@ def up_profile(
         other = None
         if rec is not None and t.reconcile(rec) != State.REMOVED:
             other = other_owner(rec, profile, key, force=force)
+        networks.join_project(profile, rec, in_project=in_project)
         limits_note = create.unenforced_limits(engine.backend(rclass.family), profile)
         if limits_note:
             engine.notices.append(f"{key}: {limits_note}")

@@ -438,6 +438,13 @@ def _finish(
                 )
             else:
                 seen[vol["target"]] = i
+    networks, network = data.get("networks"), data["network"]
+    if networks and network is not INVALID and network["mode"] != "private":
+        ctx.add(
+            _at(tree, "networks"),
+            "networks",
+            f"joining networks needs network mode 'private' (the default), not {network['mode']!r}",
+        )
     _check_runtime(data, tree, ctx)
     _check_sensitive_mounts(data, tree, ctx)
 

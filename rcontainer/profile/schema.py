@@ -1528,6 +1528,35 @@ NETWORK = Obj(
     },
 )
 
+NETWORK_NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"  # Podman's own rule for network names
+NETWORK_ALIASES = Obj(
+    "",
+    {
+        "aliases": List(
+            "More names the other containers on this network reach this one by (its profile name"
+            " always works).",
+            Str(pattern=HOSTNAME_PATTERN, expected="a host name"),
+            unique=True,
+        ),
+    },
+)
+NETWORKS = Kinds(
+    "Podman networks to join, where the other containers on them reach this one by its profile"
+    " name: 'default' is the project's own network (rc-PROJECT), any other name a Podman network"
+    " of that name, made when missing. A list of names, or a mapping of names to {aliases: [...]}."
+    " Leave it out to get the project's network when the project's folder is brought up, or write"
+    " [] for none (Podman's default rootless network).",
+    seq=List("", Str(pattern=NETWORK_NAME_PATTERN, expected="a network name"), unique=True),
+    mapping=Map(
+        "",
+        NETWORK_ALIASES,
+        key_pattern=NETWORK_NAME_PATTERN,
+        key_expected="a network name of letters, digits, '_', '.' and '-'",
+    ),
+    then={"seq": lambda v, node, path, ctx: {name: {"aliases": []} for name in v}},
+    expected="a list of network names or a mapping of network names to {aliases: [...]}",
+)
+
 BUILD = Kinds(
     "Build the image from a Containerfile instead of pulling it: a context folder, or a mapping.",
     scalar=HostPath(),
@@ -1695,6 +1724,7 @@ PROFILE = Obj(
             pattern=r"^[^\s]+$",
             expected="a program like 'zsh' or '/bin/fish'",
         ),
+        "networks": NETWORKS,
         "project": Str(
             "The project this profile belongs to; defaults to its folder's name (rcontainer up FOLDER"
             " brings up every profile of a folder as one project).",

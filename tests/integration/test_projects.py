@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+
+from tests import harness
 
 SLEEP = ["sleep", "1000"]
 
@@ -156,3 +159,68 @@ def test_a_record_made_before_projects_is_found_and_kept(rc, tmp_path, busybox_i
     assert rows(rc)["old/keep"]["id"] == first
     rc("stop", "keep").ok()
     assert record.is_file() and not (state / "keep.json").exists(), "saved again, it moved to its project"
+
+
+def serve(who: str) -> list[str]:
+    """httpd on 8080 answering 'I am WHO'."""
+    return [
+        "sh",
+        "-c",
+        f"mkdir -p /tmp/www && echo 'I am {who}' > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www",
+    ]
+
+
+def fetch(rc, container: str, url: str, tries: int = 50) -> str:
+    """``wget URL`` run in ``container`` until it answers (httpd may still be starting). Not
+    ``wget -T``: bookworm's static busybox crashes (SIGSEGV) resolving a name with it."""
+    for _ in range(tries):
+        got = rc("exec", container, "timeout", "5", "wget", "-q", "-O-", url)
+        if got.code == 0:
+            return got.out.strip()
+        time.sleep(0.2)
+    raise AssertionError(f"{container} never reached {url}: {got.err}")
+
+
+def network_exists(name: str) -> bool:
+    return harness.podman("network", "exists", name, check=False).returncode == 0
+
+
+def test_two_profiles_in_one_folder_reach_each_other_by_name_and_alias(rc, tmp_path, busybox_image, scope):
+    folder = tmp_path / "shop"
+    write(
+        folder,
+        "db",
+        busybox_image,
+        network=None,
+        command=serve("db"),
+        networks={"default": {"aliases": ["database"]}},
+    )
+    write(folder, "web", busybox_image, network=None)
+    write(folder, "offline", busybox_image)  # network: none, in the project folder too
+    rc("up", str(folder)).ok()
+    assert fetch(rc, "shop/web", "http://db:8080/") == "I am db"
+    assert fetch(rc, "shop/web", "http://database:8080/") == "I am db"
+    assert rc("exec", "shop/offline", "timeout", "5", "wget", "-q", "-O-", "http://db:8080/").code != 0
+    details = rc("inspect", "--json", "shop/web").json()["runtime_details"]
+    assert details["networks"] == [f"rc-{scope}-shop"]
+    assert rc("inspect", "--json", "shop/offline").json()["runtime_details"]["network"] == "none"
+
+
+def test_each_project_has_its_network_and_down_removes_only_its_own(rc, tmp_path, busybox_image, scope):
+    for project in ("alpha", "beta"):
+        write(tmp_path / project, "db", busybox_image, network=None, command=serve(project))
+        write(tmp_path / project, "web", busybox_image, network=None)
+        rc("up", str(tmp_path / project)).ok()
+    assert fetch(rc, "alpha/web", "http://db:8080/") == "I am alpha"
+    assert fetch(rc, "beta/web", "http://db:8080/") == "I am beta"
+    rc("down", str(tmp_path / "alpha")).ok()
+    assert not network_exists(f"rc-{scope}-alpha"), "down removed the network nobody uses any more"
+    assert network_exists(f"rc-{scope}-beta")
+    assert fetch(rc, "beta/web", "http://db:8080/") == "I am beta"
+
+
+def test_a_single_profile_keeps_its_private_network(rc, tmp_path, busybox_image, scope):
+    path = write(tmp_path / "solo", "lone", busybox_image, network=None)
+    rc("up", str(path)).ok()
+    assert rc("inspect", "--json", "lone").json()["runtime_details"]["networks"] == []
+    assert not network_exists(f"rc-{scope}-solo")

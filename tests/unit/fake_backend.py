@@ -18,6 +18,8 @@ class FakeBackend:
         self.states: dict[str, State] = {}
         self.calls: list[str] = []
         self.unenforced: str | None = None
+        self.networks: dict[str, dict[str, str]] = {}  # name -> labels
+        self.created: dict[str, dict[str, Any]] = {}  # key -> the profile it was created with
 
     def _did(self, what: str, rec: Record, to: State | None = None) -> None:
         self.calls.append(f"{what} {rec.name}")
@@ -32,6 +34,7 @@ class FakeBackend:
     ) -> str:
         rec.backend = {"id": rec.key}
         self.created_with = profile
+        self.created[rec.key] = profile
         self._did("create", rec, State.CREATED)
         return rec.key
 
@@ -57,6 +60,21 @@ class FakeBackend:
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:
         return False
+
+    def ensure_network(self, name: str, labels: dict[str, str]) -> bool:
+        self.calls.append(f"ensure network {name}")
+        self.networks.setdefault(name, labels)  # an existing network stays as it is
+        return True
+
+    def remove_network(self, name: str, ours: dict[str, str]) -> bool:
+        labels = self.networks.get(name)
+        if labels is None or any(labels.get(k) != v for k, v in ours.items()):
+            return False
+        if any(name in (self.created.get(key) or {}).get("networks", {}) for key in self.states):
+            return False  # a container still uses it
+        self.calls.append(f"remove network {name}")
+        del self.networks[name]
+        return True
 
     def limits_unenforced(self) -> str | None:
         return self.unenforced

@@ -13,6 +13,7 @@ EVERYTHING_BWRAP_CANNOT_DO = """\
 image: {image}
 runtime: {runtime}
 network: {{mode: private, ports: ["8080:80"]}}
+networks: [default]
 resources: {{memory: 1g, cpus: 1, pids: 10}}
 volumes: ["data:/data", "./src:/src:z"]
 healthcheck: {{test: "true"}}

@@ -226,3 +226,17 @@ def test_the_log_size_cap_is_configurable_and_bad_values_are_refused(tmp_path, m
     monkeypatch.setenv("RCONTAINER_LOG_MAX_SIZE", "lots")
     with pytest.raises(BadInput):
         spec(tmp_path, "")
+
+
+def test_networks_join_bridge_networks_with_the_name_and_aliases(tmp_path):
+    from rcontainer.engine.networks import for_podman
+
+    profile = load(
+        tmp_path, f"name: db\nimage: {IMAGE}\nnetworks: {{default: {{aliases: [database]}}, shared: null}}\n"
+    )
+    data = for_podman(profile.data, "shop", "db")
+    s = spec_from_profile(data, "sha256:abc", name="rc-shop.db", labels=OURS, log_path="/l", handler=None)
+    assert s["netns"] == {"nsmode": "bridge"}
+    assert s["networks"] == {"rc-shop": {"aliases": ["db", "database"]}, "shared": {"aliases": ["db"]}}
+    plain = spec(tmp_path, "networks: []\n")
+    assert plain["netns"] == {"nsmode": "private"} and "networks" not in plain

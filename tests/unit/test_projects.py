@@ -177,3 +177,61 @@ def test_the_example_project_folder_is_a_valid_project():
     example = Path(__file__).resolve().parents[2] / "profiles" / "project-example"
     project = load_project(example, environ={})
     assert project.name == "project-example" and sorted(project.profiles) == ["db", "web"]
+
+
+def network_of(backends: FakeBackends, key: str) -> dict:
+    return backends.fake.created[key].get("networks") or {}
+
+
+def test_a_project_folder_shares_a_network_where_each_is_known_by_its_name(tmp_path):
+    folder = tmp_path / "shop"
+    profile(folder, "web", networks={"default": {"aliases": ["www"]}})
+    profile(folder, "db")
+    profile(folder, "offline", network="none")
+    profile(folder, "apart", networks=[])
+    eng, backends = engine()
+    eng.up_project(str(folder))
+    assert network_of(backends, "shop/web") == {"rc-shop": {"aliases": ["web", "www"]}}
+    assert network_of(backends, "shop/db") == {"rc-shop": {"aliases": ["db"]}}
+    assert network_of(backends, "shop/offline") == {}, "network: none keeps its meaning"
+    assert network_of(backends, "shop/apart") == {}, "networks: [] joins none"
+    assert backends.fake.networks["rc-shop"]["io.rcontainer.project"] == "shop"
+    assert backends.fake.calls.count("ensure network rc-shop") == 2
+
+
+def test_a_single_profile_keeps_private_networking_unless_its_container_is_on_the_project_network(tmp_path):
+    folder = tmp_path / "shop"
+    web = profile(folder, "web")
+    lone = profile(tmp_path / "solo", "lone")
+    eng, backends = engine()
+    eng.up(str(lone))
+    assert network_of(backends, "solo/lone") == {} and backends.fake.networks == {}
+    assert "networks" not in store.load("solo/lone").profile, "an old profile resolves (and hashes) as before"
+    eng.up_project(str(folder))
+    first = store.load("shop/web").id
+    assert eng.up(str(web)).action == "none", "up of one profile keeps it on its project's network"
+    assert store.load("shop/web").id == first
+
+
+def test_down_removes_the_project_network_once_no_container_uses_it(tmp_path):
+    folder = tmp_path / "shop"
+    profile(folder, "web")
+    profile(folder, "db")
+    eng, backends = engine()
+    eng.up_project(str(folder))
+    eng.down("shop/web")
+    assert "rc-shop" in backends.fake.networks, "db still uses it"
+    eng.down("shop/db")
+    assert "rc-shop" not in backends.fake.networks
+    backends.fake.networks["shared"] = {"made": "by someone else"}
+    profile(folder, "web", networks=["shared"])
+    eng.up(str(folder / "web.yaml"))
+    eng.down("shop/web")
+    assert "shared" in backends.fake.networks, "a network rcontainer did not make is never removed"
+
+
+def test_networks_need_private_networking_and_a_podman_runtime(tmp_path):
+    path = profile(tmp_path, "x", network="none", networks=["default"])
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert "joining networks needs network mode 'private'" in str(err.value)

@@ -72,6 +72,12 @@ class BwrapBackend:
     def remove_orphan(self, rec: Record, owner: str) -> bool:
         return False  # the record is written before the supervisor starts: no orphans
 
+    def ensure_network(self, name: str, labels: dict[str, str]) -> bool:
+        raise RuntimeUnavailable(f"bwrap cannot join the network {name}")  # validate refuses networks:
+
+    def remove_network(self, name: str, ours: dict[str, str]) -> bool:
+        return False  # it never makes one
+
     def run_healthcheck(self, rec: Record) -> None:
         return None  # no healthchecks (capabilities); validate refuses a profile with one
 

@@ -17,6 +17,12 @@ UNSUPPORTED = (
         "bwrap runs with network none or host; published ports need a Podman runtime class" + _BECAUSE,
     ),
     Unsupported(
+        "networks",
+        lambda networks: networks is not None,
+        "bwrap cannot join a Podman network (networks:); use a Podman runtime class to reach other"
+        " containers by name" + _BECAUSE,
+    ),
+    Unsupported(
         "network.mode",
         lambda mode: mode not in ("none", "host"),
         "bwrap runs with network none or host, not {value!r}{default}" + _BECAUSE,

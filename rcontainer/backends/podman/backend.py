@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.backends.inspect_shapes import health_status
-from rcontainer.backends.podman import compat, freeze, orphans, service
+from rcontainer.backends.podman import compat, freeze, networks, orphans, service
 from rcontainer.backends.podman.api import LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
 from rcontainer.backends.podman.images import PodmanImages
@@ -74,6 +74,12 @@ class PodmanBackend:
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:
         return orphans.remove(self, rec, owner)
+
+    def ensure_network(self, name: str, labels: dict[str, str]) -> bool:
+        return networks.ensure(self.api, name, labels)
+
+    def remove_network(self, name: str, ours: dict[str, str]) -> bool:
+        return networks.remove(self.api, name, ours)
 
     def limits_unenforced(self) -> str | None:
         return compat.limits_unenforced((self.api.get_json("/info") or {}).get("host") or {})
@@ -266,6 +272,7 @@ def observed_from_inspect(attrs: dict[str, Any], *, paused_by_signal: bool) -> O
             "log_path": host.get("LogConfig", {}).get("Path"),
             # slirp4netns, pasta, none, host, bridge: what network: private became here
             "network": host.get("NetworkMode"),
+            "networks": sorted((attrs.get("NetworkSettings") or {}).get("Networks") or {}),
             "userns": host.get("UsernsMode"),
             "security_opt": host.get("SecurityOpt"),
             "cap_add": host.get("CapAdd"),

@@ -63,7 +63,7 @@ def spec_from_profile(
             spec[key] = p[field]
     if p.get("entrypoint") is not None:  # [] clears the image's entrypoint (its CMD still runs)
         spec["entrypoint"] = list(p["entrypoint"])
-    spec.update(_network(p.get("network") or {}))
+    spec.update(_network(p.get("network") or {}, p.get("networks") or {}))
     spec.update(_userns(p.get("userns")))
     spec.update(_mounts(p.get("volumes") or []))
     for key in ("cap_add", "cap_drop"):
@@ -88,15 +88,22 @@ def spec_from_profile(
     return spec
 
 
-def _network(net: dict[str, Any]) -> dict[str, Any]:
+def _network(net: dict[str, Any], networks: dict[str, Any]) -> dict[str, Any]:
     """Namespace, published ports (none without a network of its own), host name, DNS, hosts.
 
     ``private`` is sent as Podman's own ``private`` mode: rootless, Podman gives the container
     its default rootless network (slirp4netns on 4.x, pasta from 5.0, or what containers.conf's
     ``default_rootless_network_cmd`` says), as ``podman run`` would. ``slirp4netns`` and
-    ``pasta`` name one explicitly (the backend refuses one the service lacks)."""
+    ``pasta`` name one explicitly (the backend refuses one the service lacks). With
+    ``networks`` (Podman network name -> aliases; the profile loader allows them with
+    ``private`` only) the container joins those bridge networks instead."""
     mode = net.get("mode") or "private"
     out: dict[str, Any] = {"netns": {"nsmode": mode}}
+    if networks:
+        out["netns"] = {"nsmode": "bridge"}
+        out["networks"] = {
+            name: {"aliases": list(opts.get("aliases") or [])} for name, opts in networks.items()
+        }
     if mode not in ("host", "none"):
         out["portmappings"] = [
             {
