@@ -63,6 +63,18 @@ def health_status(state: dict[str, Any]) -> str | None:
     return None
 
 
+def health_output(state: dict[str, Any]) -> str | None:
+    """What the container's last healthcheck printed (trimmed, at most 200 characters); None
+    when none ran or it printed nothing."""
+    for key in ("Health", "Healthcheck"):
+        health = state.get(key)
+        log = health.get("Log") if isinstance(health, dict) else None
+        if isinstance(log, list) and log and isinstance(log[-1], dict):
+            text = " ".join(str(log[-1].get("Output") or "").split())
+            return text[:200] or None
+    return None
+
+
 def image_config(config: dict[str, Any]) -> dict[str, Any]:
     """An image's ``Config`` with Entrypoint and Cmd as lists and StopSignal as a name."""
     out = dict(config)

@@ -90,7 +90,13 @@ def _targets(app: App, names: tuple[str, ...], project: str | None, as_json: boo
 
 @click.command()
 @click.argument("profile", metavar="PROFILE|FOLDER", shell_complete=profile_names)
+@click.argument("names", nargs=-1, metavar="[NAME]...")
 @PROJECT
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(0),
+    help="Seconds a dependant waits for each dependency's condition (default: 120, or what its healthcheck needs).",
+)
 @click.option("--force-recreate", is_flag=True, help="Recreate even when nothing changed.")
 @click.option("--force", is_flag=True, help="Replace a container that another profile file made.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
@@ -101,7 +107,9 @@ def _targets(app: App, names: tuple[str, ...], project: str | None, as_json: boo
 def up(
     app: App,
     profile: str,
+    names: tuple[str, ...],
     project: str | None,
+    wait_timeout: float | None,
     force_recreate: bool,
     force: bool,
     dry_run: bool,
@@ -111,7 +119,8 @@ def up(
 ) -> None:
     """Pull or build if needed, create and start: idempotent, recreates when the profile changed.
 
-    A FOLDER brings up every profile in it as one project, named after the folder."""
+    A FOLDER brings up every profile in it (or the NAMEs given, with what they depend on) as one
+    project, named after the folder: in parallel, each once its dependencies are ready."""
     import os
 
     engine = app.engine(progress=not quiet)
@@ -122,13 +131,15 @@ def up(
         "force": force,
     }
     if os.path.isdir(profile):
-        plans = engine.up_project(profile, project=project, **options)
+        plans = engine.up_project(profile, project=project, only=names, wait_timeout=wait_timeout, **options)
         app.emit(
             [p.as_dict() for p in plans],
             as_json,
             lambda _: "\n".join(_plan_text(p, dry_run, p.key) for p in plans),
         )
         return
+    if names:
+        raise click.UsageError(f"NAME... picks profiles of a project FOLDER; {profile} is not a folder")
     plan = engine.up(profile, project=project, **options)
     app.emit(plan.as_dict(), as_json, lambda _: _plan_text(plan, dry_run, plan.name))
 

@@ -123,7 +123,7 @@ class Engine:
             profile, names.check_project(project) if project else profile.project, **options
         )
 
-    def up_project(self, folder: str, *, project: str | None = None, **options: bool) -> list[Plan]:
+    def up_project(self, folder: str, *, project: str | None = None, **options: Any) -> list[Plan]:
         """Every profile of a project folder up, as one project (``rcontainer.engine.project``)."""
         return project_ops.up(self, folder, names.check_project(project) if project else None, **options)
 

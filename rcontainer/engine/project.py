@@ -1,22 +1,22 @@
 """Projects in the engine: a folder of profiles up at once, and commands over a project's containers.
 
-``up`` loads the folder (``rcontainer.profile.project``) and brings its profiles up in parallel,
-each through ``Engine.up_profile`` in a thread of its own, under its own container's lock.
-``members`` finds a project's containers from the records (a project folder names the
-containers made from its files; ``-p`` names a project), so ``down`` works after the files
-changed or went away. ``each`` runs one lifecycle command over them.
+``up`` loads the folder (``rcontainer.profile.project``) and brings its profiles up through
+``Engine.up_profile``, each in a thread of its own under its own container's lock: containers
+that depend on nothing start at once, a dependant once its dependencies' conditions hold
+(``rcontainer.engine.depends``). ``members`` finds a project's containers from the records (a
+project folder names the containers made from its files; ``-p`` names a project), so ``down``
+works after the files changed or went away; ``each`` runs one lifecycle command over them in
+dependency order (``down`` in parallel, dependants first).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from rcontainer.container import Record, State
-from rcontainer.engine import store
+from rcontainer.container import Record, State, make_key
+from rcontainer.engine import depends, store
 from rcontainer.engine.names import in_folder
 from rcontainer.errors import BadInput, IllegalTransition, NotFound, OperationFailed, RcError
 
@@ -24,48 +24,50 @@ if TYPE_CHECKING:
     from rcontainer.engine.core import Engine
     from rcontainer.engine.plan import Plan
 
-T = TypeVar("T")
-MAX_THREADS = 8  # each thread mostly waits on Podman; more would only queue there
 
-
-def up(engine: Engine, folder: str, project: str | None, **options: bool) -> list[Plan]:
-    """Every profile of ``folder`` up as one project, in parallel."""
+def up(
+    engine: Engine,
+    folder: str,
+    project: str | None,
+    *,
+    only: tuple[str, ...] = (),
+    wait_timeout: float | None = None,
+    **options: bool,
+) -> list[Plan]:
+    """The profiles of ``folder`` (``only`` these and what they depend on) up as one project:
+    in parallel, dependants once their dependencies' conditions hold."""
     from rcontainer.profile.project import load_project
 
     proj = load_project(folder, project=project)
-    profiles = list(proj.profiles.values())
+    names = proj.order(list(only) or None)
     if options.get("dry_run"):
-        return [engine.up_profile(p, proj.name, in_project=True, **options) for p in profiles]
-    done, errors = run_all({p.name: _up_task(engine, p, proj.name, options) for p in profiles})
+        return [engine.up_profile(proj.profiles[n], proj.name, in_project=True, **options) for n in names]
+    conditions = depends.Conditions(engine, wait_timeout)
+
+    def gate(name: str, need: str) -> None:
+        condition = proj.needs(name)[need]
+        conditions.wait(make_key(proj.name, need), condition, proj.profiles[need].data.get("healthcheck"))
+
+    done, errors = depends.run(
+        names,
+        {n: list(proj.needs(n)) for n in names},
+        lambda n: engine.up_profile(proj.profiles[n], proj.name, in_project=True, **options),
+        gate,
+    )
     if errors:
-        raise failed({f"{proj.name}/{name}": exc for name, exc in errors.items()})
-    return [done[p.name] for p in profiles]
-
-
-def _up_task(engine: Engine, profile: Any, project: str, options: dict[str, bool]) -> Callable[[], Plan]:
-    return lambda: engine.up_profile(profile, project, in_project=True, **options)
-
-
-def run_all(tasks: dict[str, Callable[[], T]]) -> tuple[dict[str, T], dict[str, RcError]]:
-    """Run the tasks in parallel threads: their results and their errors, by name."""
-    done: dict[str, T] = {}
-    errors: dict[str, RcError] = {}
-    if not tasks:
-        return done, errors
-    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(tasks))) as pool:
-        futures = {name: pool.submit(task) for name, task in tasks.items()}
-        for name, future in futures.items():
-            try:
-                done[name] = future.result()
-            except RcError as exc:
-                errors[name] = exc
-    return done, errors
+        raise failed({make_key(proj.name, name): exc for name, exc in errors.items()})
+    return [done[n] for n in names]
 
 
 def failed(errors: dict[str, RcError]) -> RcError:
-    """One error for the failures of several containers (the error itself when only one)."""
+    """One error for the failures of several containers, each after its key; one failure keeps
+    its own error (and exit status), its message after the key."""
     if len(errors) == 1:
-        return next(iter(errors.values()))
+        key, exc = next(iter(errors.items()))
+        if not exc.message.startswith(f"{key}: "):
+            exc.message = f"{key}: {exc.message}"
+            exc.args = (exc.message,)
+        return exc
     return OperationFailed("; ".join(f"{key}: {exc.message}" for key, exc in sorted(errors.items())))
 
 
@@ -91,27 +93,50 @@ def members(ref: str | None, project: str | None, *, removed: bool = False) -> l
     return [r.key for r in ordered(live)]
 
 
+def needs_of(rec: Record) -> list[str]:
+    """The keys of the containers ``rec``'s depends on (its resolved profile's ``depends_on``)."""
+    return [make_key(rec.project, dep) for dep in rec.profile.get("depends_on") or {}]
+
+
 def ordered(recs: list[Record]) -> list[Record]:
-    """Records in the order their containers start in."""
-    return sorted(recs, key=lambda r: r.key)
+    """Records in the order their containers start in: each after those it depends on."""
+    from rcontainer.profile.project import dependency_order
+
+    by_key = {r.key: r for r in recs}
+    return [by_key[k] for k in dependency_order({r.key: needs_of(r) for r in recs})]
 
 
 def each(engine: Engine, op: str, keys: list[str], **options: Any) -> list[Record]:
-    """``op`` (start, stop, restart, down) over the containers, stopping ones in reverse order.
-    A container whose state makes ``op`` pointless (start of a running one) is left as it is."""
+    """``op`` (start, stop, restart, down) over the containers: ``down`` in parallel, each once
+    those that depend on it are down; the others one by one, stopping in reverse order. A
+    container whose state makes ``op`` pointless (start of a running one) is left as it is."""
     if op not in ("start", "stop", "restart", "down"):
         raise BadInput(f"{op} does not take a project")
-    out: list[Record] = []
-    errors: dict[str, RcError] = {}
-    for key in reversed(keys) if op in ("stop", "down") else keys:
+
+    def one(key: str) -> Record:
         try:
-            out.append(getattr(engine, op)(key, **options))
+            return getattr(engine, op)(key, **options)
         except IllegalTransition:
             rec = store.load(key)
-            if rec is not None:
-                out.append(rec)
-        except RcError as exc:
-            errors[key] = exc
+            if rec is None:
+                raise
+            return rec
+
+    if op == "down":
+        recs = {r.key: r for k in keys if (r := store.load(k)) is not None}
+        dependants: dict[str, list[str]] = {k: [] for k in keys}
+        for key, rec in recs.items():
+            for need in needs_of(rec):
+                if need in dependants:
+                    dependants[need].append(key)
+        done, errors = depends.run(keys, dependants, one, verb="removed")
+    else:
+        done, errors = {}, {}
+        for key in reversed(keys) if op == "stop" else keys:
+            try:
+                done[key] = one(key)
+            except RcError as exc:
+                errors[key] = exc
     if errors:
         raise failed(errors)
-    return out
+    return [done[k] for k in (reversed(keys) if op in ("stop", "down") else keys) if k in done]

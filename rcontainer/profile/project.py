@@ -4,7 +4,9 @@ Every ``*.yaml`` and ``*.yml`` file of the folder is a profile of the project, e
 whose name starts with ``_`` or ``.`` (bases that others extend, drafts). The project is named
 after the folder (lowercased, as Compose does), or by the profiles' ``project:`` field, on
 which they must then agree, or by ``-p/--project``. Profile names are unique in a project.
-Problems with the folder as a whole are reported like a profile's, all at once.
+``depends_on`` names profiles of the same project; a dependency that is missing, a
+``service_healthy`` on one without a healthcheck, and a cycle (named: ``a -> b -> a``) are
+refused. Problems with the folder as a whole are reported like a profile's, all at once.
 """
 
 from __future__ import annotations
@@ -33,6 +35,67 @@ class Project:
     name: str
     folder: Path
     profiles: dict[str, Profile]
+
+    def needs(self, name: str) -> dict[str, str]:
+        """What profile ``name`` depends on: dependency -> condition."""
+        return {dep: d["condition"] for dep, d in (self.profiles[name].data.get("depends_on") or {}).items()}
+
+    def order(self, names: list[str] | None = None) -> list[str]:
+        """``names`` (default: every profile) with everything they depend on, dependencies first."""
+        wanted: set[str] = set()
+        todo = list(self.profiles if names is None else names)
+        while todo:
+            name = todo.pop()
+            if name not in self.profiles:
+                raise NotFound(
+                    f"no profile named {name!r} in project {self.name!r}", hint=_known(self.profiles)
+                )
+            if name not in wanted:
+                wanted.add(name)
+                todo += self.needs(name)
+        return dependency_order({n: list(self.needs(n)) for n in wanted})
+
+
+def dependency_order(needs: dict[str, list[str]]) -> list[str]:
+    """The names of ``needs`` (name -> the names it needs) with each after all it needs, ties in
+    name order; needs outside ``needs`` are ignored. Expects no cycle (``find_cycle``)."""
+    left = {name: {n for n in deps if n in needs and n != name} for name, deps in needs.items()}
+    out: list[str] = []
+    while left:
+        ready = sorted(name for name, deps in left.items() if not deps) or sorted(left)[:1]
+        for name in ready:
+            out.append(name)
+            del left[name]
+        for deps in left.values():
+            deps.difference_update(ready)
+    return out
+
+
+def find_cycle(needs: dict[str, list[str]]) -> list[str] | None:
+    """A dependency cycle as the names along it, the first repeated at the end; None if none."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = 1
+        path.append(name)
+        for dep in sorted(needs.get(name, ())):
+            if state.get(dep) == 1:
+                return [*path[path.index(dep) :], dep]
+            if dep in needs and dep not in state and (found := visit(dep)):
+                return found
+        path.pop()
+        state[name] = 2
+        return None
+
+    for name in sorted(needs):
+        if name not in state and (found := visit(name)):
+            return found
+    return None
+
+
+def _known(profiles: dict[str, Profile]) -> str:
+    return f"profiles of the project: {', '.join(sorted(profiles))}"
 
 
 def load_project(
@@ -70,9 +133,52 @@ def load_project(
             continue
         profiles[profile.name] = profile
     name = project or _agreed_name(path, profiles, problems)
+    _check_dependencies(profiles, problems)
     if problems:
         raise ProfileError(problems)
     return Project(name=name, folder=path.absolute(), profiles=profiles)
+
+
+def _check_dependencies(profiles: dict[str, Profile], problems: list[Problem]) -> None:
+    """Every dependency a profile of the project, able to meet its condition; no cycle."""
+    needs: dict[str, list[str]] = {}
+    for name, profile in profiles.items():
+        needs[name] = []
+        for dep, d in (profile.data.get("depends_on") or {}).items():
+            where = f"depends_on.{dep}"
+            if dep not in profiles:
+                problems.append(
+                    Problem(
+                        str(profile.path),
+                        None,
+                        None,
+                        where,
+                        f"no profile named {dep!r} in the project ({_known(profiles)})",
+                    )
+                )
+            elif d["condition"] == "service_healthy" and not profiles[dep].data.get("healthcheck"):
+                problems.append(
+                    Problem(
+                        str(profile.path),
+                        None,
+                        None,
+                        where,
+                        f"{dep} has no healthcheck, so service_healthy can never hold",
+                    )
+                )
+            else:
+                needs[name].append(dep)
+    cycle = find_cycle(needs)
+    if cycle:
+        problems.append(
+            Problem(
+                str(profiles[cycle[0]].path),
+                None,
+                None,
+                "depends_on",
+                f"dependency cycle: {' -> '.join(cycle)}",
+            )
+        )
 
 
 def _agreed_name(folder: Path, profiles: dict[str, Profile], problems: list[Problem]) -> str:

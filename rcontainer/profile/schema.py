@@ -1557,6 +1557,29 @@ NETWORKS = Kinds(
     expected="a list of network names or a mapping of network names to {aliases: [...]}",
 )
 
+CONDITIONS = ("service_started", "service_healthy", "service_completed_successfully")
+DEPENDENCY = Obj(
+    "",
+    {
+        "condition": Enum(
+            "What the dependency must reach before this container starts: service_started (it"
+            " runs), service_healthy (its healthcheck passed) or service_completed_successfully (it"
+            " exited with 0).",
+            CONDITIONS,
+            default="service_started",
+        ),
+    },
+)
+DEPENDS_ON = Kinds(
+    "Profiles of the same project this one needs (as Compose): up FOLDER starts them first and this"
+    " one once their condition holds; down FOLDER stops this one first. A list of names, or a"
+    " mapping of names to {condition: ...}.",
+    seq=List("", Str(pattern=NAME_PATTERN, expected="a profile name"), unique=True),
+    mapping=Map("", DEPENDENCY, key_pattern=NAME_PATTERN, key_expected="a profile name"),
+    then={"seq": lambda v, node, path, ctx: {name: {"condition": "service_started"} for name in v}},
+    expected="a list of profile names or a mapping of profile names to {condition: ...}",
+)
+
 BUILD = Kinds(
     "Build the image from a Containerfile instead of pulling it: a context folder, or a mapping.",
     scalar=HostPath(),
@@ -1725,6 +1748,7 @@ PROFILE = Obj(
             expected="a program like 'zsh' or '/bin/fish'",
         ),
         "networks": NETWORKS,
+        "depends_on": DEPENDS_ON,
         "project": Str(
             "The project this profile belongs to; defaults to its folder's name (rcontainer up FOLDER"
             " brings up every profile of a folder as one project).",

@@ -224,3 +224,71 @@ def test_a_single_profile_keeps_its_private_network(rc, tmp_path, busybox_image,
     rc("up", str(path)).ok()
     assert rc("inspect", "--json", "lone").json()["runtime_details"]["networks"] == []
     assert not network_exists(f"rc-{scope}-solo")
+
+
+def test_a_dependant_waits_until_its_dependency_is_healthy_without_systemd(
+    rc, tmp_path, busybox_image, scope
+):
+    folder = tmp_path / "deps"
+    slow_db = [
+        "sh",
+        "-c",
+        "sleep 3; mkdir -p /tmp/www; echo ready > /tmp/www/index.html; exec httpd -f -p 8080 -h /tmp/www",
+    ]
+    check = {
+        "test": "wget -q -O- http://127.0.0.1:8080/",
+        "interval": "1s",
+        "timeout": "2s",
+        "retries": 3,
+        "start_period": "10s",
+    }
+    write(folder, "db", busybox_image, network=None, command=slow_db, healthcheck=check)
+    first_look = "wget -q -O- http://db:8080/; echo first look: $$?; exec sleep 1000"
+    write(
+        folder,
+        "web",
+        busybox_image,
+        network=None,
+        command=["sh", "-c", first_look],
+        depends_on={"db": {"condition": "service_healthy"}},
+    )
+    started = time.monotonic()
+    rc("up", str(folder)).ok()
+    assert time.monotonic() - started >= 3, "up waited for db's healthcheck"
+    assert rc("inspect", "--json", "deps/db").json()["health"] == "healthy"
+    for _ in range(50):
+        logs = rc("logs", "deps/web").out
+        if "first look" in logs:
+            break
+        time.sleep(0.1)
+    assert "ready" in logs and "first look: 0" in logs, "db answered web's very first request"
+
+    rc("down", str(folder)).ok()
+    history = {name: rc("history", "--json", f"deps/{name}").json() for name in ("web", "db")}
+    web_removed = next(t["at"] for t in history["web"] if t["to"] == "removed")
+    db_stopped = next(t["at"] for t in reversed(history["db"]) if t["to"] == "stopped")
+    assert web_removed <= db_stopped, "down takes the dependant down first"
+
+
+def test_a_dependency_that_never_becomes_healthy_is_named_and_its_dependant_not_started(
+    rc, tmp_path, busybox_image, scope
+):
+    folder = tmp_path / "sick"
+    check = {"test": "exit 1", "interval": "1s", "retries": 2}
+    write(folder, "db", busybox_image, healthcheck=check)
+    write(folder, "web", busybox_image, depends_on={"db": {"condition": "service_healthy"}})
+    result = rc("up", "--wait-timeout", "20", str(folder))
+    assert result.code == 1
+    assert "sick/web: not started: its dependency sick/db is unhealthy" in result.err
+    assert set(rows(rc)) == {"sick/db"}
+
+
+def test_dependency_cycles_are_refused_at_validate_with_the_cycle_named(rc, tmp_path, busybox_image, scope):
+    folder = tmp_path / "loop"
+    write(folder, "a", busybox_image, depends_on=["b"])
+    write(folder, "b", busybox_image, depends_on=["a"])
+    for command in ("validate", "up"):
+        result = rc(command, str(folder))
+        assert result.code == 2, result.err
+        assert "dependency cycle: a -> b -> a" in result.err
+    assert rows(rc, "-a") == {}

@@ -19,6 +19,8 @@ class FakeBackend:
         self.calls: list[str] = []
         self.unenforced: str | None = None
         self.networks: dict[str, dict[str, str]] = {}  # name -> labels
+        self.health: dict[str, list[str]] = {}  # key -> what each healthcheck run gives (the last stays)
+        self.exit_codes: dict[str, int] = {}  # key -> what wait returns
         self.created: dict[str, dict[str, Any]] = {}  # key -> the profile it was created with
 
     def _did(self, what: str, rec: Record, to: State | None = None) -> None:
@@ -81,16 +83,22 @@ class FakeBackend:
 
     def observe(self, rec: Record) -> Observed | None:
         state = self.states.get(rec.key)
-        return None if state is None else Observed(state=state, id=rec.id, exit_code=0)
+        health = (self.health.get(rec.key) or [None])[0]
+        code = self.exit_codes.get(rec.key, 0)
+        return None if state is None else Observed(state=state, id=rec.id, exit_code=code, health=health)
 
     def observe_all(self, recs: list[Record], scope: str) -> dict[str, Observed]:
         return {r.key: o for r in recs if (o := self.observe(r)) is not None}
 
     def wait(self, rec: Record, timeout: float | None) -> int | None:
-        return 0
+        self._did("wait", rec, State.STOPPED)
+        return self.exit_codes.get(rec.key, 0)
 
     def run_healthcheck(self, rec: Record) -> None:
         self._did("healthcheck", rec)
+        results = self.health.get(rec.key) or []
+        if len(results) > 1:
+            results.pop(0)
 
     def exec(self, rec: Record, argv: list[str], how: ExecOptions) -> int:
         self._did("exec", rec)

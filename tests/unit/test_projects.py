@@ -13,7 +13,7 @@ from rcontainer import paths
 from rcontainer.container import Record, State, project_name
 from rcontainer.engine import store
 from rcontainer.engine.core import Engine
-from rcontainer.errors import BadInput, NotFound
+from rcontainer.errors import BadInput, NotFound, OperationFailed
 from rcontainer.profile import ProfileError, load_profile
 from rcontainer.profile.project import load_project
 from tests.unit.fake_backend import FakeBackends
@@ -235,3 +235,103 @@ def test_networks_need_private_networking_and_a_podman_runtime(tmp_path):
     with pytest.raises(ProfileError) as err:
         load_profile(path)
     assert "joining networks needs network mode 'private'" in str(err.value)
+
+
+def test_dependencies_come_first_and_cycles_are_named():
+    from rcontainer.profile.project import dependency_order, find_cycle
+
+    needs = {"web": ["api"], "api": ["db", "cache"], "db": [], "cache": [], "worker": ["db"]}
+    order = dependency_order(needs)
+    assert order.index("db") < order.index("api") < order.index("web")
+    assert order.index("cache") < order.index("api") and order.index("db") < order.index("worker")
+    assert find_cycle(needs) is None
+    assert find_cycle({"web": ["api"], "api": ["db"], "db": ["web"]}) == ["api", "db", "web", "api"]
+    assert find_cycle({"a": ["a"]}) == ["a", "a"]
+
+
+def test_a_project_refuses_unknown_dependencies_unhealthy_conditions_and_cycles(tmp_path):
+    folder = tmp_path / "shop"
+    profile(folder, "web", depends_on=["api", "nosuch"])
+    profile(folder, "api", depends_on={"db": {"condition": "service_healthy"}})
+    profile(folder, "db", depends_on=["web"])
+    with pytest.raises(ProfileError) as err:
+        load_project(folder)
+    text = str(err.value)
+    assert "depends_on.nosuch: no profile named 'nosuch' in the project" in text
+    assert "depends_on.db: db has no healthcheck, so service_healthy can never hold" in text
+    assert "depends_on: dependency cycle: db -> web -> api -> db" not in text, "api -> db was refused already"
+    profile(folder, "api", depends_on=["db"])
+    with pytest.raises(ProfileError) as err:
+        load_project(folder)
+    assert "dependency cycle: api -> db -> web -> api" in str(err.value)
+
+
+HEALTHCHECK = {"test": "true", "interval": "1s", "retries": 1}
+
+
+def test_a_dependant_starts_once_its_dependency_is_healthy(tmp_path):
+    folder = tmp_path / "shop"
+    profile(folder, "db", healthcheck=HEALTHCHECK)
+    profile(folder, "web", depends_on={"db": {"condition": "service_healthy"}})
+    profile(folder, "cache")
+    eng, backends = engine()
+    backends.fake.health["shop/db"] = ["starting", "starting", "healthy"]
+    plans = eng.up_project(str(folder))
+    assert [p.name for p in plans] == ["cache", "db", "web"]
+    calls = backends.fake.calls
+    assert calls.count("healthcheck db") == 2, "checked by up itself until healthy"
+    assert calls.index("healthcheck db") < calls.index("create web")
+    assert calls.index("start db") < calls.index("healthcheck db")
+
+
+def test_a_dependency_that_does_not_become_healthy_keeps_its_dependant_down_and_says_why(tmp_path):
+    folder = tmp_path / "shop"
+    profile(folder, "db", healthcheck={**HEALTHCHECK, "interval": "0.1s"})
+    profile(folder, "web", depends_on={"db": {"condition": "service_healthy"}})
+    eng, backends = engine()
+    backends.fake.health["shop/db"] = ["starting"]
+    with pytest.raises(OperationFailed) as err:
+        eng.up_project(str(folder), wait_timeout=0.3)
+    assert (
+        "shop/web: not started: its dependency shop/db did not become healthy within 0.3s"
+        in err.value.message
+    )
+    assert "(health: starting)" in err.value.message
+    assert "create web" not in backends.fake.calls
+    backends.fake.health["shop/db"] = ["starting", "unhealthy"]
+    with pytest.raises(OperationFailed) as err:
+        eng.up_project(str(folder), wait_timeout=5)
+    assert "its dependency shop/db is unhealthy" in err.value.message
+
+
+def test_a_dependant_of_a_job_waits_for_it_to_complete_successfully(tmp_path):
+    folder = tmp_path / "shop"
+    profile(folder, "migrate")
+    profile(folder, "web", depends_on={"migrate": {"condition": "service_completed_successfully"}})
+    eng, backends = engine()
+    eng.up_project(str(folder))
+    assert backends.fake.calls.index("wait migrate") < backends.fake.calls.index("create web")
+    eng.down(str(folder / "web.yaml"))
+    backends.fake.exit_codes["shop/migrate"] = 3
+    with pytest.raises(OperationFailed) as err:
+        eng.up_project(str(folder))
+    assert "its dependency shop/migrate exited with code 3, not 0" in err.value.message
+
+
+def test_up_of_some_names_brings_their_dependencies_and_down_goes_in_reverse(tmp_path):
+    folder = tmp_path / "shop"
+    profile(folder, "db")
+    profile(folder, "api", depends_on=["db"])
+    profile(folder, "web", depends_on=["api"])
+    profile(folder, "docs")
+    eng, backends = engine()
+    assert [p.name for p in eng.up_project(str(folder), only=("api",))] == ["db", "api"]
+    eng.up_project(str(folder))
+    keys = eng.members(str(folder))
+    assert keys == ["shop/db", "shop/docs", "shop/api", "shop/web"]
+    backends.fake.calls.clear()
+    eng.each("down", keys)
+    stops = [c for c in backends.fake.calls if c.startswith("stop")]
+    assert stops.index("stop web") < stops.index("stop api") < stops.index("stop db")
+    with pytest.raises(NotFound):
+        eng.up_project(str(folder), only=("nosuch",))

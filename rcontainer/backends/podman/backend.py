@@ -14,7 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from rcontainer.backends.inspect_shapes import health_status
+from rcontainer.backends.inspect_shapes import health_output, health_status
 from rcontainer.backends.podman import compat, freeze, networks, orphans, service
 from rcontainer.backends.podman.api import LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
@@ -273,6 +273,7 @@ def observed_from_inspect(attrs: dict[str, Any], *, paused_by_signal: bool) -> O
             # slirp4netns, pasta, none, host, bridge: what network: private became here
             "network": host.get("NetworkMode"),
             "networks": sorted((attrs.get("NetworkSettings") or {}).get("Networks") or {}),
+            "health_output": health_output(st),
             "userns": host.get("UsernsMode"),
             "security_opt": host.get("SecurityOpt"),
             "cap_add": host.get("CapAdd"),
