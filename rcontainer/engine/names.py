@@ -26,9 +26,13 @@ NAME_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*")  # the profile schema's NAME_PATTE
 PROJECT_RE = re.compile(PROJECT_PATTERN.strip("^$"))
 
 
-def looks_like_file(ref: str) -> bool:
-    """A profile file rather than a container name."""
-    return ref.endswith((".yaml", ".yml")) or ref.startswith(("/", ".", "~")) or os.path.isfile(ref)
+def looks_like_path(ref: str) -> bool:
+    """A profile file (or a folder) rather than a container: a bare word is always a name."""
+    return (
+        ref.endswith((".yaml", ".yml"))
+        or ref.startswith(("/", ".", "~"))
+        or ("/" in ref and os.path.exists(ref))
+    )
 
 
 def check_project(project: str) -> str:
@@ -41,12 +45,12 @@ def check_project(project: str) -> str:
 
 def key_of(ref: str, project: str | None, load_profile: Callable[[str], Profile]) -> str:
     """The key of the container ``ref`` names (``project`` overrides a profile file's own)."""
-    if os.path.isdir(ref):
-        raise BadInput(
-            f"{ref} is a folder: this command takes one container",
-            hint="name a container (NAME or PROJECT/NAME) or a profile file",
-        )
-    if looks_like_file(ref):
+    if looks_like_path(ref):
+        if os.path.isdir(os.path.expanduser(ref)):
+            raise BadInput(
+                f"{ref} is a folder: this command takes one container",
+                hint="name a container (NAME or PROJECT/NAME) or a profile file",
+            )
         profile = load_profile(ref)
         return make_key(check_project(project) if project else profile.project, profile.name)
     if "/" in ref:

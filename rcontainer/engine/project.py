@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer.container import Record, State, make_key
 from rcontainer.engine import depends, store
-from rcontainer.engine.names import in_folder
+from rcontainer.engine.names import NAME_RE, in_folder
 from rcontainer.errors import BadInput, IllegalTransition, NotFound, OperationFailed, RcError
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def members(ref: str | None, project: str | None, *, removed: bool = False) -> l
         folder = Path(ref)
         recs = [r for r in recs if in_folder(r, folder) and project in (None, r.project)]
         what = f"project folder {ref}" + (f" in project {project!r}" if project else "")
+        if not recs and NAME_RE.fullmatch(ref) and store.named(ref):
+            return None  # a folder that made no container, and a container of that name: the container
     if not recs:
         raise NotFound(f"no containers of {what}", hint="bring it up with rcontainer up FOLDER")
     live = recs if removed else [r for r in recs if r.state != State.REMOVED]

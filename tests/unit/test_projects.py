@@ -117,12 +117,16 @@ def test_a_bare_name_with_one_live_container_means_that_one(tmp_path):
     assert eng.key_of("web") == "beta/web"
 
 
-def test_project_commands_take_a_folder_or_a_project_and_stop_in_reverse_order(tmp_path):
+def test_project_commands_take_a_folder_or_a_project_and_stop_in_reverse_order(tmp_path, monkeypatch):
     eng = up_two_projects(tmp_path)
     keys = eng.members(str(tmp_path / "alpha"))
     assert keys == ["alpha/db", "alpha/web"]
     assert eng.members(None, "beta") == ["beta/db", "beta/web"]
     assert eng.members("web") is None, "a container name is not a project"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "web").mkdir()  # a folder that made no container does not hide the container web
+    assert eng.members("web", "beta") is None
+    assert eng.key_of("web", "beta") == "beta/web"
     stopped = eng.each("stop", keys)
     assert [r.key for r in stopped] == ["alpha/web", "alpha/db"]
     assert {r.state for r in eng.each("stop", keys)} == {State.STOPPED}, (
