@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rcontainer import paths
 from rcontainer.container import Record, State
 from rcontainer.engine.queries import LABEL
+from rcontainer.errors import BadInput
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import Backend
@@ -58,6 +59,11 @@ def for_podman(data: dict[str, Any], project: str, name: str) -> dict[str, Any]:
     nets = data.get("networks")
     if not nets:
         return data
+    if DEFAULT in nets and not project:
+        raise BadInput(
+            f"{name} joins its project's network, but it is in no project (its folder's name makes none)",
+            hint="add a 'project:' field to the profile, or pass -p/--project",
+        )
     return {
         **data,
         "networks": {

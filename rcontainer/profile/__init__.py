@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from rcontainer import paths
-from rcontainer.container import project_name
-from rcontainer.errors import BadInput, NotFound
+from rcontainer.container import folder_project
+from rcontainer.errors import NotFound
 from rcontainer.profile.problems import Problem, ProfileError
 
 __all__ = ["MASK", "Problem", "Profile", "ProfileError", "find_profile", "load_profile", "profile_names"]
@@ -55,14 +55,10 @@ class Profile:
 
     @property
     def project(self) -> str:
-        """The project it belongs to: its ``project:`` field, else its folder's name."""
-        name = self.data.get("project") or project_name(self.path.parent.name)
-        if name is None:
-            raise BadInput(
-                f"{self.path}: the folder name {self.path.parent.name!r} makes no project name",
-                hint="add a 'project:' field to the profile, or pass -p/--project",
-            )
-        return name
+        """The project it belongs to: its ``project:`` field, else its folder's name; "" when
+        the folder's name makes none (``/``, ``Ω``): then it is known by its name alone, as
+        every container was before projects."""
+        return self.data.get("project") or folder_project(str(self.path))
 
     def to_dict(self, *, mask_secrets: bool = True) -> dict[str, Any]:
         """A deep copy of ``data``; secret environment values replaced by ``******``."""

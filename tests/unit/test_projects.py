@@ -339,3 +339,14 @@ def test_up_of_some_names_brings_their_dependencies_and_down_goes_in_reverse(tmp
     assert stops.index("stop web") < stops.index("stop api") < stops.index("stop db")
     with pytest.raises(NotFound):
         eng.up_project(str(folder), only=("nosuch",))
+
+
+def test_a_profile_whose_folder_makes_no_project_name_is_known_by_its_name_alone(tmp_path):
+    path = profile(tmp_path / "Ω", "web")
+    eng, _ = engine()
+    plan = eng.up(str(path))
+    assert (plan.project, plan.key) == ("", "web")
+    assert store.load("web").container_name == "rc-web", "as before projects"
+    with pytest.raises(BadInput):
+        eng.up_project(str(tmp_path / "Ω"))
+    assert eng.up_project(str(tmp_path / "Ω"), project="named")[0].key == "named/web"
