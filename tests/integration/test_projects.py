@@ -82,7 +82,7 @@ def test_names_resolve_by_project_folder_or_project_name(rc, two_projects, monke
     ambiguous = rc("stop", "web")
     assert ambiguous.code == 2
     assert "alpha/web" in ambiguous.err and "beta/web" in ambiguous.err
-    assert rc("stop", "alpha/web").ok().out.strip() == "web: stopped (stopped)"
+    assert rc("stop", "alpha/web").ok().out.strip() == "web: stopped"
     assert rows(rc, "-a")["alpha/web"]["state"] == "stopped"
     assert rows(rc)["beta/web"]["state"] == "running"
     rc("stop", "web", "-p", "beta").ok()
