@@ -192,6 +192,15 @@ def remove_scoped_containers(prefix: str) -> None:
         podman("rm", "-f", "-t", "0", *ids, check=False)
 
 
+def container_name(scope: str, profile: Path) -> str:
+    """The Podman name rcontainer gives the container of ``profile`` (named after its file) in
+    ``scope``: ``rc-SCOPE-PROJECT.NAME``, its project its folder's."""
+    from rcontainer.container import folder_project
+
+    project = folder_project(str(profile))
+    return f"rc-{scope}-{project}.{profile.stem}" if project else f"rc-{scope}-{profile.stem}"
+
+
 def remove_scoped_networks(prefix: str) -> None:
     """Remove networks rcontainer made for projects of scopes starting with prefix (left by
     a test that failed before its down). Never touches anything else."""

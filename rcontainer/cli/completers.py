@@ -98,7 +98,7 @@ def _names_in(states: frozenset[str] | None, incomplete: str) -> list:
     from rcontainer.engine import store
 
     try:
-        names = store.names(states)
+        names = store.names(states, keys="/" in incomplete)  # PROJECT/NAME once a project is typed
     except Exception:  # noqa: BLE001 - completion must never fail loudly
         names = []
     items = [CompletionItem(n) for n in names if n.startswith(incomplete)]

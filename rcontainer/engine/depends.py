@@ -41,15 +41,18 @@ def run(
     needs: dict[str, list[str]],
     work: Callable[[str], T],
     gate: Callable[[str, str], None] | None = None,
-    *,
-    verb: str = "started",
 ) -> tuple[dict[str, T], dict[str, RcError]]:
     """``work(node)`` for every node, each in its own thread once the nodes it ``needs`` are done
     and ``gate(node, need)`` returned for each. With a ``gate`` (``up``), a node whose need
-    failed is not worked on (its error says why); without, it goes on regardless (``down``)."""
+    failed is not worked on (its error says why); without, it goes on regardless (``down``).
+
+    The threads are daemons: Ctrl-C ends the command at once, as it would end one ``up`` (a
+    create cut short is cleaned up by the next one). An unexpected error (a bug) is raised
+    again here, with its traceback."""
     finished = {node: threading.Event() for node in nodes}
     done: dict[str, T] = {}
     errors: dict[str, RcError] = {}
+    crashed: list[BaseException] = []
 
     def one(node: str) -> None:
         try:
@@ -60,22 +63,26 @@ def run(
                 if gate is None:
                     continue
                 if need in errors:
-                    raise OperationFailed(f"not {verb}: it depends on {need}, which failed")
+                    raise OperationFailed(f"not started: it depends on {need}, which failed")
                 try:
                     gate(node, need)
                 except RcError as exc:
-                    raise OperationFailed(f"not {verb}: its dependency {exc.message}") from None
+                    raise OperationFailed(f"not started: its dependency {exc.message}") from None
             done[node] = work(node)
         except RcError as exc:
             errors[node] = exc
+        except Exception as exc:  # noqa: BLE001 - raised again in the calling thread
+            crashed.append(exc)
         finally:
             finished[node].set()
 
-    threads = [threading.Thread(target=one, args=(node,), name=f"project-{node}") for node in nodes]
+    threads = [threading.Thread(target=one, args=(n,), name=f"project-{n}", daemon=True) for n in nodes]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    for event in finished.values():
+        event.wait()
+    if crashed:
+        raise crashed[0]
     return done, errors
 
 

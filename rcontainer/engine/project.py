@@ -118,10 +118,11 @@ def each(engine: Engine, op: str, keys: list[str], **options: Any) -> list[Recor
     def one(key: str) -> Record:
         try:
             return getattr(engine, op)(key, **options)
-        except IllegalTransition:
+        except IllegalTransition:  # start of a paused one, say: left as it is, and said so
             rec = store.load(key)
             if rec is None:
                 raise
+            engine.unchanged.add(key)
             return rec
 
     if op == "down":
@@ -131,7 +132,7 @@ def each(engine: Engine, op: str, keys: list[str], **options: Any) -> list[Recor
             for need in needs_of(rec):
                 if need in dependants:
                     dependants[need].append(key)
-        done, errors = depends.run(keys, dependants, one, verb="removed")
+        done, errors = depends.run(keys, dependants, one)
     else:
         done, errors = {}, {}
         for key in reversed(keys) if op == "stop" else keys:

@@ -174,17 +174,19 @@ def named(name: str) -> list[Record]:
     return _read_records(_record_files(scope_dir("containers"), name))
 
 
-def names(states: frozenset[str] | None = None) -> list[str]:
-    """Container names with a record, and ``PROJECT/NAME`` for each in a project, for completion,
-    sorted; ``states``: only those whose record says they are in one of them (the record as last
-    reconciled: no runtime is asked)."""
+def names(states: frozenset[str] | None = None, *, keys: bool = False) -> list[str]:
+    """Container names with a record, for completion, sorted: each name, and ``PROJECT/NAME``
+    for a name in several projects (for every one with ``keys``); ``states``: only those whose
+    record says they are in one of them (the record as last reconciled: no runtime is asked)."""
     folder = scope_dir("containers")
     if not folder.is_dir():
         return []
     files = [p for p in _record_files(folder) if states is None or _state_of(p) in states]
-    bare = {p.stem for p in files}
+    bare = [p.stem for p in files]
     keyed = {f"{p.parent.name}/{p.stem}" for p in files if p.parent != folder}
-    return sorted(bare | keyed)
+    if not keys:
+        keyed = {k for k in keyed if bare.count(k.partition("/")[2]) > 1}
+    return sorted(set(bare) | keyed)
 
 
 def _state_of(path: Path) -> str | None:

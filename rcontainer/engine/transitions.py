@@ -66,7 +66,7 @@ def port_owners(rec: Record) -> list[tuple[str, str, str]]:
     wanted = _host_ports(rec.profile)
     owners = []
     for other in store.all_records():
-        if other.name == rec.name or other.state not in (State.RUNNING, State.PAUSED):
+        if other.key == rec.key or other.state not in (State.RUNNING, State.PAUSED):
             continue
         for port in sorted(wanted & _host_ports(other.profile)):
             owners.append((str(port), other.name, str(other.state)))

@@ -66,10 +66,11 @@ def test_a_port_in_use_names_the_rcontainer_container_that_publishes_it(rc, scop
 
 
 def test_up_when_a_container_rcontainer_did_not_make_has_the_name(rc, scope, busybox_profile, busybox_image):
-    foreign = f"rc-{scope}-app"
+    path = busybox_profile("app", command=SLEEP)
+    foreign = harness.container_name(scope, path)  # the name rcontainer would give its container
     harness.podman("create", "--name", foreign, busybox_image, "true")
     try:
-        result = rc("up", str(busybox_profile("app", command=SLEEP)))
+        result = rc("up", str(path))
         assert result.code == 1, result.err
         assert f"the name {foreign} is taken by a container rcontainer did not make" in result.err
         assert f"podman rm -f {foreign}" in result.err

@@ -145,7 +145,7 @@ def test_published_port_answers_on_loopback(rc, scope, busybox_profile):
 
 def test_only_containers_with_rcontainer_labels_are_touched(rc, scope, busybox_image, tmp_path):
     # a container of the user's own with the name rcontainer would choose, but no labels
-    name = f"rc-{scope}-mine"
+    name = harness.container_name(scope, tmp_path / "mine.yaml")
     harness.podman("create", "--name", name, busybox_image, "true")
     try:
         assert "mine" not in rc.ps("--all")

@@ -48,7 +48,7 @@ def test_a_profile_with_the_default_network_runs_with_podmans_default_rootless_n
     path = write(tmp_path, "net", image=busybox_image, pull="never", command=["sleep", "60"])
     result = rc("up", str(path))
     assert result.code == 0, result.err
-    container = f"rc-{scope}-net"
+    container = harness.container_name(scope, path)
     mode = harness.podman("inspect", "--format", "{{.HostConfig.NetworkMode}}", container).stdout.strip()
     assert mode == expected
     data = json.loads(rc("inspect", "--json", "net").out)
@@ -117,7 +117,7 @@ def test_a_named_network_this_podman_has_is_used(rc, scope, tmp_path, busybox_im
         result = rc("up", str(path))
         assert result.code == 0, result.err
         inspected = harness.podman(
-            "inspect", "--format", "{{.HostConfig.NetworkMode}}", f"rc-{scope}-n-{mode}"
+            "inspect", "--format", "{{.HostConfig.NetworkMode}}", harness.container_name(scope, path)
         )
         assert inspected.stdout.strip() == mode
 

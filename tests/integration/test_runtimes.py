@@ -104,7 +104,7 @@ def test_a_user_defined_class_runs_every_step_through_its_runtime(
 
     up = rc("up", str(profile))
     assert up.code == 0, up.err
-    container = f"rc-{scope}-traced"
+    container = harness.container_name(scope, profile)
     attrs = json.loads(harness.podman("inspect", container).stdout)[0]
     cid = attrs["Id"]
     assert attrs["OCIRuntime"] == str(wrapper)
@@ -217,7 +217,8 @@ def test_up_with_a_class_whose_binary_is_missing_exits_7_naming_it(
     assert "runsc" in result.err
     assert "gvisor" in result.err
     assert "Traceback" not in result.err
-    assert harness.podman("container", "exists", f"rc-{scope}-sandboxed", check=False).returncode == 1
+    sandboxed = harness.container_name(scope, profile)
+    assert harness.podman("container", "exists", sandboxed, check=False).returncode == 1
 
 
 def test_up_with_a_class_a_probe_found_unusable_exits_7_before_starting_anything(
@@ -239,5 +240,8 @@ def test_up_with_a_class_a_probe_found_unusable_exits_7_before_starting_anything
     assert "runtime class 'broken' cannot run here: Podman said:" in result.err
     assert "runtimes --refresh" in result.err
     assert sorted((own_runtime_services / "rcontainer").glob("*.pid")) == services, "no service started"
-    assert harness.podman("container", "exists", f"rc-{scope}-b", check=False).returncode == 1
+    assert (
+        harness.podman("container", "exists", harness.container_name(scope, profile), check=False).returncode
+        == 1
+    )
     assert "b" not in rc.ps("--all"), "no record made"

@@ -78,7 +78,7 @@ def test_a_half_made_container_left_in_storage_does_not_block_the_name(rc, write
     see it, yet it holds the name. Made here exactly as such a kill leaves it."""
     info = json.loads(harness.podman("info", "--format", "json").stdout)["store"]
     image_id = harness.podman("image", "inspect", "--format", "{{.Id}}", busybox_image).stdout.strip()
-    name = f"rc-{scope}-sec"
+    name = harness.container_name(scope, write())  # the name rcontainer gives sec's container
     harness.podman(
         "unshare",
         "containers-storage",
