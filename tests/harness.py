@@ -203,20 +203,18 @@ def container_name(scope: str, profile: Path) -> str:
 
 def remove_scoped_networks(prefix: str) -> None:
     """Remove networks rcontainer made for projects of scopes starting with prefix (left by
-    a test that failed before its down). Never touches anything else."""
-    out = podman(
-        "network",
-        "ls",
-        "--filter",
-        "label=io.rcontainer.scope",
-        "--format",
-        '{{.Name}} {{index .Labels "io.rcontainer.scope"}}',
-        check=False,
-    ).stdout
+    a test that ended before its down). Never touches anything else."""
+    import json
+
+    out = podman("network", "ls", "--filter", "label=io.rcontainer.scope", "--format", "json", check=False)
+    try:
+        found = json.loads(out.stdout or "[]") or []
+    except ValueError:
+        return
     names = [
-        line.split()[0]
-        for line in out.splitlines()
-        if len(line.split()) == 2 and line.split()[1].startswith(prefix)
+        n["name"]
+        for n in found
+        if str((n.get("labels") or {}).get("io.rcontainer.scope", "")).startswith(prefix) and n.get("name")
     ]
     if names:
         podman("network", "rm", "-f", *names, check=False)
