@@ -110,7 +110,9 @@ def test_secret_values_come_from_the_processs_initial_environment():
     proc = subprocess.Popen(["sleep", "10"], env={"TOKEN": "a=b", "OTHER": "x", "EMPTY": ""})
     try:
         deadline = time.monotonic() + 10
-        while Path(f"/proc/{proc.pid}/comm").read_text().strip() != "sleep":  # exec'd yet?
+        # exec'd, and its new environment in place: the kernel names the process before it
+        # lays out the new stack, so for a moment /proc/PID/environ is still empty
+        while b"TOKEN=" not in Path(f"/proc/{proc.pid}/environ").read_bytes():
             assert time.monotonic() < deadline
             time.sleep(0.01)
         assert secret_env.from_process(proc.pid, ["TOKEN", "EMPTY", "MISSING"]) == {
