@@ -94,6 +94,9 @@ class Record:
     pause_method: str | None = None
     paused_by_signal: bool = False
     limits_note: str | None = None  # why the profile's resource limits are not enforced here
+    # who runs its healthchecks and restarts it: "systemd" when a unit's run-unit brought it up,
+    # else "" (rcontainer's monitor, rcontainer.engine.monitor)
+    driver: str = ""
     # keys a newer or older rcontainer wrote that this one does not know: kept, written back
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -57,6 +57,9 @@ class Capabilities:
     ``pause_method`` is what ``inspect`` shows before the first pause; ``orphans`` says whether
     a container can exist in the runtime without a record (a CLI killed between the runtime's
     create and the record's write), which the engine then cleans up through ``remove_orphan``;
+    ``healthchecks``: it can run a profile's healthcheck (``run_healthcheck``); ``restarts``: the
+    runtime itself restarts a container that exits, as its restart policy says (Podman does,
+    through conmon's cleanup process, without systemd), so rcontainer's monitor must not;
     ``unsupported`` lists the profile values the family refuses, in the order they are checked.
     """
 
@@ -64,6 +67,7 @@ class Capabilities:
     orphans: bool
     healthchecks: bool
     unsupported: tuple[Unsupported, ...] = ()
+    restarts: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ def _ps_table(rows: list[dict]) -> str:
             (
                 r["name"],
                 r.get("project") or "-",
-                r["state"] + (f" ({r['exit_code']})" if r.get("exit_code") is not None else ""),
+                r["state"]
+                + (f" ({r['exit_code']})" if r.get("exit_code") is not None else "")
+                + (f" ({r['health']})" if r.get("health") else ""),
                 r["runtime"],
                 ", ".join(r["ports"]),
                 _uptime(r["uptime_seconds"]),
@@ -73,6 +75,8 @@ def _inspect_text(data: dict) -> str:
             ("pause method", data["pause_method"]),
             ("pid", data["pid"]),
             ("health", data["health"]),
+            ("last check said", data.get("health_output")),
+            ("driven by", _driver_text(data.get("driven_by"))),
             # what Podman made of network: private (slirp4netns, pasta), else the profile's mode
             ("network", data["runtime_details"].get("network") or _profile_network(data)),
             ("ports", ", ".join(data["ports"])),
@@ -83,6 +87,16 @@ def _inspect_text(data: dict) -> str:
             ("transitions", len(data["transitions"])),
         ]
     )
+
+
+def _driver_text(driver: dict | None) -> str | None:
+    """Who runs the container's healthchecks and restarts, in a line."""
+    if not driver:
+        return None
+    if driver["by"] != "monitor":
+        return f"{driver['by']} ({driver['how']})"
+    pid = f"pid {driver['pid']}" if driver.get("pid") else "not running"
+    return f"rcontainer's monitor ({pid}; {driver['does']}; log {driver['log']})"
 
 
 @click.command()

@@ -19,7 +19,19 @@ from rcontainer import runtimes
 from rcontainer.backends import Backends
 from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import cleanup, create, events, images, names, networks, processes, queries, store, up
+from rcontainer.engine import (
+    cleanup,
+    create,
+    events,
+    images,
+    monitor_ctl,
+    names,
+    networks,
+    processes,
+    queries,
+    store,
+    up,
+)
 from rcontainer.engine import project as project_ops
 from rcontainer.engine.plan import Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
@@ -34,7 +46,12 @@ class Engine:
     """The lifecycle core. ``progress`` hears of pulls and builds as they go (``Progress``).
 
     ``backends`` maps a family to its backend; by default the real ones (tests of the state
-    machine pass an in-memory implementation of the same interface)."""
+    machine pass an in-memory implementation of the same interface).
+
+    ``driver`` is who runs healthchecks and restarts of the containers it brings up: rcontainer's
+    monitor (``engine/monitor.py``, started as needed), or ``systemd`` under a unit."""
+
+    driver = ""
 
     def __init__(
         self,
@@ -51,6 +68,9 @@ class Engine:
             autostart=autostart, notices=self.notices, secrets=self._secret_values
         )
         self._t = Transitions(self._backends, self.notices)
+        # a monitor process drives the real families only: an engine over other backends (the
+        # state machine's tests) starts none
+        self.monitored = backends is None
 
     def backend(self, family: str) -> Backend:
         return self._backends(family)
@@ -151,7 +171,8 @@ class Engine:
             self._t.reconcile(rec)
             steps(rec)
             store.save(rec)
-            return rec
+        monitor_ctl.after_change(self, rec)  # a start it must watch, a stop it must not undo
+        return rec
 
     def start(self, ref: str, project: str | None = None) -> Record:
         return self._change(ref, _unless(self, State.RUNNING, Op.START), project)

@@ -7,14 +7,15 @@ the record's write) as the runtime sees them, so the user can clean them up.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 from rcontainer import paths
 from rcontainer.container import Observed, Record, State
-from rcontainer.engine import store
+from rcontainer.engine import monitor_ctl, store
 from rcontainer.engine.transitions import Transitions, normal_time
-from rcontainer.errors import Busy, IllegalTransition, OperationFailed
+from rcontainer.errors import Busy, IllegalTransition, OperationFailed, RcError
 
 LABEL = "io.rcontainer"
 
@@ -50,6 +51,11 @@ def ps(t: Transitions, *, all: bool = False, project: str | None = None) -> list
         if rec.state == State.REMOVED and not all:
             continue
         rows.append(row(rec, obs))
+        if obs is not None and obs.health and rec.state == State.RUNNING:
+            # the list gives the health, not what the last check said: one look at those only
+            with contextlib.suppress(RcError):
+                seen = t.backend(rec).observe(rec)
+                rows[-1]["health_output"] = (seen.details.get("health_output") if seen else None) or None
     for key, obs in observed.items():
         if obs.id not in matched and (project is None or key.rpartition("/")[0] == project):
             rows.append(orphan_row(key, obs))
@@ -76,6 +82,8 @@ def row(rec: Record, obs: Observed | None) -> dict[str, Any]:
         "started_at": normal_time(obs.started_at) if obs else None,
         "id": rec.id[:12],
         "exit_code": rec.exit_code if rec.state == State.STOPPED else None,
+        "health": obs.health if obs and rec.state in (State.RUNNING, State.PAUSED) else None,
+        "health_output": None,
     }
 
 
@@ -123,6 +131,9 @@ def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
         "log_path": rec.log_path,
         "pid": obs.pid if obs else None,
         "health": obs.health if obs else None,
+        "health_output": obs.details.get("health_output") if obs else None,
+        # who runs its healthchecks and restarts: rcontainer's monitor, systemd, or the runtime
+        "driven_by": monitor_ctl.describe(rec) if rec.state != State.REMOVED else None,
         "ports": obs.ports if obs else [],
         "exit_code": rec.exit_code if rec.state == State.STOPPED else None,  # as ps gives it
         "security": {

@@ -55,6 +55,13 @@ def _old_record_path(key: str) -> Path:
     return scope_dir("containers") / f"{_split(key)[1]}.json"
 
 
+def project_file(kind: str, project: str, name: str) -> Path:
+    """A file of the project's own in this scope's ``kind`` folder (containers or logs), such as
+    the monitor's lock; ``name`` starts with ``_``, which no container's name does."""
+    assert name.startswith("_")
+    return _folder(kind, project) / name
+
+
 def log_path(key: str) -> Path:
     project, name = _split(key)
     return _folder("logs", project) / f"{name}.log"

@@ -132,16 +132,24 @@ class Transitions:
             self.notices.append(f"could not append to the events journal: {exc.strerror}")
 
     def step(
-        self, rec: Record, op: Op, act: Act | None = None, *, force: bool = False, note: str | None = None
+        self,
+        rec: Record,
+        op: Op,
+        act: Act | None = None,
+        *,
+        force: bool = False,
+        note: str | None = None,
+        by: str = "rcontainer",
     ) -> None:
-        """Check ``op`` against the table, act, and record where the table says it leads."""
+        """Check ``op`` against the table, act, and record where the table says it leads (``by``:
+        who asked: a command, or the ``monitor`` restarting a container that exited)."""
         check_transition(op, rec.state, rec.name, force=force, profile=rec.profile_path)
         (act or DEFAULT_ACTS[op])(rec, self.backend(rec))
         to = LEGAL[op][1]
         if to is None:
             self.reconcile(rec)  # kill: the runtime decides what became of it
         else:
-            self.record(rec, to, note=note)
+            self.record(rec, to, note=note, by=by)
 
     def reconcile(self, rec: Record, observed: Observed | None = None, *, look: bool = True) -> State:
         """Bring the record in line with the runtime and return the state it is in."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import create, networks, store
+from rcontainer.engine import create, monitor_ctl, networks, store
 from rcontainer.engine.names import same_file
 from rcontainer.engine.plan import Action, Plan
 from rcontainer.engine.states import Op
@@ -69,9 +69,11 @@ def up_profile(
             t.step(rec, Op.START)
         elif plan.action == Action.UNPAUSE:
             t.step(rec, Op.UNPAUSE)
+        rec.driver = engine.driver
         store.save(rec)
         plan.done = True
-        return plan
+    monitor_ctl.after_change(engine, rec)  # its healthchecks and restarts, without systemd
+    return plan
 
 
 def other_owner(rec: Record, profile: Profile, key: str, *, force: bool) -> str | None:

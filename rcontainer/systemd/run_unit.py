@@ -62,6 +62,8 @@ def unit_engine(*, autostart: bool = True) -> Engine:
     from rcontainer.engine.core import Engine
 
     class UnitEngine(Engine):
+        driver = "systemd"  # the unit runs its healthchecks and restarts: no monitor
+
         def load_profile(self, ref: str | Path) -> Profile:
             profile = super().load_profile(ref)
             profile.data["restart"] = "no"

@@ -17,7 +17,6 @@ networks: [default]
 resources: {{memory: 1g, cpus: 1, pids: 10}}
 volumes: ["data:/data", "./src:/src:z"]
 healthcheck: {{test: "true"}}
-restart: always
 userns: keep-id
 tty: true
 """

@@ -42,11 +42,6 @@ UNSUPPORTED = (
         "bwrap runs no healthchecks; use a Podman runtime class for healthcheck" + _BECAUSE,
     ),
     Unsupported(
-        "restart",
-        lambda restart: restart != "no",
-        "bwrap containers are not restarted by a daemon; use a Podman runtime class for restart" + _BECAUSE,
-    ),
-    Unsupported(
         "userns",
         lambda userns: userns != "",
         "bwrap maps the user to root in its own user namespace; use a Podman runtime class for userns"
@@ -69,4 +64,8 @@ UNSUPPORTED = (
     ),
 )
 
-CAPABILITIES = Capabilities(pause_method="signal", orphans=False, healthchecks=False, unsupported=UNSUPPORTED)
+# no daemon restarts a bwrap container: rcontainer's monitor does, as its restart policy says
+# (rcontainer.engine.monitor), or systemd under a unit
+CAPABILITIES = Capabilities(
+    pause_method="signal", orphans=False, healthchecks=False, unsupported=UNSUPPORTED, restarts=False
+)

@@ -235,6 +235,9 @@ class PodmanBackend:
         return ExecSession(self.api, rec.backend["id"], rec.name).run(argv, how)
 
 
+HEALTH_WORDS = ("healthy", "unhealthy", "starting")
+
+
 def _port_text(p: dict[str, Any]) -> str:
     host_ip = p.get("host_ip") or ""
     return f"{host_ip + ':' if host_ip else ''}{p['host_port']}->{p['container_port']}/{p.get('protocol', 'tcp')}"
@@ -291,6 +294,8 @@ def observed_from_list(item: dict[str, Any], *, paused_by_signal: bool) -> Obser
         pid=item.get("Pid") or None,
         started_at=str(item.get("StartedAt") or ""),
         exit_code=item.get("ExitCode"),
+        # libpod's list gives the health status as "Status" ("" without a healthcheck)
+        health=status if (status := str(item.get("Status") or "")) in HEALTH_WORDS else None,
         ports=[_port_text(p) for p in item.get("Ports") or []],
         details={"labels": item.get("Labels") or {}, "image": item.get("Image")},
     )

@@ -8,6 +8,9 @@ CAPABILITIES = Capabilities(
     pause_method="freezer or signal (decided at the first pause)",
     orphans=True,
     healthchecks=True,
+    # conmon runs `podman container cleanup` when a container exits, which restarts it as its
+    # restart policy says (not after a stop: Podman records that); no systemd involved
+    restarts=True,
     unsupported=(
         # rootlessport (and pasta) forward tcp and udp only: Podman 4.3 fails the start with
         # "rootlessport spec was not validated?"
