@@ -95,6 +95,7 @@ def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) ->
     value = f"{SCOPE_PREFIX}{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("RCONTAINER_SCOPE", value)
     yield value
+    harness.stop_monitors(Path(os.environ["RCONTAINER_STATE_DIR"]))  # before it restarts what goes
     harness.remove_scoped_containers(value)
     harness.remove_scoped_networks(value)
     # bubblewrap containers have no daemon to reap them: end this test's ones by PID

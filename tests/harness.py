@@ -232,3 +232,30 @@ def kill_bwrap_containers(state_root: Path) -> int:
             procs.send(pid, signal.SIGKILL)
             killed += 1
     return killed
+
+
+def stop_monitors(state_root: Path) -> int:
+    """SIGTERM every rcontainer monitor whose lock is under ``state_root`` (a test's containers
+    are about to be removed behind its back: it must not restart them); how many, each waited
+    for by PID (up to 5 s)."""
+    pids = []
+    for lock in state_root.glob("**/_monitor.lock"):
+        text = lock.read_text().strip()
+        pid = int(text) if text.isdigit() else 0
+        try:
+            if pid and b"rcontainer.engine.monitor" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGTERM)
+                pids.append(pid)
+        except OSError:
+            continue
+    for pid in pids:
+        wait_until(lambda pid=pid: process_gone(pid), 5, f"monitor {pid} to exit")
+    return len(pids)
+
+
+def process_gone(pid: int) -> bool:
+    """No such process, or a zombie (PID 1 on these machines may not reap orphans)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in ("Z", "X")
+    except OSError:
+        return True

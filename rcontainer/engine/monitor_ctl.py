@@ -138,11 +138,14 @@ def after_change(engine: Engine, rec: Record) -> None:
     wake the running monitor so that it sees the change (a user's stop) at once."""
     if engine.driver == "systemd" or not engine.monitored:
         return
-    with contextlib.suppress(OSError, RcError):  # the container changed; the monitor is a helper
+    try:
         if needs(rec):
             ensure(rec.project, autostart=engine.autostart)
         else:
             poke(rec.project)
+    except (OSError, RcError) as exc:  # the container changed as asked; say what did not
+        why = exc.message if isinstance(exc, RcError) else exc.strerror or str(exc)
+        engine.notices.append(f"{rec.key}: could not start its monitor (healthchecks, restarts): {why}")
 
 
 def describe(rec: Record) -> dict[str, Any] | None:

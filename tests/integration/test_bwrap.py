@@ -22,6 +22,7 @@ COUNTER = 'echo "me $$$$ host $$(hostname) color $$COLOR"; i=0; while true; do i
 def no_leftovers(isolated_dirs):
     """No daemon reaps bwrap containers: kill what a test left running."""
     yield
+    harness.stop_monitors(isolated_dirs["RCONTAINER_STATE_DIR"])  # or it would restart them
     harness.kill_bwrap_containers(isolated_dirs["RCONTAINER_STATE_DIR"])
 
 
