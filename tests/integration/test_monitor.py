@@ -92,7 +92,9 @@ def test_health_becomes_healthy_with_no_systemd_and_no_one_waiting(rc, tmp_path,
     assert os.readlink(f"/proc/{pid}/fd/1") == driver["log"]
     assert "monitor of project 'solo' started" in Path(driver["log"]).read_text()
     text = rc("inspect", "web").ok().out
-    assert "last check said: all good" in text and f"rcontainer's monitor (pid {pid}" in text
+    lines = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines())}
+    assert lines["last check said"] == "all good"
+    assert lines["driven by"].startswith(f"rcontainer's monitor (pid {pid}; healthcheck every 1s;")
 
 
 def test_a_failing_check_becomes_unhealthy_with_its_output(rc, tmp_path, busybox_image, scope):
