@@ -25,10 +25,9 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from rcontainer.backends import capabilities
 from rcontainer.container import Record, State
 from rcontainer.engine import store, watch
-from rcontainer.engine.monitor_ctl import MODULE, _open_lock, _try_lock, needs
+from rcontainer.engine.monitor_ctl import MODULE, _open_lock, _try_lock
 from rcontainer.engine.states import Op
 from rcontainer.errors import Busy, RcError
 
@@ -51,9 +50,12 @@ class Monitor:
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         print(f"{stamp} {text}", flush=True)
 
+    def duty(self, rec: Record) -> watch.Duty | None:
+        return watch.duty(rec, self.engine.backend(rec.family).capabilities)
+
     def scan(self) -> list[Record]:
         """The project's containers that need the monitor, from their records (no runtime asked)."""
-        return [r for r in store.all_records() if r.project == self.project and needs(r)]
+        return [r for r in store.all_records() if r.project == self.project and watch.live(self.duty(r), r)]
 
     def sync(self, now: float) -> bool:
         """Schedule containers that came, drop those gone; whether any is left."""
@@ -71,7 +73,7 @@ class Monitor:
         try:
             with store.lock(key, timeout=0.2):
                 rec = store.load(key)
-                d = watch.duty(rec, capabilities(rec.family)) if rec is not None else None
+                d = self.duty(rec) if rec is not None else None
                 if rec is None or d is None:
                     return None
                 state = t.reconcile(rec)
@@ -95,8 +97,9 @@ class Monitor:
         health_at = self.health_at.setdefault(key, now + min(d.interval or 0, watch.FIRST_CHECK))
         if d.interval is not None and state == State.RUNNING and health_at <= now:
             t.backend(rec).run_healthcheck(rec)
-            health_at = self.health_at[key] = self.clock() + d.interval
-        return watch.next_look(d, self.clock(), health_at)
+            now = self.clock()  # a check takes as long as its command
+            health_at = self.health_at[key] = now + d.interval
+        return watch.next_look(d, now, health_at)
 
     def step(self, now: float) -> float | None:
         """Tend every container due at ``now``; the next due time (None: nothing left)."""
