@@ -260,8 +260,12 @@ def test_ready_waits_for_the_healthcheck_podman_cannot_schedule_here(tmp_path, b
     try:
         ready_at = listener.until("READY=1", timeout=90)
         assert ready_at - started >= 3
-        inspected = rc("inspect", "--json", "healthy")
-        assert json.loads(inspected.out)["health"] == "healthy"
+        inspected = json.loads(rc("inspect", "--json", "healthy").out)
+        assert inspected["health"] == "healthy"
+        # the unit drives it: rcontainer's monitor does not run its checks as well
+        assert inspected["driven_by"] == {"by": "systemd", "how": "its unit's rcontainer run-unit"}
+        state = Path(os.environ["RCONTAINER_STATE_DIR"])
+        assert [p for p in state.glob("**/_monitor.lock") if p.read_text().strip()] == []
         # SIGTERM (systemd's, when ExecStop could not stop it) stops the container too
         os.killpg(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
