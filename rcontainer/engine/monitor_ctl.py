@@ -16,6 +16,7 @@ import fcntl
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,14 +99,29 @@ def needs(rec: Record) -> bool:
     return watch.live(watch.duty(rec, capabilities(rec.family)), rec)
 
 
+# the monitors this process started, by project: ``up FOLDER`` brings containers up in threads,
+# and each would otherwise start one before the first took its lock
+_started: dict[str, int] = {}
+_starting = threading.Lock()
+
+
 def ensure(project: str, *, autostart: bool) -> int | None:
     """Make sure the project's monitor runs: start one (its pid returned) or wake the one that
     runs. The start costs a fork and exec: the monitor is not waited for."""
+    with _starting:
+        pid = _started.get(project)
+        if pid is not None and _is_monitor(pid):
+            return None  # starting still: it reads the records once it holds its lock
+        if running_pid(project) is not None:
+            poke(project)
+            return None
+        _started[project] = pid = _spawn(project, autostart=autostart)
+        return pid
+
+
+def _spawn(project: str, *, autostart: bool) -> int:
     import subprocess
 
-    if running_pid(project) is not None:
-        poke(project)
-        return None
     log = log_path(project)
     ensure_dir(log.parent)
     argv = [sys.executable, "-m", MODULE, "--project", project]
