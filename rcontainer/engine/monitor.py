@@ -61,10 +61,15 @@ class Monitor:
         """Schedule containers that came, drop those gone; whether any is left."""
         live = {r.key for r in self.scan()}
         for key in self.schedule.keys() - live:
-            self.schedule.drop(key)
+            self.forget(key)
         for key in live - self.schedule.keys():
             self.schedule.put(key, now)
         return bool(live)
+
+    def forget(self, key: str) -> None:
+        self.schedule.drop(key)
+        self.health_at.pop(key, None)
+        self.exited_at.pop(key, None)
 
     def tend(self, key: str, now: float) -> float | None:
         """Look at one container: restart it if its policy says so, run its healthcheck when due;
@@ -108,10 +113,9 @@ class Monitor:
                 when = self.tend(key, now)
             except RcError as exc:  # the service away, a start refused: said, tried again later
                 self.say(f"{key}: {exc.message}")
-                when = now + 5.0
+                when = now + watch.FAILED_RETRY
             if when is None:
-                self.health_at.pop(key, None)
-                self.exited_at.pop(key, None)
+                self.forget(key)
             else:
                 self.schedule.put(key, when)
         return self.schedule.next()

@@ -28,6 +28,8 @@ FIRST_CHECK = 1.0
 SETTLE = 10.0
 # A check that finds the container busy (another command holds its lock) tries again after this.
 BUSY_RETRY = 1.0
+# Seconds before trying again after a failure (the service away, a restart refused).
+FAILED_RETRY = 30.0
 
 
 @dataclass(frozen=True)
