@@ -190,7 +190,14 @@ class Engine:
             b.kill(rec, signal)
             time.sleep(0.1)  # let the runtime see the process go before we look again
 
-        return self._change(ref, lambda rec: self._t.step(rec, Op.KILL, act))
+        def steps(rec: Record) -> None:
+            before = len(rec.transitions)
+            self._t.step(rec, Op.KILL, act)
+            if len(rec.transitions) > before and rec.state == State.STOPPED:
+                # asked for, as Podman counts its kill: no restart policy undoes it
+                rec.transitions[-1].update(by="rcontainer", note=f"killed with {signal}")
+
+        return self._change(ref, steps)
 
     def pause(self, ref: str) -> Record:
         return self._change(ref, lambda rec: self._t.step(rec, Op.PAUSE))

@@ -170,3 +170,12 @@ def test_the_loop_runs_healthchecks_on_their_interval(tmp_path):
     assert backends.fake.calls.count("healthcheck c") == 1
     assert mon.step(50.0) == 105.0, "nothing due: nothing done"
     assert backends.fake.calls.count("healthcheck c") == 1
+
+
+def test_a_kill_counts_as_a_users_stop(tmp_path):
+    eng, backends = engine_over_fake(BWRAP_LIKE)
+    eng.up(str(write_profile(tmp_path / "p", "c", restart="always")))
+    eng.kill("p/c")
+    last = store.load("p/c").transitions[-1]
+    assert (last["to"], last["by"], last["note"]) == ("stopped", "rcontainer", "killed with SIGKILL")
+    assert not Monitor(eng, "p").sync(0.0), "not restarted, as Podman does not restart what it killed"
