@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rcontainer.convert.compose import relations
 from rcontainer.convert.compose.checks import refuse_invalid
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
 from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_compose
 from rcontainer.convert.compose.service import Service
 from rcontainer.convert.compose.variables import names as variable_names
 from rcontainer.convert.compose.variables import profile_text
+from rcontainer.container import PROJECT_MAX
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
 
@@ -73,7 +75,10 @@ def convert(
     top_volumes = compose.get("volumes") or {}
     if not isinstance(top_volumes, dict):
         raise bad(file, lines, ("volumes",), "a mapping of volume names", top_volumes)
-    for key in ("networks", "secrets", "configs"):
+    top_networks = compose.get("networks") or {}
+    if not isinstance(top_networks, dict):
+        raise bad(file, lines, ("networks",), "a mapping of network names", top_networks)
+    for key in ("secrets", "configs"):
         if compose.get(key):
             losses.append(Loss(file.name, key, "top-level definitions dropped (see each service's notes)"))
     for vname, spec in top_volumes.items():
@@ -103,6 +108,8 @@ def convert(
             where=model.where.get(str(service)),
             environ=model.environ,
             project=model.project,
+            top_networks=top_networks,
+            services=tuple(map(str, all_services)),
         )
         profile = convert_service(s)
         if profile["name"] in names:
@@ -114,6 +121,8 @@ def convert(
         names[profile["name"]] = str(service)
         out[str(service)] = profile
         losses += s.losses
+    losses += relations.link(out, compose)
+    losses += relations.top_level_notes(compose, file.name)
     return out, losses
 
 
@@ -127,6 +136,8 @@ def convert_service(s: Service) -> dict[str, Any]:
         if key in HANDLERS or key.startswith("x-"):
             continue
         s.lose(key, DROPPED.get(key, "dropped: profiles have no equivalent"))
+    if s.project:  # the folder is one project, named as Compose names it
+        s.p["project"] = s.project[:PROJECT_MAX]
     return _spelled({k: s.p[k] for k in PROFILE_KEYS if k in s.p})
 
 

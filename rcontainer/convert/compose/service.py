@@ -54,6 +54,8 @@ class Service:
         where: dict[str, Where] | None = None,
         environ: Mapping[str, str] | None = None,
         project: str = "",
+        top_networks: dict[str, Any] | None = None,
+        services: tuple[str, ...] = (),
     ) -> None:
         self.service = service
         self.spec = spec
@@ -65,6 +67,8 @@ class Service:
         self.where = where or {}  # the keys written elsewhere than at services.NAME of ``file``
         self.environ = environ if environ is not None else {}  # for what must be read when imported
         self.project = project or compose_project(file.parent.absolute().name)  # names its volumes
+        self.top_networks = top_networks or {}  # the file's top-level networks
+        self.services = services  # every service of the file, for network_mode: service:NAME
         self.losses: list[Loss] = []
         self.p: dict[str, Any] = {}  # the profile, in the order handlers write it
 
