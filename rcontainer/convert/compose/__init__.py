@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rcontainer.container import PROJECT_MAX
 from rcontainer.convert.compose import relations
 from rcontainer.convert.compose.checks import refuse_invalid
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
@@ -38,7 +39,6 @@ from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_comp
 from rcontainer.convert.compose.service import Service
 from rcontainer.convert.compose.variables import names as variable_names
 from rcontainer.convert.compose.variables import profile_text
-from rcontainer.container import PROJECT_MAX
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
 

@@ -32,7 +32,9 @@ def refuse_invalid(model: Compose) -> None:
         mode = spec.get("network_mode")
         if isinstance(mode, str) and mode.startswith("service:"):
             if mode[8:] not in names:
-                raise BadInput(f"{_at(model, name, 'network_mode')}no service {shown(mode[8:])!r} to share a network with")
+                raise BadInput(
+                    f"{_at(model, name, 'network_mode')}no service {shown(mode[8:])!r} to share a network with"
+                )
             graph[name].append(mode[8:])  # Compose starts it first
         for dep, required in _depends_on(spec.get("depends_on")):
             if dep not in names:

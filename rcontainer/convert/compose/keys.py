@@ -30,6 +30,7 @@ Handler = Callable[[Service], None]
 def expose(s: Service) -> None:
     """Nothing to do: every port of a container is open to the others on the project's network."""
 
+
 # Compose service key -> the handler that imports it. A handler may read several keys (and
 # restart also reads deploy.restart_policy); each runs once per service, whether its
 # keys are set or not, in the order it first appears here, which is the order of the report.

@@ -67,7 +67,9 @@ def depends(s: Service) -> None:
                     "false dropped: up waits for it as for any dependency (and refuses when it is missing)",
                 )
             if boolean(spec.get("restart", False)) is True:
-                s.lose(f"depends_on.{dep}.restart", f"dropped: nothing restarts {s.service} when {dep} restarts")
+                s.lose(
+                    f"depends_on.{dep}.restart", f"dropped: nothing restarts {s.service} when {dep} restarts"
+                )
             for key in spec:
                 if key not in ("condition", "required", "restart") and not str(key).startswith("x-"):
                     s.lose(f"depends_on.{dep}.{key}", "dropped")
@@ -174,7 +176,9 @@ def top_level_notes(compose: dict[str, Any], project: str) -> list[Loss]:
             )
         for key in _TOP_KEYS_DROPPED:
             if spec.get(key) not in (None, {}, []):
-                notes.append(Loss(project, f"{where}.{key}", "dropped: Podman makes the network with its defaults"))
+                notes.append(
+                    Loss(project, f"{where}.{key}", "dropped: Podman makes the network with its defaults")
+                )
     return notes
 
 
@@ -190,7 +194,11 @@ def link(profiles: dict[str, dict[str, Any]], compose: dict[str, Any]) -> list[L
         out: dict[str, dict[str, str]] = {}
         for dep, spec in deps.items():
             if dep not in names:
-                why = "not imported into this folder" if dep in (compose.get("services") or {}) else "no such service"
+                why = (
+                    "not imported into this folder"
+                    if dep in (compose.get("services") or {})
+                    else "no such service"
+                )
                 losses.append(Loss(svc, f"depends_on.{dep}", f"dropped: {why}"))
                 continue
             condition = spec["condition"]
