@@ -333,7 +333,10 @@ def test_cli_prints_paths_and_report(compose_dir: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [str(out / "web.yaml"), str(out / "db.yaml")]
-    assert "db: environment.POSTGRES_PASSWORD: marked secret: true" in proc.stderr
+    assert proc.stderr.splitlines() == [
+        "SERVICE   KEY                             WHAT HAPPENED",
+        "db        environment.POSTGRES_PASSWORD   marked secret: true (the name looks like a secret)",
+    ]
     again = subprocess.run(
         [sys.executable, "-m", "rcontainer", "import", str(compose_dir / "web-db.yaml"), "-o", str(out)],
         capture_output=True,

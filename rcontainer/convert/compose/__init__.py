@@ -215,12 +215,16 @@ def import_compose(
     force: bool = False,
     environ: Mapping[str, str] | None = None,
     env_files: list[Path] | None = None,
+    check: bool = False,
 ) -> ImportResult:
     """Convert, validate and write the services of a Compose file as profiles (all or nothing).
 
     ``environ`` (``os.environ`` when None) over the ``.env`` file beside the Compose file (or
     over ``env_files``) gives the variables Compose would interpolate: the importer reads them
-    where it must translate a value (a duration, a port without host port, ...).
+    where it must translate a value (a duration, a port without host port, ...). With ``check``
+    everything is converted and validated as for a real import, and nothing is written: the
+    profiles are validated in hidden files of ``output_dir`` (made for it when missing), all
+    removed again; ``written`` then lists what an import would write.
     """
     from rcontainer.profile import ProfileError, load_profile
 
@@ -232,8 +236,9 @@ def import_compose(
     losses += _dotenv_notes(model, profiles, output_dir, os.environ if environ is None else environ)
     targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}
     existing = [str(t) for t in targets.values() if t.exists()]
-    if existing and not force:
+    if existing and not force and not check:
         raise BadInput(f"not overwriting {shown(', '.join(existing))}", hint="give --force to overwrite")
+    made = _missing_folders(output_dir)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -257,11 +262,25 @@ def import_compose(
                     f"{shown(path)}: service {svc!r} does not make a valid profile:\n{problems}",
                     hint="fix the service (or set the variables it uses) and import again",
                 ) from None
-        for (_svc, target), tmp in zip(targets.items(), temps, strict=True):
-            tmp.replace(target)
+        if not check:
+            for (_svc, target), tmp in zip(targets.items(), temps, strict=True):
+                tmp.replace(target)
     except OSError as exc:
         raise BadInput(f"cannot write profiles to {shown(output_dir)}: {exc.strerror or exc}") from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
+        if check:
+            for folder in made:  # deepest first: the folders made for the check only
+                folder.rmdir()
     return ImportResult(written=list(targets.values()), losses=losses, profiles=profiles)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    out = []
+    for f in (folder.absolute(), *folder.absolute().parents):
+        if f.exists():
+            break
+        out.append(f)
+    return out
