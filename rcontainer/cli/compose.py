@@ -75,12 +75,12 @@ def import_cmd(
         check=check,
     )
     report = [{"service": n.source, "key": n.field, "what": n.what} for n in result.losses]
-    data = {
-        "profiles": [str(p) for p in result.written],
-        "report": report,
-    }
+    data: dict = {"profiles": [str(p) for p in result.written], "report": report}
     if check:
         data = {"compatible": not report, "would_write": data["profiles"], "report": report}
+    if result.warnings:
+        data["warnings"] = result.warnings
+        app.notices += [f"warning: {w}" for w in result.warnings]
     app.emit(data, as_json, lambda _: "" if check else "\n".join(str(path) for path in result.written))
     if not as_json:  # the JSON carries the report
         if result.losses:

@@ -58,7 +58,14 @@ class Engine:
     def load_profile(self, ref: str | Path) -> Profile:
         from rcontainer.profile import load_profile
 
-        return load_profile(ref)
+        return self.warned(load_profile(ref))
+
+    def warned(self, profile: Profile) -> Profile:
+        """``profile``, its warnings (an unset variable, ...) among the notices, each once."""
+        for text in profile.warnings:
+            if f"warning: {text}" not in self.notices:
+                self.notices.append(f"warning: {text}")
+        return profile
 
     def _secret_values(self, path: str, names: list[str]) -> dict[str, str]:
         """What the profile at ``path`` gives the variables ``names`` now: the bwrap family

@@ -40,6 +40,8 @@ def up(
 
     proj = load_project(folder, project=project)
     names = proj.order(list(only) or None)
+    for name in names:
+        engine.warned(proj.profiles[name])
     if options.get("dry_run"):
         return [engine.up_profile(proj.profiles[n], proj.name, in_project=True, **options) for n in names]
     conditions = depends.Conditions(engine, wait_timeout)

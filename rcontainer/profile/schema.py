@@ -58,7 +58,7 @@ class Node:
     node, for problems about keys), a ``list[Node]`` for a sequence, or a Python scalar.
     """
 
-    __slots__ = ("value", "file", "line", "column", "keys")
+    __slots__ = ("value", "file", "line", "column", "keys", "yaml11")
 
     def __init__(
         self,
@@ -73,6 +73,8 @@ class Node:
         self.line = line
         self.column = column
         self.keys = keys
+        # (text, YAML 1.1's value, YAML 1.2's) of a plain scalar the two YAML versions read apart
+        self.yaml11: tuple[str, Any, Any] | None = None
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Node({self.value!r} @ {self.file}:{self.line}:{self.column})"
@@ -137,6 +139,27 @@ class Ctx:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []  # what loads but may not be meant: FILE:LINE: key: what, each once
+
+    def warn(self, node: Node, path: PathT | str, message: str) -> None:
+        where = f"{node.file}:{node.line}" if node.line else node.file
+        key = path if isinstance(path, str) else format_path(path)
+        text = f"{where}: {key or '(profile)'}: {message}"
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def text_expected(self, node: Node, path: PathT, got: Any) -> None:
+        """Warn when ``node`` (where text is expected, read as ``got``) is a plain scalar that
+        YAML 1.1 and YAML 1.2 (Compose's) read apart: ``yes``, ``1000:50``, ``0755``..."""
+        if node.yaml11 is None:
+            return
+        text, old, new = node.yaml11
+        self.warn(
+            node,
+            path,
+            f"{text} is {_reading(old)} in YAML 1.1 and {_reading(new)} in YAML 1.2 (as Compose reads"
+            f" it); rcontainer reads {_reading(got)}: quote it ('{text}') to mean the text",
+        )
 
     def add(self, node: Node | None, path: PathT | str, message: str, *, file: str = "") -> None:
         p = path if isinstance(path, str) else format_path(path)
@@ -144,6 +167,19 @@ class Ctx:
             self.problems.append(Problem(file, None, None, p, message))
         else:
             self.problems.append(Problem(node.file, node.line, node.column, p, message))
+
+
+def _as_text(value: Any) -> str:
+    """A scalar as env values and strings take it: true/false, or the number's text."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _reading(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return f"the text {str(value)!r}"
 
 
 class _Invalid:
@@ -288,8 +324,10 @@ class Str(Type):
         if isinstance(v, bool) and self.bools:
             v = "true" if v else "false"
         if isinstance(v, bool) or not isinstance(v, str | int | float):
+            ctx.text_expected(node, path, v)
             return self.fail(node, path, ctx)
         s = v if isinstance(v, str) else str(v)
+        ctx.text_expected(node, path, s)
         if self.refuse_control(s, node, path, ctx, multiline=self.control):
             return INVALID
         if self.pattern and not self.pattern.fullmatch(s):
@@ -1187,6 +1225,8 @@ class EnvScalar(Type):
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         v = node.value
+        if isinstance(v, str | bool | int | float):
+            ctx.text_expected(node, path, _as_text(v))
         if isinstance(v, bool):
             return EnvValue("true" if v else "false")
         if isinstance(v, str) and has_nul(v):
@@ -1213,6 +1253,8 @@ class SecretStr(Str):
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         v = node.value
+        if isinstance(v, str | bool | int | float):
+            ctx.text_expected(node, path, _as_text(v))
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, str) and has_nul(v):

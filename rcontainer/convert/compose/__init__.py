@@ -51,12 +51,14 @@ class ImportResult:
     written: list[Path] = field(default_factory=list)
     losses: list[Loss] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # service -> profile mapping
+    warnings: list[str] = field(default_factory=list)  # FILE:LINE: key: what (unset variables, ...)
 
 
 def convert(
-    model: Compose, *, output_dir: Path, services: list[str] | None = None
+    model: Compose, *, output_dir: Path, services: list[str] | None = None, warnings: list[str] | None = None
 ) -> tuple[dict[str, dict[str, Any]], list[Loss]]:
-    """Profiles (service name -> profile mapping) for the loaded Compose file, and the losses."""
+    """Profiles (service name -> profile mapping) for the loaded Compose file, and the losses;
+    ``warnings`` gets a line for each variable a service reads while unset."""
     compose, file, lines = model.data, model.file, model.lines
     all_services = compose["services"]
     wanted = list(all_services) if services is None else services
@@ -112,6 +114,8 @@ def convert(
             services=tuple(map(str, all_services)),
         )
         profile = convert_service(s)
+        if warnings is not None:
+            warnings += s.unset_variables()
         if profile["name"] in names:
             raise BadInput(
                 f"{shown(file)}: services {names[profile['name']]!r} and {service!r} both become profile"
@@ -230,7 +234,8 @@ def import_compose(
 
     model = read_compose(path, environ=environ, env_files=env_files)
     compose, lines = model.data, model.lines
-    profiles, losses = convert(model, output_dir=output_dir, services=services)
+    warnings: list[str] = []
+    profiles, losses = convert(model, output_dir=output_dir, services=services, warnings=warnings)
     if output_dir.exists() and not output_dir.is_dir():
         raise BadInput(f"{shown(output_dir)} is not a folder")
     losses += _dotenv_notes(model, profiles, output_dir, os.environ if environ is None else environ)
@@ -273,7 +278,7 @@ def import_compose(
         if check:
             for folder in made:  # deepest first: the folders made for the check only
                 folder.rmdir()
-    return ImportResult(written=list(targets.values()), losses=losses, profiles=profiles)
+    return ImportResult(written=list(targets.values()), losses=losses, profiles=profiles, warnings=warnings)
 
 
 def _missing_folders(folder: Path) -> list[Path]:
