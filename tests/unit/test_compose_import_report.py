@@ -74,3 +74,16 @@ def test_check_of_a_refused_file_exits_2_with_the_reason(run_main, tmp_path: Pat
     assert result.code == 2
     assert "dependency cycle: a -> a" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_holding_other_profiles_is_warned_about(run_main, tmp_path: Path) -> None:
+    path = compose(tmp_path, CLEAN)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "other.yaml").write_text("image: x\n")
+    (tmp_path / "out" / "_base.yaml").write_text("image: x\n")  # not a profile of the project
+    result = run_main("import", str(path), "-o", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert (
+        f"rcontainer: warning: {tmp_path / 'out'}: other profiles are there too (other.yaml): a folder is one"
+        " project, which up FOLDER brings up whole; import into a folder of its own"
+    ) in result.err

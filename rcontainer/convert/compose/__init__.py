@@ -240,6 +240,15 @@ def import_compose(
         raise BadInput(f"{shown(output_dir)} is not a folder")
     losses += _dotenv_notes(model, profiles, output_dir, os.environ if environ is None else environ)
     targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}
+    if output_dir.is_dir():
+        from rcontainer.profile.project import project_files
+
+        others = [p.name for p in project_files(output_dir) if p not in targets.values()]
+        if others:
+            warnings.append(
+                f"{shown(output_dir)}: other profiles are there too ({shown(', '.join(others))}): a folder is"
+                " one project, which up FOLDER brings up whole; import into a folder of its own"
+            )
     existing = [str(t) for t in targets.values() if t.exists()]
     if existing and not force and not check:
         raise BadInput(f"not overwriting {shown(', '.join(existing))}", hint="give --force to overwrite")
