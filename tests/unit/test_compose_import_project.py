@@ -195,3 +195,14 @@ def test_network_mode_of_a_missing_service_is_refused(tmp_path: Path) -> None:
     path = compose(tmp_path, "services:\n  app:\n    image: x\n    network_mode: service:vpn\n")
     with pytest.raises(BadInput, match=r"compose.yaml:4: services.app.network_mode: no service 'vpn'"):
         imported(path)
+
+
+def test_a_renamed_default_network_is_joined_by_its_name_and_empty_networks_mean_it(tmp_path: Path) -> None:
+    path = compose(
+        tmp_path,
+        "services:\n  a: {image: x}\n  b: {image: x, networks: {}}\n  c: {image: x, networks: [default]}\n"
+        "networks:\n  default:\n    name: common\n",
+    )
+    profiles, notes = imported(path)
+    assert [profiles[s]["networks"] for s in "abc"] == [{"common": {"aliases": []}}] * 3
+    assert notes == []

@@ -1,14 +1,16 @@
-"""Compose import: the services of a Compose file as rcontainer profiles.
+"""Compose import: the services of a Compose file as one project folder of rcontainer profiles.
 
-    result = import_compose(Path("compose.yaml"), output_dir=Path("profiles"))
-    result.written     # the profile files, one NAME.yaml per service
+    result = import_compose(Path("compose.yaml"), output_dir=Path("shop"))
+    result.written     # the profile files, one NAME.yaml per service (project: the Compose project)
     result.losses      # every Compose key with no (or only an approximate) equivalent
+    result.warnings    # variables read while unset, other profiles in the folder
 
 ``load`` reads the file as Compose loads it: its YAML documents, what it includes and what its
 services extend, merged by Compose's rules (``documents``, ``include``, ``extends``, ``merge``).
 ``convert`` is the pure part: that loaded file in, profile mappings and losses out.
 Each Compose service key has a handler (``keys.HANDLERS``), one module per group of keys
-(``services``, ``network``, ``volumes``, ``resources``, ``health``, ``lifecycle``, ``security``);
+(``services``, ``network``, ``relations`` (depends_on, networks), ``volumes``, ``resources``,
+``health``, ``lifecycle``, ``security``);
 a key with none is reported as dropped. ``import_compose`` reads the file (``load``), converts,
 writes each profile next to its siblings under a temporary name, loads it back with
 ``load_profile`` (a profile rcontainer itself rejects is never written), and only then moves

@@ -97,6 +97,8 @@ def networks(s: Service) -> None:
         joined = {str(k): v for k, v in value.items()}
     else:
         raise s.bad("networks", "a list of network names or a mapping", value)
+    if not joined:
+        joined = {"default": None}  # as Compose: no networks named, the default one
     out: dict[str, dict[str, list[str]]] = {}
     for name, spec in joined.items():
         at = ("networks", name)
