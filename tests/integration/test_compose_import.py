@@ -91,6 +91,8 @@ services:
     image: {image}
     pull_policy: never
     command: ["sh", "-c", "timeout 5 wget -q -O- http://db:8080/; echo first look: $$?; exec sleep 1000"]
+    environment:
+      NOTE: ${{RC_TEST_NEVER_SET}}
     depends_on:
       db:
         condition: service_healthy
@@ -125,12 +127,15 @@ def test_an_imported_project_comes_up_in_dependency_order_and_reaches_by_name(
 ):
     compose = _stack(tmp_path / "src", busybox_image)
     out = tmp_path / "imported"
-    rc("import", str(compose), "-o", str(out)).ok()
+    unset = 'the "RC_TEST_NEVER_SET" variable is not set: it becomes an empty string'
+    imported = rc("import", str(compose), "-o", str(out)).ok()
+    assert f"{compose}:24: services.web.environment.NOTE: {unset}" in imported.err
     assert sorted(p.name for p in out.iterdir()) == ["shop_db.yaml", "side.yaml", "web.yaml"]
     assert rc("validate", str(out)).ok().out.count(": ok (") == 3
     started = time.monotonic()
     try:
-        rc("up", str(out)).ok()
+        up = rc("up", str(out)).ok()
+        assert f"rcontainer: warning: {out / 'web.yaml'}:" in up.err and unset in up.err, up.err
         assert time.monotonic() - started >= 3, "up waited for db's healthcheck"
         assert rc("inspect", "--json", "shop/shop_db").json()["health"] == "healthy"
         logs = ""
