@@ -115,13 +115,25 @@ class Engine:
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
         return plan_up(profile, rec, image_id, runtimes.get(profile.runtime).name, force=force)
 
-    def up(self, ref: str, *, project: str | None = None, **options: bool) -> Plan:
+    def up(self, ref: str, *, project: str | None = None, **options: Any) -> Plan:
         """Declarative: make the container of this profile exist, current, and running, in its
-        project (``project`` overrides it). ``options``: those of ``up_profile``."""
+        project (``project`` overrides it). ``options``: those of ``up_profile``. A profile with
+        ``depends_on`` is brought up as ``up FOLDER NAME`` is, its dependencies first (as
+        ``docker compose up NAME`` does); each dependency's plan becomes a notice."""
         profile = create.profile_for(self.load_profile, ref)
-        return self.up_profile(
-            profile, names.check_project(project) if project else profile.project, **options
-        )
+        if not profile.data.get("depends_on"):
+            options.pop("wait_timeout", None)
+            return self.up_profile(
+                profile, names.check_project(project) if project else profile.project, **options
+            )
+        plans = self.up_project(str(profile.path.parent), project=project, only=(profile.name,), **options)
+        mine = next(plan for plan in plans if plan.name == profile.name)
+        for plan in plans:
+            if plan is not mine:
+                said = "up already" if plan.action == "none" else str(plan.action)
+                said = f"would {said}" if options.get("dry_run") and plan.action != "none" else said
+                self.notices.append(f"{plan.key}: {said} (a dependency of {profile.name})")
+        return mine
 
     def up_project(self, folder: str, *, project: str | None = None, **options: Any) -> list[Plan]:
         """Every profile of a project folder up, as one project (``rcontainer.engine.project``)."""
