@@ -251,6 +251,11 @@ class Engine:
         rec = self._record(self.key_of(ref, project))
         return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
 
+    def log_runs(self, ref: str, project: str | None = None) -> tuple[list[cleanup.Run], Record]:
+        """Every kept run's log, oldest first, with when it started (``cleanup.runs``)."""
+        rec = self._record(self.key_of(ref, project))
+        return cleanup.runs(rec), rec
+
     def is_active(self, rec: Record) -> bool:
         return queries.is_active(self._t, rec)
 

@@ -317,7 +317,10 @@ def test_netavark_without_aardvark_dns_names_its_package():
 
 def test_netavark_trusts_the_path_podman_reports_when_it_exists():
     dns = {"path": "/opt/podman/aardvark-dns", "package": "aardvark-dns_1.14", "version": "1.14"}
-    info = {**podman_info.INFO_54, "host": {**podman_info.INFO_54["host"], "networkBackendInfo": {"dns": dns}}}
+    info = {
+        **podman_info.INFO_54,
+        "host": {**podman_info.INFO_54["host"], "networkBackendInfo": {"dns": dns}},
+    }
     check = doctor.check_dns(info, exists=lambda path: path == "/opt/podman/aardvark-dns")
     assert check.ok and "/opt/podman/aardvark-dns" in check.detail
     # a path Podman names that is gone (CNI names dnsname's path even when missing) is not trusted
