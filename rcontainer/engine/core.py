@@ -19,8 +19,20 @@ from rcontainer import runtimes
 from rcontainer.backends import Backends
 from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import cleanup, create, events, images, names, networks, processes, queries, store, up
+from rcontainer.engine import (
+    cleanup,
+    create,
+    events,
+    images,
+    names,
+    networks,
+    processes,
+    queries,
+    store,
+    up,
+)
 from rcontainer.engine import project as project_ops
+from rcontainer.engine import volumes as volume_ops
 from rcontainer.engine.plan import Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
@@ -220,6 +232,22 @@ class Engine:
         rec = self._change(ref, steps, project)
         networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
         return rec
+
+    # -- named volumes (``rcontainer.engine.volumes``) -------------------------------------------
+    def volumes(self) -> list[dict[str, Any]]:
+        return volume_ops.ls(self._backends.volumes, create.owner())
+
+    def volume_rm(self, name: str, *, force: bool = False) -> dict[str, Any]:
+        """Remove rcontainer's volume ``name``; with ``force`` first the containers using it."""
+        row = volume_ops.find(self._backends.volumes, name, create.owner())
+        row["removed_containers"] = volume_ops.must_go_first(self._backends.volumes, name, force=force)
+        for key in row["removed_containers"]:
+            self.rm(key, force=True)
+        volume_ops.remove(self._backends.volumes, name)
+        return row
+
+    def volumes_prune(self, *, dry_run: bool = False) -> list[str]:
+        return volume_ops.prune(self._backends.volumes, create.owner(), dry_run=dry_run)
 
     # -- projects ------------------------------------------------------------------------------
     def members(
