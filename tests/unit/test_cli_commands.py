@@ -145,3 +145,16 @@ def test_text_results_leave_the_notices_on_stderr(capsys):
     app.emit({"unit": "u"}, False, lambda d: "u: installed")
     app.close()
     assert capsys.readouterr() == ("u: installed\n", "rcontainer: a note\n")
+
+
+def test_validate_json_carries_its_warnings_once(run_main, write_profile, tmp_path):
+    profile = write_profile(
+        "web", image="localhost/x:latest", volumes=[f"{tmp_path}/missing:/data"], network={"mode": "none"}
+    )
+    result = run_main("validate", "--json", str(profile))
+    assert result.code == 0, result.err
+    (row,) = json.loads(result.out)
+    assert any("bind source" in w for w in row["warnings"])
+    assert result.err == "", "in the JSON, not again on stderr"
+    text = run_main("validate", str(profile))
+    assert "bind source" in text.err and text.code == 0
