@@ -19,18 +19,7 @@ from rcontainer import runtimes
 from rcontainer.backends import Backends
 from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import (
-    cleanup,
-    create,
-    events,
-    images,
-    names,
-    networks,
-    processes,
-    queries,
-    store,
-    up,
-)
+from rcontainer.engine import cleanup, create, events, images, names, networks, processes, queries, store, up
 from rcontainer.engine import project as project_ops
 from rcontainer.engine import volumes as volume_ops
 from rcontainer.engine.plan import Plan, plan_up
