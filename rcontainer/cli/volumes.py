@@ -33,7 +33,7 @@ def volumes_group(ctx: click.Context, as_json: bool) -> None:
 @click.pass_obj
 def ls(app: App, as_json: bool) -> None:
     """List rcontainer's volumes: name, project, driver, mountpoint, the containers using it."""
-    app.emit(app.engine().volumes(), as_json, _table)
+    app.emit(app.engine().volumes.ls(), as_json, _table)
 
 
 @volumes_group.command()
@@ -45,11 +45,11 @@ def rm(app: App, names: tuple[str, ...], force: bool, as_json: bool) -> None:
     """Remove volumes rcontainer made; one in use is refused (exit 4) unless --force."""
     from rcontainer.errors import RcError
 
-    engine = app.engine()
+    volumes = app.engine().volumes
     done, lines, failed = [], [], None
     for name in names:
         try:
-            row = engine.volume_rm(name, force=force)
+            row = volumes.rm(name, force=force)
         except RcError as exc:
             app.error(exc)
             failed = failed or exc.status
@@ -69,7 +69,7 @@ def rm(app: App, names: tuple[str, ...], force: bool, as_json: bool) -> None:
 @click.pass_obj
 def prune(app: App, dry_run: bool, as_json: bool) -> None:
     """Remove every volume rcontainer made that no container uses (never another's)."""
-    names = app.engine().volumes_prune(dry_run=dry_run)
+    names = app.engine().volumes.prune(dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     app.emit(
         {"dry_run": dry_run, "removed": names},

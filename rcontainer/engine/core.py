@@ -222,21 +222,10 @@ class Engine:
         networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
         return rec
 
-    # -- named volumes (``rcontainer.engine.volumes``) -------------------------------------------
-    def volumes(self) -> list[dict[str, Any]]:
-        return volume_ops.ls(self._backends.volumes, create.owner())
-
-    def volume_rm(self, name: str, *, force: bool = False) -> dict[str, Any]:
-        """Remove rcontainer's volume ``name``; with ``force`` first the containers using it."""
-        row = volume_ops.find(self._backends.volumes, name, create.owner())
-        row["removed_containers"] = volume_ops.must_go_first(self._backends.volumes, name, force=force)
-        for key in row["removed_containers"]:
-            self.rm(key, force=True)
-        volume_ops.remove(self._backends.volumes, name)
-        return row
-
-    def volumes_prune(self, *, dry_run: bool = False) -> list[str]:
-        return volume_ops.prune(self._backends.volumes, create.owner(), dry_run=dry_run)
+    @property
+    def volumes(self) -> volume_ops.Volumes:
+        """The named volumes rcontainer made: ls, rm, prune (``rcontainer.engine.volumes``)."""
+        return volume_ops.Volumes(self._backends.volumes, create.owner(), self.rm)
 
     # -- projects ------------------------------------------------------------------------------
     def members(

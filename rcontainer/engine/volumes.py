@@ -9,6 +9,7 @@ alone. In use means mounted by any container, running or not, rcontainer's or no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rcontainer import paths
@@ -110,3 +111,27 @@ def prune(store: VolumeStore, owner: str, *, dry_run: bool = False) -> list[str]
     if dry_run:
         return unused
     return [name for name in unused if store.remove(name)]  # one used meanwhile stays
+
+
+class Volumes:
+    """What ``rcontainer volumes`` does, over the volume store; ``rm_container(key, force=True)``
+    removes a container through the lifecycle (its removal is recorded)."""
+
+    def __init__(self, store: VolumeStore, owner: str, rm_container: Callable[..., Any]) -> None:
+        self.store, self.owner, self._rm_container = store, owner, rm_container
+
+    def ls(self) -> list[dict[str, Any]]:
+        return ls(self.store, self.owner)
+
+    def rm(self, name: str, *, force: bool = False) -> dict[str, Any]:
+        """Remove rcontainer's volume ``name``; with ``force``, first rcontainer's containers
+        that use it; what was removed."""
+        row = find(self.store, name, self.owner)
+        row["removed_containers"] = must_go_first(self.store, name, force=force)
+        for key in row["removed_containers"]:
+            self._rm_container(key, force=True)
+        remove(self.store, name)
+        return row
+
+    def prune(self, *, dry_run: bool = False) -> list[str]:
+        return prune(self.store, self.owner, dry_run=dry_run)
