@@ -21,6 +21,7 @@ from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
 from rcontainer.engine import cleanup, create, events, images, names, networks, processes, queries, store, up
 from rcontainer.engine import project as project_ops
+from rcontainer.engine import volumes as volume_ops
 from rcontainer.engine.plan import Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
@@ -233,6 +234,11 @@ class Engine:
         networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
         return rec
 
+    @property
+    def volumes(self) -> volume_ops.Volumes:
+        """The named volumes rcontainer made: ls, rm, prune (``rcontainer.engine.volumes``)."""
+        return volume_ops.Volumes(self._backends.volumes, create.owner(), self.rm)
+
     # -- projects ------------------------------------------------------------------------------
     def members(
         self, ref: str | None, project: str | None = None, *, removed: bool = False
@@ -262,6 +268,11 @@ class Engine:
         """The container's log, or (``previous``) the one its container had before a recreate."""
         rec = self._record(self.key_of(ref, project))
         return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
+
+    def log_runs(self, ref: str, project: str | None = None) -> tuple[list[cleanup.Run], Record]:
+        """Every kept run's log, oldest first, with when it started (``cleanup.runs``)."""
+        rec = self._record(self.key_of(ref, project))
+        return cleanup.runs(rec), rec
 
     def is_active(self, rec: Record) -> bool:
         return queries.is_active(self._t, rec)
