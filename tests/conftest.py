@@ -54,10 +54,12 @@ def isolated_dirs(
 def podman_service() -> Iterator[harness.PodmanService]:
     harness.remove_scoped_containers(SCOPE_PREFIX)
     harness.remove_scoped_networks(SCOPE_PREFIX)
+    harness.remove_scoped_volumes(SCOPE_PREFIX)
     with harness.podman_service() as service:
         yield service
     harness.remove_scoped_containers(SCOPE_PREFIX)
     harness.remove_scoped_networks(SCOPE_PREFIX)
+    harness.remove_scoped_volumes(SCOPE_PREFIX)
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +99,7 @@ def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) ->
     yield value
     harness.remove_scoped_containers(value)
     harness.remove_scoped_networks(value)
+    harness.remove_scoped_volumes(value)
     # bubblewrap containers have no daemon to reap them: end this test's ones by PID
     harness.kill_bwrap_containers(Path(os.environ["RCONTAINER_STATE_DIR"]))
 

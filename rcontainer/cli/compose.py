@@ -80,7 +80,8 @@ def import_cmd(
         data = {"compatible": not report, "would_write": data["profiles"], "report": report}
     if result.warnings:
         data["warnings"] = result.warnings
-        app.notices += [f"warning: {w}" for w in result.warnings]
+        if not as_json:  # the JSON carries them
+            app.notices += [f"warning: {w}" for w in result.warnings]
     app.emit(data, as_json, lambda _: "" if check else "\n".join(str(path) for path in result.written))
     if not as_json:  # the JSON carries the report
         if result.losses:

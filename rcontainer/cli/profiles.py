@@ -49,7 +49,8 @@ def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
                     }
                     for p in project.profiles.values()
                 ]
-                app.notices += [f"warning: {w}" for p in project.profiles.values() for w in p.warnings]
+                if not as_json:  # the JSON carries them
+                    app.notices += [f"warning: {w}" for p in project.profiles.values() for w in p.warnings]
                 continue
             path = find_profile(ref)
             file = str(path)
@@ -72,7 +73,8 @@ def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
         ]
         if warnings:
             result["warnings"] = warnings
-            app.notices += [f"warning: {w}" for w in warnings]
+            if not as_json:  # the JSON carries them
+                app.notices += [f"warning: {w}" for w in warnings]
         results.append(result)
     # text: a line for each good profile here; the problems go to stderr through main's error mapping
     app.emit(

@@ -21,6 +21,7 @@ from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
 from rcontainer.engine import cleanup, create, events, images, names, networks, processes, queries, store, up
 from rcontainer.engine import project as project_ops
+from rcontainer.engine import volumes as volume_ops
 from rcontainer.engine.plan import Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
@@ -58,14 +59,7 @@ class Engine:
     def load_profile(self, ref: str | Path) -> Profile:
         from rcontainer.profile import load_profile
 
-        return self.warned(load_profile(ref))
-
-    def warned(self, profile: Profile) -> Profile:
-        """``profile``, its warnings (an unset variable, ...) among the notices, each once."""
-        for text in profile.warnings:
-            if f"warning: {text}" not in self.notices:
-                self.notices.append(f"warning: {text}")
-        return profile
+        return project_ops.warned(load_profile(ref), self.notices)
 
     def _secret_values(self, path: str, names: list[str]) -> dict[str, str]:
         """What the profile at ``path`` gives the variables ``names`` now: the bwrap family
@@ -122,13 +116,25 @@ class Engine:
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
         return plan_up(profile, rec, image_id, runtimes.get(profile.runtime).name, force=force)
 
-    def up(self, ref: str, *, project: str | None = None, **options: bool) -> Plan:
+    def up(self, ref: str, *, project: str | None = None, **options: Any) -> Plan:
         """Declarative: make the container of this profile exist, current, and running, in its
-        project (``project`` overrides it). ``options``: those of ``up_profile``."""
+        project (``project`` overrides it). ``options``: those of ``up_profile``. A profile with
+        ``depends_on`` is brought up as ``up FOLDER NAME`` is, its dependencies first (as
+        ``docker compose up NAME`` does); each dependency's plan becomes a notice."""
         profile = create.profile_for(self.load_profile, ref)
-        return self.up_profile(
-            profile, names.check_project(project) if project else profile.project, **options
-        )
+        if not profile.data.get("depends_on"):
+            options.pop("wait_timeout", None)
+            return self.up_profile(
+                profile, names.check_project(project) if project else profile.project, **options
+            )
+        plans = self.up_project(str(profile.path.parent), project=project, only=(profile.name,), **options)
+        mine = next(plan for plan in plans if plan.name == profile.name)
+        for plan in plans:
+            if plan is not mine:
+                said = "up already" if plan.action == "none" else str(plan.action)
+                said = f"would {said}" if options.get("dry_run") and plan.action != "none" else said
+                self.notices.append(f"{plan.key}: {said} (a dependency of {profile.name})")
+        return mine
 
     def up_project(self, folder: str, *, project: str | None = None, **options: Any) -> list[Plan]:
         """Every profile of a project folder up, as one project (``rcontainer.engine.project``)."""
@@ -228,6 +234,11 @@ class Engine:
         networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
         return rec
 
+    @property
+    def volumes(self) -> volume_ops.Volumes:
+        """The named volumes rcontainer made: ls, rm, prune (``rcontainer.engine.volumes``)."""
+        return volume_ops.Volumes(self._backends.volumes, create.owner(), self.rm)
+
     # -- projects ------------------------------------------------------------------------------
     def members(
         self, ref: str | None, project: str | None = None, *, removed: bool = False
@@ -257,6 +268,11 @@ class Engine:
         """The container's log, or (``previous``) the one its container had before a recreate."""
         rec = self._record(self.key_of(ref, project))
         return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
+
+    def log_runs(self, ref: str, project: str | None = None) -> tuple[list[cleanup.Run], Record]:
+        """Every kept run's log, oldest first, with when it started (``cleanup.runs``)."""
+        rec = self._record(self.key_of(ref, project))
+        return cleanup.runs(rec), rec
 
     def is_active(self, rec: Record) -> bool:
         return queries.is_active(self._t, rec)
@@ -299,3 +315,4 @@ def _unless(
 def _stop_timeout(rec: Record, timeout: int | None) -> int:
     """The timeout asked for, else the profile's stop_timeout."""
     return timeout if timeout is not None else int(rec.profile.get("stop_timeout", 10))
+

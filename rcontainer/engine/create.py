@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record, make_key, split_key
-from rcontainer.engine import binds, cleanup, networks, store
+from rcontainer.engine import binds, cleanup, networks, store, volumes
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
@@ -153,6 +153,8 @@ def create(
 
     def act(rec: Record, backend: Backend) -> None:
         networks.ensure(backend, data, project, owner(), t.notices)
+        if volumes.named(data):  # made here, labelled: Podman would make them unlabelled
+            volumes.ensure(t.backends.volumes, data, project, owner())  # type: ignore[attr-defined]
         try:
             backend.create(rec, data, image_id, rclass, labels)
         except OperationFailed as exc:

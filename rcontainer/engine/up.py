@@ -45,8 +45,6 @@ def up_profile(
         if rec is not None and t.reconcile(rec) != State.REMOVED:
             other = other_owner(rec, profile, key, force=force)
         networks.join_project(profile, rec, in_project=in_project)
-        if not in_project:
-            _say_missing_dependencies(engine, profile, project, key)
         limits_note = create.unenforced_limits(engine.backend(rclass.family), profile)
         if limits_note:
             engine.notices.append(f"{key}: {limits_note}")
@@ -86,17 +84,3 @@ def other_owner(rec: Record, profile: Profile, key: str, *, force: bool) -> str 
             "(its 'name:' or 'project:' field, or -p)",
         )
     return rec.profile_path
-
-
-def _say_missing_dependencies(engine: Engine, profile: Profile, project: str, key: str) -> None:
-    """``up FILE`` of one profile does not start its dependencies: say which are not up."""
-    missing = [
-        dep
-        for dep in profile.data.get("depends_on") or {}
-        if (rec := store.load(make_key(project, dep))) is None or rec.state == State.REMOVED
-    ]
-    if missing:
-        engine.notices.append(
-            f"{key}: depends on {', '.join(missing)}, not up; rcontainer up FOLDER brings its project "
-            "up in dependency order"
-        )

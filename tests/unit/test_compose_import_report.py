@@ -87,3 +87,12 @@ def test_a_folder_holding_other_profiles_is_warned_about(run_main, tmp_path: Pat
         f"rcontainer: warning: {tmp_path / 'out'}: other profiles are there too (other.yaml): a folder is one"
         " project, which up FOLDER brings up whole; import into a folder of its own"
     ) in result.err
+
+
+def test_json_carries_the_warnings_and_stderr_stays_quiet(run_main, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("NOPE", raising=False)
+    path = compose(tmp_path, "services:\n  web:\n    image: x\n    environment:\n      A: $NOPE\n")
+    result = run_main("import", str(path), "-o", str(tmp_path / "out"), "--json")
+    assert result.code == 0 and result.err == ""
+    [warning] = json.loads(result.out)["warnings"]
+    assert warning.startswith(f'{path}:5: services.web.environment.A: the "NOPE" variable is not set')
