@@ -315,4 +315,3 @@ def _unless(
 def _stop_timeout(rec: Record, timeout: int | None) -> int:
     """The timeout asked for, else the profile's stop_timeout."""
     return timeout if timeout is not None else int(rec.profile.get("stop_timeout", 10))
-
