@@ -22,7 +22,6 @@ from rcontainer.errors import BadInput, NotFound
 from rcontainer.profile import Profile, load_profile
 from rcontainer.profile.problems import Problem, ProfileError
 
-
 # Compose's own file names (the files `rcontainer import` reads, often beside what it wrote):
 # never profiles of the folder's project
 COMPOSE_FILES = re.compile(r"(docker-)?compose(\.override)?\.ya?ml")
