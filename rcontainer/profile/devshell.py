@@ -16,7 +16,7 @@ from rcontainer.errors import BadInput
 
 # keeps the container alive doing nothing, and ends at once on stop (PID 1 ignores an
 # unhandled SIGTERM)
-IDLE = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
+IDLE = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait; done"]
 
 
 def name_for(image: str) -> str:
