@@ -346,7 +346,10 @@ class HomePolicy(HostPath):
     becomes the home. A bare word that is not a policy is refused rather than read as a
     relative path (``isolate`` is a typo, not a folder)."""
 
-    expected = "'shared', 'isolated', 'overlay' or a folder path starting with /, ~ or ."
+    def __init__(self, description: str) -> None:
+        super().__init__(
+            description, expected="'shared', 'isolated', 'overlay' or a folder path starting with /, ~ or ."
+        )
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         s = Str.check(self, node, path, ctx)
