@@ -180,10 +180,15 @@ def shell(
 
         if name is not None:  # with --image, no NAME: every word is the shell's
             args = (name, *args)
-        path, made = devshell.ensure(image, box, home, runtime)
+        profile, made = devshell.ensure(image, box, home, runtime)
         if made:
-            started(f"wrote the dev shell profile {path}")
-        name = str(path)
+            started(f"wrote the dev shell profile {profile.path}")
+        how = _how(**options)
+        app.exit(
+            engine.shell(
+                str(profile.path), list(args), how, program=shell_path, started=started, profile=profile
+            )
+        )
     elif name is None:
         raise click.UsageError("give a container NAME, a profile, or --image IMAGE")
     elif box is not None:

@@ -268,7 +268,7 @@ class Engine:
 
     def shell(self, ref: str, args: list[str], how: ExecOptions, **dev: Any) -> int:
         """A dev shell, its container brought up from its profile when it has none (``processes``)."""
-        key = processes.bring_up(self, ref, dev.get("started"))
+        key = processes.bring_up(self, ref, dev.get("started"), dev.pop("profile", None))
         return processes.run(self._t, self._record, key, args, how, dev_shell=True, **dev)
 
     def events(

@@ -21,6 +21,7 @@ from rcontainer.errors import NotFound
 
 if TYPE_CHECKING:
     from rcontainer.engine.core import Engine
+    from rcontainer.profile import Profile
 
 # Run by sh with the shell's arguments: bash when the container has it, else sh itself.
 PICK = 'if command -v bash >/dev/null 2>&1; then exec bash "$@"; fi; exec sh "$@"'
@@ -72,21 +73,26 @@ def run(
 _DONE = {"create": "created and started", "recreate": "recreated and started", "start": "started"}
 
 
-def bring_up(engine: Engine, ref: str, started: Callable[[str], None] | None) -> str:
+def bring_up(
+    engine: Engine, ref: str, started: Callable[[str], None] | None, profile: Profile | None = None
+) -> str:
     """The key of the container ``ref`` names for a dev shell: when it has none yet (or a
-    removed one), its profile is brought up first (pull, create, start), and ``started`` told.
-    An existing container is used as it is (its record alone: no profile is read)."""
+    removed one), its profile (``profile``, when the caller loaded it) is brought up first
+    (pull, create, start), and ``started`` told. An existing container is used as it is
+    recorded (a bare name reads no profile); ``run`` reconciles it, once, under its lock."""
     from rcontainer.container import make_key
-    from rcontainer.engine import create
+    from rcontainer.engine import create, names
 
+    if profile is None and names.looks_like_path(ref):
+        profile = engine.load_profile(ref)
     try:
-        key = engine.key_of(ref)
+        key = make_key(profile.project, profile.name) if profile else engine.key_of(ref)
         rec = store.load(key)
     except NotFound:
         rec = None
-    if rec is not None and engine.reconcile(rec) != State.REMOVED:
+    if rec is not None and rec.state != State.REMOVED:
         return key
-    profile = create.profile_for(engine.load_profile, ref)
+    profile = profile or create.profile_for(engine.load_profile, ref)
     plan = engine.up_profile(profile, profile.project)
     key = make_key(profile.project, profile.name)
     if started is not None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rcontainer import paths
 from rcontainer.errors import BadInput
+
+if TYPE_CHECKING:
+    from rcontainer.profile import Profile
 
 # keeps the container alive doing nothing, and ends at once on stop (PID 1 ignores an
 # unhandled SIGTERM)
@@ -44,7 +47,7 @@ def text(image: str, name: str, home: str, runtime: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def ensure(image: str, name: str | None, home: str, runtime: str) -> tuple[Path, bool]:
+def ensure(image: str, name: str | None, home: str, runtime: str) -> tuple[Profile, bool]:
     """The dev shell profile for ``image`` in the profiles folder, written when missing; and
     whether it was written now. One of that name for another image is refused (exit 2)."""
     from rcontainer.files import ensure_dir
@@ -58,20 +61,19 @@ def ensure(image: str, name: str | None, home: str, runtime: str) -> tuple[Path,
         raise BadInput(f"--name {name!r}: expected lowercase letters, digits, '_', '.' and '-'")
     path = paths.profiles_dir() / f"{name}.yaml"
     if path.exists():
-        current = load_profile(path).data.get("image")
-        if current != image:
+        profile = load_profile(path)
+        if profile.data.get("image") != image:
             raise BadInput(
-                f"the profile {path} is for image {current!r}, not {image!r}",
+                f"the profile {path} is for image {profile.data.get('image')!r}, not {image!r}",
                 hint=f"rcontainer shell {name} enters it; give this one another --name",
             )
-        return path, False
+        return profile, False
     ensure_dir(path.parent)
     tmp = path.with_name(f".{name}.yaml.tmp")
     tmp.write_text(text(image, name, home, runtime))
-    try:
-        load_profile(tmp)  # a value the loader refuses (a runtime class that cannot) is said now
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     tmp.replace(path)
-    return path, True
+    try:
+        return load_profile(path), True  # a value the loader refuses (a runtime class) is said now
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

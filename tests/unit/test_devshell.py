@@ -154,11 +154,12 @@ def test_an_isolated_home_is_seeded_once(tmp_path, home) -> None:
 def test_shell_image_writes_a_valid_profile_named_after_the_image(tmp_path, home) -> None:
     assert quick.name_for("127.0.0.1:5000/tools/Fedora-Toolbox:40") == "fedora-toolbox"
     assert quick.name_for("busybox@sha256:abc") == "busybox"
-    path, made = quick.ensure(IMAGE, None, "isolated", "bwrap")
-    assert made and path == paths.profiles_dir() / "busybox.yaml"
-    data = load_profile(path, environ={}).data
+    profile, made = quick.ensure(IMAGE, None, "isolated", "bwrap")
+    assert made and profile.path == paths.profiles_dir() / "busybox.yaml"
+    data = load_profile(profile.path, environ={}).data
     assert data["home"] == "isolated" and data["runtime"] == "bwrap" and data["network"]["mode"] == "host"
-    assert quick.ensure(IMAGE, None, "shared", "default") == (path, False)  # the same box next time
+    again, made = quick.ensure(IMAGE, None, "shared", "default")  # the same box next time
+    assert not made and again.path == profile.path and again.data["home"] == "isolated"
     with pytest.raises(Exception, match="is for image"):
         quick.ensure("localhost/other:1", "busybox", "isolated", "default")
     with pytest.raises(Exception, match="expected lowercase"):
