@@ -164,3 +164,15 @@ def test_shell_image_writes_a_valid_profile_named_after_the_image(tmp_path, home
         quick.ensure("localhost/other:1", "busybox", "isolated", "default")
     with pytest.raises(Exception, match="expected lowercase"):
         quick.ensure(IMAGE, "Bad Name", "isolated", "default")
+
+
+def test_exports_say_a_dev_shells_home_and_host_are_dropped(tmp_path, home) -> None:
+    from rcontainer.convert.kube import export
+    from rcontainer.convert.quadlet import quadlet_text
+
+    profile = load(tmp_path, f"image: {IMAGE}\nhome: isolated\n")
+    assert {(x.field, x.what.split(";")[0]) for x in export([profile]).losses} >= {
+        ("home", "a dev shell's, made by rcontainer at create"),
+        ("host", "a dev shell's, made by rcontainer at create"),
+    }
+    assert {x.field for x in quadlet_text(profile).losses} >= {"home", "host"}
