@@ -27,13 +27,18 @@ def family(request) -> str:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The host home the dev shells of this test see: a folder of its own, with a file in it."""
+def home(tmp_path: Path, scope: str):
+    """The host home the dev shells of this test see: a folder of its own, with a file in it.
+
+    Set after ``scope`` and put back before its teardown: that removes the test's containers
+    with the ``podman`` command, which finds the user's storage through the real ``$HOME``."""
     folder = tmp_path / "home"
     (folder / "src").mkdir(parents=True)
     (folder / "hosts-file").write_text("from the host\n")
-    monkeypatch.setenv("HOME", str(folder))
-    return folder
+    real = os.environ["HOME"]
+    os.environ["HOME"] = str(folder)
+    yield folder
+    os.environ["HOME"] = real
 
 
 @pytest.fixture
