@@ -170,7 +170,7 @@ def test_an_overlay_home_shows_host_files_and_keeps_writes_from_the_host(rc, dev
     if family == "bwrap":
         refused = rc("validate", str(path))
         assert refused.code == 2
-        assert "bubblewrap 0.8 has no overlay options; use home: isolated" in refused.err
+        assert "has no overlay options; use home: isolated" in refused.err
         return
     out = rc(
         "shell",

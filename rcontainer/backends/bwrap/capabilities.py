@@ -55,7 +55,8 @@ UNSUPPORTED = (
     Unsupported(
         "home",
         lambda home: home == "overlay",
-        "bwrap cannot give an overlay home: bubblewrap 0.8 has no overlay options; use home: isolated"
+        "bwrap cannot give an overlay home: bubblewrap 0.8 (the oldest it runs on) has no overlay options;"
+        " use home: isolated"
         " (a home folder of the container's own) or a Podman runtime class for home: overlay" + _BECAUSE,
     ),
     Unsupported(
