@@ -73,6 +73,11 @@ def runtime_data(data: dict[str, Any], key: str, notices: list[str]) -> tuple[di
     env = dict(data.get("env") or {})
     out = {**data}
     info: dict[str, Any] = {"host": {}}
+    if home and (not target.startswith("/") or target == "/"):
+        raise BadInput(
+            f"cannot create {key}: its home would be mounted at {target!r}",
+            hint="set HOME to your home folder",
+        )
     if home:
         if any(v.get("target") == target for v in volumes):
             raise BadInput(f"{key}: home: {home} and a volume both mount {target}", hint="drop one of them")

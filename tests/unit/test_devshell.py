@@ -176,3 +176,40 @@ def test_exports_say_a_dev_shells_home_and_host_are_dropped(tmp_path, home) -> N
         ("host", "a dev shell's, made by rcontainer at create"),
     }
     assert {x.field for x in quadlet_text(profile).losses} >= {"home", "host"}
+
+
+def test_display_and_audio_bind_the_sockets_their_variables_and_places_name(
+    tmp_path, home, monkeypatch
+) -> None:
+    import socket
+
+    runtime = tmp_path / "run"
+    (runtime / "pulse").mkdir(parents=True)
+    held = []
+    for path in (runtime / "wayland-1", runtime / "pulse" / "native"):
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(str(path))
+        held.append(s)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    data = load(tmp_path, f"image: {IMAGE}\nhome: shared\nhost: [display, audio]\n").data
+    try:
+        out, info = devshell.runtime_data(data, "p/d", [])
+    finally:
+        for s in held:
+            s.close()
+    binds = {v["target"]: v["source"] for v in out["volumes"]}
+    assert binds["/run/rcontainer-host/wayland"] == str(runtime / "wayland-1")
+    assert binds["/run/rcontainer-host/pulse"] == str(runtime / "pulse" / "native")
+    assert out["env"]["WAYLAND_DISPLAY"] == "/run/rcontainer-host/wayland"
+    assert out["env"]["PULSE_SERVER"] == "unix:/run/rcontainer-host/pulse"
+    assert "userns" not in out or out["userns"] == ""  # host: without user leaves the user alone
+    assert set(info["host"]) == {"display", "audio"}
+
+
+def test_a_home_is_never_mounted_at_the_root(tmp_path, home, monkeypatch) -> None:
+    data = load(tmp_path, f"image: {IMAGE}\nhome: isolated\n").data
+    monkeypatch.setenv("HOME", "/")
+    with pytest.raises(Exception, match="would be mounted at '/'"):
+        devshell.runtime_data(data, "p/d", [])
