@@ -94,6 +94,7 @@ class Record:
     pause_method: str | None = None
     paused_by_signal: bool = False
     limits_note: str | None = None  # why the profile's resource limits are not enforced here
+    dev_shell: dict[str, Any] | None = None  # a dev shell's home and host integration (engine.devshell)
     # keys a newer or older rcontainer wrote that this one does not know: kept, written back
     extra: dict[str, Any] = field(default_factory=dict)
 

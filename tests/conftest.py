@@ -40,6 +40,7 @@ def isolated_dirs(
         "RCONTAINER_CONFIG_DIR": base / "config",
         "RCONTAINER_STATE_DIR": base / "state",
         "RCONTAINER_CACHE_DIR": base / "cache",
+        "RCONTAINER_DATA_DIR": base / "data",
     }
     for key, value in dirs.items():
         monkeypatch.setenv(key, str(value))

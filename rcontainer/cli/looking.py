@@ -81,8 +81,28 @@ def _inspect_text(data: dict) -> str:
             ("capabilities", f"add {human(sec['cap_add'])}, drop {human(sec['cap_drop'])}"),
             ("log file", data["log_path"]),
             ("transitions", len(data["transitions"])),
+            *_dev_shell_rows(data.get("dev_shell")),
         ]
     )
+
+
+def _dev_shell_rows(info: dict | None) -> list[tuple[str, object]]:
+    """A dev shell's home and host integration (``rcontainer.engine.devshell``), a line each."""
+    if info is None:
+        return []
+    home = info.get("home") or {}
+    kept = ", ".join(f"{k} {v}" for k, v in home.items() if k not in ("policy", "path"))
+    rows: list[tuple[str, object]] = [
+        (
+            "dev shell home",
+            f"{home['policy']} at {home['path']}" + (f" ({kept})" if kept else "") if home else "-",
+        )
+    ]
+    for what, detail in (info.get("host") or {}).items():
+        if isinstance(detail, dict):
+            detail = ", ".join(f"{k} {v}" for k, v in detail.items())
+        rows.append((f"dev shell {what}", detail))
+    return rows
 
 
 @click.command()

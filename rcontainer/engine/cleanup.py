@@ -1,7 +1,8 @@
 """Forgetting removed containers, and the logs of earlier runs kept across recreates.
 
-A removed container's record (its history) and its logs stay until the user says otherwise:
-``rm --purge NAME`` forgets one, ``prune`` every removed one (``--keep-logs`` keeps the logs).
+A removed container's record (its history), its logs and a dev shell's own home folder stay
+until the user says otherwise: ``rm --purge NAME`` forgets one, ``prune`` every removed one
+(``--keep-logs`` keeps the logs).
 A recreate keeps the previous container's log beside the new one (``logs --previous``), up to
 ``PREVIOUS_LOGS`` runs back; older ones are deleted.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from rcontainer import logs
 from rcontainer.container import Record, State
-from rcontainer.engine import store
+from rcontainer.engine import devshell, store
 from rcontainer.errors import IllegalTransition, OperationFailed
 
 # how many earlier runs' logs a container keeps across recreates
@@ -106,6 +107,7 @@ def purge(rec: Record, *, keep_logs: bool = False) -> None:
             if not keep_logs:
                 for path in logs_of(fresh):
                     path.unlink(missing_ok=True)
+            devshell.forget_home(fresh.key)  # a dev shell's own home goes with it
             store.forget(fresh)
     except OSError as exc:
         raise OperationFailed(f"cannot forget {rec.name}: {exc.strerror or exc}") from None

@@ -289,6 +289,11 @@ class Engine:
         """Run ``argv`` in the running container, or a dev shell (``processes.run``); its exit code."""
         return processes.run(self._t, self._record, self.key_of(ref), argv, how or ExecOptions(), **dev)
 
+    def shell(self, ref: str, args: list[str], how: ExecOptions, **dev: Any) -> int:
+        """A dev shell, its container brought up from its profile when it has none (``processes``)."""
+        key = processes.bring_up(self, ref, dev.get("started"), dev.pop("profile", None))
+        return processes.run(self._t, self._record, key, args, how, dev_shell=True, **dev)
+
     def events(
         self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False
     ) -> Iterator[dict[str, Any]]:

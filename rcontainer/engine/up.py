@@ -53,6 +53,8 @@ def up_profile(
         plan.project = project
         if other is not None:
             plan.reasons.append(f"--force: replaces the container of {other}")
+        if plan.action == Action.RECREATE:
+            _say_home_kept(engine, profile, key, dry_run)
         if dry_run:
             return plan
         if plan.action == Action.RECREATE:
@@ -84,3 +86,18 @@ def other_owner(rec: Record, profile: Profile, key: str, *, force: bool) -> str 
             "(its 'name:' or 'project:' field, or -p)",
         )
     return rec.profile_path
+
+
+def _say_home_kept(engine: Engine, profile: Profile, key: str, dry_run: bool) -> None:
+    """A dev shell with a home of its own is recreated around that home: say it stays."""
+    from rcontainer.engine import devshell
+
+    home = profile.data.get("home")
+    if home in ("isolated", "overlay"):
+        folder = paths_of(devshell.home_folders(key, home))
+        verb = "would be" if dry_run else "is"
+        engine.notices.append(f"{key}: {verb} recreated; its home folder is kept ({folder})")
+
+
+def paths_of(folders: dict[str, str]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in folders.items())

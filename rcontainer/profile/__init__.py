@@ -35,7 +35,7 @@ MASK = "******"
 
 # fields added after profiles were first hashed: absent from the resolved data unless set, so
 # that a profile which does not use them keeps its config hash (and its container)
-OPTIONAL_FIELDS = ("shell", "project", "networks", "depends_on")
+OPTIONAL_FIELDS = ("shell", "project", "networks", "depends_on", "home", "host")
 # what says how containers relate, not what one container is: changing it recreates nothing
 NOT_HASHED = ("project", "depends_on")
 

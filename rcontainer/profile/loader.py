@@ -455,8 +455,44 @@ def _finish(
             "networks",
             f"joining networks needs network mode 'private' (the default), not {network['mode']!r}",
         )
+    _check_dev_shell(data, tree, ctx)
     _check_runtime(data, tree, ctx)
     _check_sensitive_mounts(data, tree, ctx)
+
+
+def _check_dev_shell(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
+    """``home:`` and ``host:``: a home gets the default host integration unless ``host:`` says
+    otherwise; ``host: [user]`` is your uid inside (Podman's keep-id), so it cannot go with
+    another ``userns`` or a ``user``; a home folder given as a path is a bind of that folder,
+    held to the sensitive-mount guard (``home: shared`` is the explicit way to your home)."""
+    home, host = data.get("home"), data.get("host")
+    if home not in (None, INVALID) and host is None:
+        data["host"] = list(schema.HOST_DEFAULT)
+        host = data["host"]
+    if isinstance(host, list) and "user" in host:
+        userns = data.get("userns")
+        if userns not in ("", "keep-id", INVALID):
+            ctx.add(
+                _at(tree, "userns"),
+                "userns",
+                f"host: [user] runs the shell as your own uid (userns keep-id), not with userns {userns!r}; "
+                "drop userns or user from host:",
+            )
+        if data.get("user") not in (None, INVALID):
+            ctx.add(
+                _at(tree, "user"),
+                "user",
+                "host: [user] runs the container as you; drop user:, or user from host:",
+            )
+    if isinstance(home, str) and home not in schema.HOME_POLICIES:
+        why = sensitive_reason(home)
+        if why and data.get("allow_sensitive_mounts") is not True:
+            fix = "say home: shared" if why.startswith("your whole home") else "name a folder of its own"
+            ctx.add(
+                _at(tree, "home"),
+                "home",
+                f"home folder {home} is {why}; {fix}, or set allow_sensitive_mounts: true if you mean it",
+            )
 
 
 def _check_sensitive_mounts(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:

@@ -376,6 +376,43 @@ class HostPath(Str):
         return {"type": "string", "minLength": 1, "not": _json_no_control()}
 
 
+HOME_POLICIES = ("shared", "isolated", "overlay")
+
+
+class HomePolicy(HostPath):
+    """A dev shell's home: a policy word, or a host folder (``/...``, ``~...``, ``./...``) that
+    becomes the home. A bare word that is not a policy is refused rather than read as a
+    relative path (``isolate`` is a typo, not a folder)."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(
+            description, expected="'shared', 'isolated', 'overlay' or a folder path starting with /, ~ or ."
+        )
+
+    def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
+        s = Str.check(self, node, path, ctx)
+        if s is INVALID:
+            return s
+        if s in HOME_POLICIES:
+            return s
+        if not s.startswith(("/", "~", ".")):
+            return self.fail(node, path, ctx)
+        return checked_host_path(s, node, path, ctx)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "anyOf": [
+                {"enum": list(HOME_POLICIES)},
+                {"type": "string", "pattern": "^[/~.]", "not": _json_no_control()},
+            ]
+        }
+
+
+HOST_INTEGRATIONS = ("user", "cwd", "timezone", "locale", "display", "audio", "ssh-agent")
+# what a profile with home: gets when it does not say host: (sockets only when asked)
+HOST_DEFAULT = ["user", "cwd", "timezone", "locale"]
+
+
 def resolve_host_path(text: str, node: Node) -> str:
     """``~`` expanded, relative to the folder of the file ``node`` came from, symlinks resolved."""
     p = Path(os.path.expanduser(text))
@@ -1788,6 +1825,20 @@ PROFILE = Obj(
             "path (default: bash when the container has it, else sh).",
             pattern=r"^[^\s]+$",
             expected="a program like 'zsh' or '/bin/fish'",
+        ),
+        "home": HomePolicy(
+            "A dev shell's home, mounted at your home's path: 'shared' (your home folder itself), "
+            "'isolated' (a folder of its own under rcontainer's data folder, seeded from the image's "
+            "/etc/skel, kept across recreates), 'overlay' (your home visible, writes kept in a layer of "
+            "the container's own; Podman only) or a host folder."
+        ),
+        "host": List(
+            "Host integration of a dev shell: user (your name, uid and shell), cwd (your working "
+            "folder when inside the home), timezone, locale, display (X11/Wayland), audio "
+            "(PulseAudio/PipeWire), ssh-agent. Default with home: user, cwd, timezone, locale.",
+            Enum("", HOST_INTEGRATIONS),
+            unique=True,
+            default=None,
         ),
         "networks": NETWORKS,
         "depends_on": DEPENDS_ON,

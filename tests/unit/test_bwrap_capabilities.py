@@ -20,6 +20,8 @@ healthcheck: {{test: "true"}}
 restart: always
 userns: keep-id
 tty: true
+home: overlay
+host: []
 """
 
 
