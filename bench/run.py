@@ -295,6 +295,66 @@ def bench_exec(rows: list[Row], runs: int, image: str, work: Path) -> None:
         )
 
 
+def bench_devshell(rows: list[Row], runs: int, image: str, work: Path) -> None:
+    """Dev shells (issue 20): from nothing (image present, no profile, no container) to a prompt
+    with ``shell --image IMAGE -c true``, and into an existing box with ``shell NAME -c true``,
+    each family, beside ``podman run -d`` + ``podman exec`` and ``podman exec`` measured in the
+    same run. Targets: from nothing <= 0.3 s (bwrap), <= 0.5 s (Podman); existing <= podman exec."""
+    os.environ.setdefault("RCONTAINER_DATA_DIR", str(work / "xdg" / "data"))
+    profiles = Path(os.environ["RCONTAINER_CONFIG_DIR"]) / "profiles"
+
+    def forget(name: str) -> None:
+        timed([*RC, "down", name], check=False)
+        timed([*RC, "rm", "--purge", name], check=False)
+        (profiles / f"{name}.yaml").unlink(missing_ok=True)
+
+    def podman_from_nothing() -> tuple[float, int]:
+        took = seq(
+            lambda: podman("run", "-d", "--name", "bench-d1", "--network", "host", image, "sleep", "1000"),
+            lambda: podman("exec", "bench-d1", "sh", "-c", "true"),
+        )()
+        podman("rm", "-f", "-t", "0", "bench-d1")
+        return took
+
+    podman("run", "-d", "--name", "bench-d2", "--network", "host", image, "sleep", "1000")
+    for runtime, name, goal in (("default", "dsp", 0.5), ("bwrap", "dsb", 0.3)):
+        what = "podman class" if runtime == "default" else "bwrap class"
+        shell = ("shell", "--image", image, "--name", name, "--runtime", runtime, "-c", "true")
+
+        def from_nothing(name: str = name, shell: tuple[str, ...] = shell) -> tuple[float, int]:
+            forget(name)
+            return rc(*shell)
+
+        ours, theirs = measure_pair(from_nothing, podman_from_nothing, runs)
+        met = "met" if ours.median <= goal else "MISSED"
+        rows.append(
+            Row(
+                f"dev shell from nothing: `shell --image IMAGE -c true` ({what})",
+                ours,
+                "`podman run -d` + `podman exec`",
+                theirs,
+                note=f"target <= {goal} s: {met}; `toolbox run true`: 1.0 s (toolbox issue 1070, another machine)",
+            )
+        )
+        rc(*shell)  # the box exists and runs
+        ours, theirs = measure_pair(
+            lambda name=name: rc("shell", name, "-c", "true"),
+            lambda: podman("exec", "bench-d2", "true"),
+            runs,
+        )
+        rows.append(
+            Row(
+                f"dev shell, existing box: `shell NAME -c true` ({what})",
+                ours,
+                "`podman exec NAME true`",
+                theirs,
+                target=1.0,
+            )
+        )
+        forget(name)
+    podman("rm", "-f", "-t", "0", "bench-d2")
+
+
 def bench_ps_many(rows: list[Row], runs: int, image: str, work: Path, count: int = 100) -> None:
     folder = work / "many"
     folder.mkdir(exist_ok=True)
@@ -444,14 +504,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--output", default=str(REPO / "BENCHMARKS.md"))
-    parser.add_argument("--only", nargs="*", help="cli updown bwrap exec ps scaling pull")
+    parser.add_argument("--only", nargs="*", help="cli updown bwrap exec devshell ps scaling pull")
     parser.add_argument(
         "--update",
         action="store_true",
         help="replace only the rows measured now in the existing output file, keep the others",
     )
     args = parser.parse_args()
-    only = set(args.only or ["cli", "updown", "bwrap", "exec", "ps", "scaling", "pull"])
+    only = set(args.only or ["cli", "updown", "bwrap", "exec", "devshell", "ps", "scaling", "pull"])
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
     for key, sub in (
         ("RCONTAINER_CONFIG_DIR", "config"),
@@ -473,6 +533,7 @@ def main() -> int:
             ("updown", lambda: bench_up_down(rows, args.runs, image, work)),
             ("bwrap", lambda: bench_bwrap(rows, args.runs, image, work)),
             ("exec", lambda: bench_exec(rows, args.runs, image, work)),
+            ("devshell", lambda: bench_devshell(rows, args.runs, image, work)),
             ("ps", lambda: bench_ps_many(rows, max(3, args.runs // 2), image, work)),
             ("scaling", lambda: bench_scaling(rows, image, work)),
             ("pull", lambda: bench_pull(rows, max(3, args.runs // 2), registry, work)),

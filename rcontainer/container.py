@@ -97,6 +97,7 @@ class Record:
     # who runs its healthchecks and restarts it: "systemd" when a unit's run-unit brought it up,
     # else "" (rcontainer's monitor, rcontainer.engine.monitor)
     driver: str = ""
+    dev_shell: dict[str, Any] | None = None  # a dev shell's home and host integration (engine.devshell)
     # keys a newer or older rcontainer wrote that this one does not know: kept, written back
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -57,6 +57,26 @@ def secret_key_file() -> Path:
     return state_dir() / "secret-hash.key"
 
 
+def data_dir() -> Path:
+    """``$XDG_DATA_HOME/rcontainer``: what the user made and would miss (dev shells' homes)."""
+    return _dir("RCONTAINER_DATA_DIR", "data")
+
+
+def host_home() -> Path:
+    """The user's home folder as their shell knows it (``$HOME``): a dev shell's home is
+    mounted at this path, whatever its policy, so paths inside and outside agree."""
+    return Path(os.path.expanduser("~"))
+
+
+def dev_home_dir(key: str) -> Path:
+    """A dev shell's own home (``home: isolated``: ``home/``) or overlay layer (``upper/``,
+    ``work/``), kept across recreates under the container's ``PROJECT/NAME`` and scope;
+    removed by ``rm --purge``."""
+    s = scope()
+    base = data_dir() / "homes"
+    return (base if s == DEFAULT_SCOPE else base / s) / key
+
+
 def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/rcontainer``: unpacked image root filesystems, runtime probes."""
     return _dir("RCONTAINER_CACHE_DIR", "cache")
@@ -101,6 +121,7 @@ def all_paths() -> dict[str, Path]:
         "state": state_dir(),
         "logs": logs_dir(),
         "cache": cache_dir(),
+        "data": data_dir(),
     }
 
 

@@ -40,6 +40,7 @@ def isolated_dirs(
         "RCONTAINER_CONFIG_DIR": base / "config",
         "RCONTAINER_STATE_DIR": base / "state",
         "RCONTAINER_CACHE_DIR": base / "cache",
+        "RCONTAINER_DATA_DIR": base / "data",
     }
     for key, value in dirs.items():
         monkeypatch.setenv(key, str(value))
@@ -54,10 +55,12 @@ def isolated_dirs(
 def podman_service() -> Iterator[harness.PodmanService]:
     harness.remove_scoped_containers(SCOPE_PREFIX)
     harness.remove_scoped_networks(SCOPE_PREFIX)
+    harness.remove_scoped_volumes(SCOPE_PREFIX)
     with harness.podman_service() as service:
         yield service
     harness.remove_scoped_containers(SCOPE_PREFIX)
     harness.remove_scoped_networks(SCOPE_PREFIX)
+    harness.remove_scoped_volumes(SCOPE_PREFIX)
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +101,7 @@ def scope(podman_env: harness.PodmanService, monkeypatch: pytest.MonkeyPatch) ->
     harness.stop_monitors(Path(os.environ["RCONTAINER_STATE_DIR"]))  # before it restarts what goes
     harness.remove_scoped_containers(value)
     harness.remove_scoped_networks(value)
+    harness.remove_scoped_volumes(value)
     # bubblewrap containers have no daemon to reap them: end this test's ones by PID
     harness.kill_bwrap_containers(Path(os.environ["RCONTAINER_STATE_DIR"]))
 

@@ -220,6 +220,25 @@ def remove_scoped_networks(prefix: str) -> None:
         podman("network", "rm", "-f", *names, check=False)
 
 
+def remove_scoped_volumes(prefix: str) -> None:
+    """Remove named volumes rcontainer made for scopes starting with prefix (left by a test that
+    ended before removing them). Never touches anything else."""
+    import json
+
+    out = podman("volume", "ls", "--filter", "label=io.rcontainer.scope", "--format", "json", check=False)
+    try:
+        found = json.loads(out.stdout or "[]") or []
+    except ValueError:
+        return
+    names = [
+        v["Name"]
+        for v in found
+        if str((v.get("Labels") or {}).get("io.rcontainer.scope", "")).startswith(prefix) and v.get("Name")
+    ]
+    if names:
+        podman("volume", "rm", "-f", *names, check=False)
+
+
 def kill_bwrap_containers(state_root: Path) -> int:
     """SIGKILL every live bubblewrap container whose folder is under ``state_root`` (no daemon
     reaps them when a test bed's state folder is thrown away); how many."""

@@ -11,7 +11,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rcontainer.backends.base import Backend, Capabilities, ImageSource
+    from rcontainer.backends.base import Backend, Capabilities, ImageSource, VolumeStore
     from rcontainer.backends.bwrap.secret_env import SecretSource
 
 
@@ -44,6 +44,11 @@ class Backends:
     def images(self) -> ImageSource:
         """The image store every family's images come from (Podman's)."""
         return self("podman").images  # type: ignore[attr-defined]
+
+    @property
+    def volumes(self) -> VolumeStore:
+        """Where named volumes live (Podman's store: the bwrap family mounts none)."""
+        return self("podman").volumes  # type: ignore[attr-defined]
 
     def prune_caches(self, in_use_ids: list[str]) -> int:
         """Free what families keep beside Podman's store (bwrap's unpacked root filesystems)

@@ -111,6 +111,25 @@ class ImageSource(Protocol):
         """The image's OCI config (Entrypoint, Cmd, Env, WorkingDir, User, ...)."""
 
 
+class VolumeStore(Protocol):
+    """Where named volumes live (Podman's volume store; the bwrap family cannot mount them)."""
+
+    def ensure(self, name: str, labels: dict[str, str]) -> bool:
+        """Make the volume ``name`` labelled ``labels`` unless it exists; whether it was made."""
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """The volume (name, driver, mountpoint, created_at, labels), or None."""
+
+    def list(self, labels: dict[str, str]) -> list[dict[str, Any]]:
+        """Every volume whose labels include ``labels``."""
+
+    def users(self, name: str) -> list[dict[str, Any]]:
+        """The containers, of any state and anyone's, that mount it: their runtime name, labels."""
+
+    def remove(self, name: str) -> bool:
+        """Remove it unless a container uses it; whether it was removed."""
+
+
 class Backend(Protocol):
     family: str
     capabilities: Capabilities

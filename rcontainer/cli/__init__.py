@@ -54,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "info"),
     "systemd": ("systemd", "systemd_group"),
     "run-unit": ("systemd", "run_unit"),
+    "volumes": ("volumes", "volumes_group"),
     "kube": ("kube", "kube_group"),
     "import": ("compose", "import_cmd"),
     "completion": ("completion", "completion"),

@@ -28,9 +28,11 @@ class App:
     def __init__(self, *, autostart: bool) -> None:
         self.autostart = autostart  # --no-autostart: fail rather than start a private Podman service
         # What the user should hear about besides the command's result (a Podman service was
-        # started, a unit still needs a daemon-reload, ...), with the Engine's own notices: printed
-        # on stderr when the command ends, whether it succeeded or not.
+        # started, a unit still needs a daemon-reload, ...), with the Engine's own notices: each
+        # printed once, in the ``--json`` object that carried it (``emit``), else on stderr when
+        # the command ends, whether it succeeded or not.
         self.notices: list[str] = []
+        self._in_json: set[str] = set()  # notices a --json result carried: not repeated on stderr
         self._engine: Engine | None = None
         self._progress: StderrProgress | None = None
 
@@ -59,13 +61,30 @@ class App:
         """Print a command's result: ``data`` as JSON with ``--json``, else ``text(data)``.
 
         Empty text prints nothing (a listing of no files); text that ends with its own newline
-        (YAML) gets no second one.
+        (YAML) gets no second one. With ``--json`` a result that is an object carries the notices
+        known so far in its ``notices`` list, and stderr stays quiet about them: a script reads
+        one document, a person sees each notice once. A listing (an array: ``ps``, ``images``)
+        stays an array; its notices go to stderr.
         """
         if self._progress is not None:
             self._progress.close()
+        if as_json and isinstance(data, dict):
+            data = self._with_notices(data)
         out = to_json(data) if as_json else text(data)
         if out:
             click.echo(out, nl=not out.endswith("\n"))
+
+    def _all_notices(self) -> list[str]:
+        return self.notices + (self._engine.notices if self._engine is not None else [])
+
+    def _with_notices(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` with every notice not yet printed in its ``notices`` (kept when it has one)."""
+        carried = list(data.get("notices") or [])
+        pending = [n for n in self._all_notices() if n not in self._in_json and n not in carried]
+        self._in_json.update(carried + pending)
+        if not pending and "notices" not in data:
+            return data
+        return {**data, "notices": carried + pending}
 
     def error(self, exc: RcError) -> None:
         """Report one failure of several (``stop a b``) as ``main`` reports a command's failure."""
@@ -80,8 +99,9 @@ class App:
         click.get_current_context().exit(status)
 
     def close(self) -> None:
-        """Print the notices; the root group calls this when the command ends."""
+        """Print the notices no --json result carried; the root group calls this when the command ends."""
         if self._progress is not None:
             self._progress.close()
-        for message in self.notices + (self._engine.notices if self._engine is not None else []):
-            warn(message)
+        for message in self._all_notices():
+            if message not in self._in_json:
+                warn(message)

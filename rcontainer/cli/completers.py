@@ -1,4 +1,5 @@
-"""Shell-completion candidates for arguments: container names, profile names, runtime classes, units.
+"""Shell-completion candidates for arguments: container names, profile names, runtime classes, units,
+named volumes.
 
 A completion request runs on every Tab press, so candidates come from the files rcontainer
 keeps (records, the profiles folder, runtimes.yaml, the systemd user folder), never from
@@ -105,6 +106,27 @@ def _names_in(states: frozenset[str] | None, incomplete: str) -> list:
     if "/" in incomplete or incomplete.startswith("."):
         items += profile_files(incomplete)
     return items
+
+
+def volume_names(ctx: click.Context | None, param: click.Parameter | None, incomplete: str) -> list:
+    """Named volumes the records' profiles mount (removed containers' too: their volumes stay),
+    sorted: what ``volumes rm`` can remove, as far as the files tell without asking Podman."""
+    from click.shell_completion import CompletionItem
+
+    from rcontainer.engine import store
+
+    try:
+        names = sorted(
+            {
+                v["source"]
+                for rec in store.all_records()
+                for v in rec.profile.get("volumes") or []
+                if isinstance(v, dict) and v.get("type") == "volume" and isinstance(v.get("source"), str)
+            }
+        )
+    except Exception:  # noqa: BLE001 - completion must never fail loudly
+        names = []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
 
 
 def runtime_classes(ctx: click.Context | None, param: click.Parameter | None, incomplete: str) -> list:

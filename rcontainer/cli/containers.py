@@ -140,7 +140,7 @@ def up(
         return
     if names:
         raise click.UsageError(f"NAME... picks profiles of a project FOLDER; {profile} is not a folder")
-    plan = engine.up(profile, project=project, **options)
+    plan = engine.up(profile, project=project, wait_timeout=wait_timeout, **options)
     app.emit(plan.as_dict(), as_json, lambda _: _plan_text(plan, dry_run, plan.name))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from rcontainer.cli.app import App
+from rcontainer.cli.completers import container_names
 from rcontainer.cli.params import NAME
 
 
@@ -123,7 +124,7 @@ def exec_(app: App, name: str, argv: tuple[str, ...], **options: Any) -> None:
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@NAME
+@click.argument("name", required=False, shell_complete=container_names)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.option(
     "--shell",
@@ -131,18 +132,65 @@ def exec_(app: App, name: str, argv: tuple[str, ...], **options: Any) -> None:
     metavar="SHELL",
     help="The shell to run (default: the profile's shell:, else bash when the container has it, else sh).",
 )
+@click.option(
+    "--image",
+    metavar="IMAGE",
+    help="A dev shell of IMAGE: its profile is written to the profiles folder (once), brought up, entered.",
+)
+@click.option(
+    "--name", "box", metavar="NAME", help="With --image: the dev shell's name (default: the image's)."
+)
+@click.option(
+    "--home",
+    type=click.Choice(["isolated", "shared", "overlay"]),
+    default="isolated",
+    show_default=True,
+    help="With --image: the home policy written to its profile.",
+)
+@click.option(
+    "--runtime", metavar="CLASS", default="default", help="With --image: the runtime class (e.g. bwrap)."
+)
 @_process_options
 @click.pass_obj
-def shell(app: App, name: str, args: tuple[str, ...], shell_path: str | None, **options: Any) -> None:
-    """Open a shell in a container, starting it first when it is created or stopped.
+def shell(
+    app: App,
+    name: str | None,
+    args: tuple[str, ...],
+    shell_path: str | None,
+    image: str | None,
+    box: str | None,
+    home: str,
+    runtime: str,
+    **options: Any,
+) -> None:
+    """Open a shell in a container: NAME, or a profile (brought up first when it has no
+    container), or with --image a dev shell made for you; a created or stopped one is started.
 
     ARGS go to the shell: rcontainer shell dev -c 'make test'."""
+    engine = app.engine(progress=True)
 
     def started(what: str) -> None:
+        for notice in engine.notices:  # said before the shell opens, not after it ends
+            click.echo(f"rcontainer: {notice}", err=True)
+        engine.notices.clear()
         click.echo(f"rcontainer: {what}", err=True)
 
-    app.exit(
-        app.engine().exec(
-            name, list(args), _how(**options), dev_shell=True, program=shell_path, started=started
+    if image is not None:
+        from rcontainer.profile import devshell
+
+        if name is not None:  # with --image, no NAME: every word is the shell's
+            args = (name, *args)
+        profile, made = devshell.ensure(image, box, home, runtime)
+        if made:
+            started(f"wrote the dev shell profile {profile.path}")
+        how = _how(**options)
+        app.exit(
+            engine.shell(
+                str(profile.path), list(args), how, program=shell_path, started=started, profile=profile
+            )
         )
-    )
+    elif name is None:
+        raise click.UsageError("give a container NAME, a profile, or --image IMAGE")
+    elif box is not None:
+        raise click.UsageError("--name goes with --image")
+    app.exit(engine.shell(name, list(args), _how(**options), program=shell_path, started=started))

@@ -85,6 +85,7 @@ def _inspect_text(data: dict) -> str:
             ("capabilities", f"add {human(sec['cap_add'])}, drop {human(sec['cap_drop'])}"),
             ("log file", data["log_path"]),
             ("transitions", len(data["transitions"])),
+            *_dev_shell_rows(data.get("dev_shell")),
         ]
     )
 
@@ -97,6 +98,25 @@ def _driver_text(driver: dict | None) -> str | None:
         return f"{driver['by']} ({driver['how']})"
     pid = f"pid {driver['pid']}" if driver.get("pid") else "not running"
     return f"rcontainer's monitor ({pid}; {driver['does']}; log {driver['log']})"
+
+
+def _dev_shell_rows(info: dict | None) -> list[tuple[str, object]]:
+    """A dev shell's home and host integration (``rcontainer.engine.devshell``), a line each."""
+    if info is None:
+        return []
+    home = info.get("home") or {}
+    kept = ", ".join(f"{k} {v}" for k, v in home.items() if k not in ("policy", "path"))
+    rows: list[tuple[str, object]] = [
+        (
+            "dev shell home",
+            f"{home['policy']} at {home['path']}" + (f" ({kept})" if kept else "") if home else "-",
+        )
+    ]
+    for what, detail in (info.get("host") or {}).items():
+        if isinstance(detail, dict):
+            detail = ", ".join(f"{k} {v}" for k, v in detail.items())
+        rows.append((f"dev shell {what}", detail))
+    return rows
 
 
 @click.command()
@@ -125,6 +145,12 @@ def history(app: App, name: str, as_json: bool) -> None:
 @click.option(
     "--previous", is_flag=True, help="The output of the container before the last recreate (up kept it)."
 )
+@click.option(
+    "--all",
+    "all_runs",
+    is_flag=True,
+    help="Every kept run's output, oldest first, each headed by when it started (--tail: of each).",
+)
 @click.pass_obj
 def logs(
     app: App,
@@ -135,6 +161,7 @@ def logs(
     tail: int | None,
     timestamps: bool,
     previous: bool,
+    all_runs: bool,
 ) -> None:
     """Print a container's output, or a project's (each line after its container's name); works
     after the container is removed."""
@@ -144,14 +171,22 @@ def logs(
     engine = app.engine()
     if previous and follow:
         raise BadInput("--previous and --follow: the previous container's output is complete")
+    if previous and all_runs:
+        raise BadInput("--previous and --all: --all shows the previous runs too")
     since_dt = logmod.parse_since(since) if since else None
 
-    def lines_of(path, rec):
-        if follow:
+    def lines_of(path, rec, complete=False):
+        if follow and not complete:
             return logmod.follow(path, since=since_dt, tail=tail, keep_going=lambda: engine.is_active(rec))
         return logmod.read(path, since=since_dt, tail=tail)
 
     keys = engine.members(name, project, removed=True)
+    if all_runs:
+        if keys is not None:
+            raise BadInput("--all shows one container's runs: name a container, not a project")
+        assert name is not None
+        _write_runs(engine, name, project, lines_of, since_dt is not None, timestamps)
+        return
     if keys is None:
         assert name is not None
         path, rec = engine.log_path(name, project, previous=previous)
@@ -170,7 +205,34 @@ def logs(
             tagged = logmod.follow_all(streams)
         else:
             tagged = iter(logmod.merged({tag: list(lines) for tag, lines in streams.items()}))
-    # each line to the stream it came from, as it comes: the container's own output, not a result
+    _write_lines(tagged, timestamps)
+
+
+def _write_runs(engine, name: str, project: str | None, lines_of, filtered: bool, timestamps: bool) -> None:
+    """``logs --all``: each kept run's lines after a heading with when it started (its first
+    line's time when the record no longer says); with --since, earlier runs with no line left
+    are not shown. The current run comes last (followed with -f)."""
+    runs, rec = engine.log_runs(name, project)
+    for i, run in enumerate(runs, 1):
+        current = i == len(runs)
+        lines = lines_of(run.log, rec, complete=not current)
+        if filtered and not current and not lines:
+            continue
+        if run.started_at:
+            head = f"started {run.started_at}"
+        elif run.created_at:
+            head = f"created {run.created_at}, never started"
+        elif not current and lines:
+            head = f"started {lines[0].time.isoformat(timespec='milliseconds')} (its first line)"
+        else:
+            head = "start time unknown"
+        sys.stdout.write(f"==> run {i} of {len(runs)}{' (latest)' if current else ''}: {head} <==\n")
+        sys.stdout.flush()
+        _write_lines((("", line) for line in lines), timestamps)
+
+
+def _write_lines(tagged, timestamps: bool) -> None:
+    """Each line to the stream it came from, as it comes: the container's own output, not a result."""
     for tag, line in tagged:
         prefix = line.time.isoformat(timespec="milliseconds") + " " if timestamps else ""
         stream = sys.stderr if line.stream == "stderr" else sys.stdout

@@ -45,9 +45,12 @@ def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
                         "runtime": p.runtime,
                         "project": project.name,
                         "problems": [],
+                        **({"warnings": list(p.warnings)} if p.warnings else {}),
                     }
                     for p in project.profiles.values()
                 ]
+                if not as_json:  # the JSON carries them
+                    app.notices += [f"warning: {w}" for p in project.profiles.values() for w in p.warnings]
                 continue
             path = find_profile(ref)
             file = str(path)
@@ -63,14 +66,15 @@ def validate(app: App, profiles: tuple[str, ...], as_json: bool) -> None:
             continue
         result = {"file": file, "ok": True, "name": profile.name, "runtime": profile.runtime, "problems": []}
         # not a problem (it may be made before up), but up would refuse it as it is now
-        warnings = [
+        warnings = list(profile.warnings) + [
             f"{file}: volumes[{i}]: bind source {source} does not exist (make it before up: mkdir -p "
             f"{shlex.quote(source)})"
             for i, source in missing_sources(profile.data.get("volumes"))
         ]
         if warnings:
             result["warnings"] = warnings
-            app.notices += [f"warning: {w}" for w in warnings]
+            if not as_json:  # the JSON carries them
+                app.notices += [f"warning: {w}" for w in warnings]
         results.append(result)
     # text: a line for each good profile here; the problems go to stderr through main's error mapping
     app.emit(

@@ -65,14 +65,15 @@ def install(app: App, profile: str, enable: bool, now: bool, as_json: bool) -> N
 
     result = units.install(profile, enable=enable, now=now)
     done = f" ({', '.join(result.actions)})" if result.actions else ""
+    app.notices += result.notices  # before emit: with --json they are in the result, not on stderr
     app.emit(_unit_change(result), as_json, lambda _: f"{result.unit}: installed in {result.path}{done}")
-    app.notices += result.notices
     if (enable or now) and not result.actions:
         # the unit is written, but what was asked for did not happen: not a success
         asked = " and ".join(w for w, on in (("enabled", enable), ("started", now)) if on)
         raise OperationFailed(
             f"{result.unit} is installed but not {asked}: no systemd user manager is running here",
-            hint="run the systemctl commands above once one runs (log in, or: sudo loginctl enable-linger $USER)",
+            hint=f"run the systemctl commands {'in the JSON notices' if as_json else 'above'} once one runs "
+            "(log in, or: sudo loginctl enable-linger $USER)",
         )
 
 
@@ -85,8 +86,8 @@ def uninstall(app: App, name: str, as_json: bool) -> None:
     from rcontainer.systemd import install as units
 
     result = units.uninstall(name)
-    app.emit(_unit_change(result), as_json, lambda _: f"{result.unit}: removed from {result.path.parent}")
     app.notices += result.notices
+    app.emit(_unit_change(result), as_json, lambda _: f"{result.unit}: removed from {result.path.parent}")
 
 
 @click.command(name="run-unit", hidden=True)  # what a unit runs; not for users

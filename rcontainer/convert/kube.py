@@ -145,5 +145,10 @@ def export(
         secrets += t.secrets
         workloads.append(workload)
         losses += t.losses
+        losses += [
+            Loss(profile.name, field, "a dev shell's, made by rcontainer at create; dropped")
+            for field in ("home", "host")
+            if profile.data.get(field)
+        ]
     objects = [*runtime_classes.values(), *claims.values(), *secrets, *workloads]
     return KubeExport(objects, losses)

@@ -218,6 +218,12 @@ def _losses(profile: Profile) -> list[Loss]:
         lose(
             "build", "Quadlet 4.x runs an existing image; build it first (rcontainer build) and keep its tag"
         )
+    for field in ("home", "host"):
+        if data.get(field):
+            lose(
+                field,
+                "a dev shell's, made by rcontainer at create; dropped (add the mounts as Volume= by hand)",
+            )
     if not data.get("image"):
         lose("image", "the profile names no image (it builds one); set Image= by hand")
     try:

@@ -34,7 +34,7 @@ from rcontainer.doctor.host import (
     parse_subids,
 )
 from rcontainer.doctor.needs import NEEDS_TUN, Needs, user_needs
-from rcontainer.doctor.podman import check_network, check_podman, podman6_checks
+from rcontainer.doctor.podman import check_dns, check_network, check_podman, podman6_checks
 from rcontainer.doctor.runtimes import check_runtimes, runtime_fix
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "cgroup_mode",
     "check_cgroups",
     "check_dir",
+    "check_dns",
     "check_idmap_helper",
     "check_linger",
     "check_network",
@@ -98,7 +99,7 @@ def run_checks(*, autostart: bool = False) -> list[Check]:
     podman, info = check_podman(autostart=autostart)
     checks += podman
     if info is not None:
-        checks.append(check_network(info, needs))
+        checks += [check_network(info, needs), check_dns(info)]
     checks += check_runtimes(needs)
     checks.append(check_linger(user))
     checks += [

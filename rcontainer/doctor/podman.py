@@ -8,6 +8,8 @@ missing socket is one of the things it reports.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 from rcontainer.backends.podman import compat
@@ -104,6 +106,52 @@ def check_network(info: dict[str, Any], needs: Needs) -> Check:
     others = [m for m in nets.available if m != default]
     also = f"; network: {' or '.join(others)} also runs here" if others else ""
     return Check(name, True, INFO, f"{default} (Podman's default: what network: private gets){also}")
+
+
+# Where Podman looks for them unless containers.conf says otherwise (containers/common's
+# defaults): CNI plugins (cni_plugin_dirs), netavark's helpers (helper_binaries_dir).
+CNI_PLUGIN_DIRS = (
+    "/usr/local/libexec/cni",
+    "/usr/libexec/cni",
+    "/usr/local/lib/cni",
+    "/usr/lib/cni",
+    "/opt/cni/bin",
+)
+HELPER_DIRS = ("/usr/local/libexec/podman", "/usr/local/lib/podman", "/usr/libexec/podman", "/usr/lib/podman")
+DNS_FIX = {
+    "cni": ("dnsname", CNI_PLUGIN_DIRS, "golang-github-containernetworking-plugin-dnsname"),
+    "netavark": ("aardvark-dns", HELPER_DIRS, "aardvark-dns"),
+}
+
+
+def check_dns(info: dict[str, Any], exists: Callable[[str], bool] = os.path.exists) -> Check:
+    """Whether containers on a project network reach each other by name: Podman's CNI backend
+    (Podman 4) resolves names with the dnsname plugin, netavark (Podman 5) with aardvark-dns.
+    Without it ``up`` of a project works but names do not resolve. Podman 4.4+ says in
+    ``networkBackendInfo.dns`` where the program is (the path even when it is missing, for
+    CNI); 4.3 says nothing, so the usual folders are looked in, as Podman looks."""
+    name = "dns"
+    host = info.get("host") or {}
+    backend = host.get("networkBackend") or "?"
+    if backend not in DNS_FIX:
+        return Check(name, True, INFO, f"network backend {backend}: name resolution not checked")
+    program, folders, package = DNS_FIX[backend]
+    said = ((host.get("networkBackendInfo") or {}).get("dns") or {}).get("path") or ""
+    found = (
+        said
+        if said and exists(said)
+        else next((p for p in (os.path.join(d, program) for d in folders) if exists(p)), None)
+    )
+    if found:
+        return Check(name, True, WARNING, f"{program} ({found}): project containers reach each other by name")
+    return Check(
+        name,
+        False,
+        WARNING,
+        f"network backend {backend} without {program}: containers of a project will not reach each "
+        "other by name (project name resolution will not work)",
+        f"sudo apt-get install {package}",
+    )
 
 
 # -- Podman 6 ----------------------------------------------------------------------------------

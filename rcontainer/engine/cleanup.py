@@ -1,7 +1,8 @@
 """Forgetting removed containers, and the logs of earlier runs kept across recreates.
 
-A removed container's record (its history) and its logs stay until the user says otherwise:
-``rm --purge NAME`` forgets one, ``prune`` every removed one (``--keep-logs`` keeps the logs).
+A removed container's record (its history), its logs and a dev shell's own home folder stay
+until the user says otherwise: ``rm --purge NAME`` forgets one, ``prune`` every removed one
+(``--keep-logs`` keeps the logs).
 A recreate keeps the previous container's log beside the new one (``logs --previous``), up to
 ``PREVIOUS_LOGS`` runs back; older ones are deleted.
 """
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from rcontainer import logs
 from rcontainer.container import Record, State
-from rcontainer.engine import store
+from rcontainer.engine import devshell, store
 from rcontainer.errors import IllegalTransition, OperationFailed
 
 # how many earlier runs' logs a container keeps across recreates
@@ -54,6 +56,44 @@ def logs_of(rec: Record) -> list[Path]:
     return [log, logs.rotated(log)] + [previous_log(log, n) for n in range(1, PREVIOUS_LOGS + 1)]
 
 
+@dataclass(frozen=True)
+class Run:
+    """One kept run of a container: its log, and when its container was created and first
+    started (from the record's transitions; None when the record no longer knows)."""
+
+    log: Path
+    created_at: str | None
+    started_at: str | None
+
+
+def runs(rec: Record) -> list[Run]:
+    """Every run whose log is kept, oldest first, the current one last (``logs --all``).
+
+    Each create of the container (``up`` of a changed profile, ``up`` after ``rm``) began a
+    run and moved the logs one back, so the run ``n`` recreates back is the ``n``-th create
+    from the end of the record's transitions; it started at the first start after that create.
+    """
+    log = Path(rec.log_path)
+    creates = [
+        i
+        for i, t in enumerate(rec.transitions)
+        if t["to"] == State.CREATED and t.get("from") in (None, State.REMOVED)
+    ]
+    out = []
+    for back in range(PREVIOUS_LOGS, -1, -1):
+        path = previous_log(log, back) if back else log
+        if back and not path.exists():
+            continue
+        created = started = None
+        if back < len(creates):
+            first = creates[-1 - back]
+            end = creates[-back] if back else len(rec.transitions)
+            created = rec.transitions[first]["at"]
+            started = next((t["at"] for t in rec.transitions[first:end] if t["to"] == State.RUNNING), None)
+        out.append(Run(path, created, started))
+    return out
+
+
 def purge(rec: Record, *, keep_logs: bool = False) -> None:
     """Forget a removed container: its record and, unless ``keep_logs``, its logs. (Its lock
     file stays: deleting a lock another command may be waiting on would let two hold it.)"""
@@ -67,6 +107,7 @@ def purge(rec: Record, *, keep_logs: bool = False) -> None:
             if not keep_logs:
                 for path in logs_of(fresh):
                     path.unlink(missing_ok=True)
+            devshell.forget_home(fresh.key)  # a dev shell's own home goes with it
             store.forget(fresh)
     except OSError as exc:
         raise OperationFailed(f"cannot forget {rec.name}: {exc.strerror or exc}") from None

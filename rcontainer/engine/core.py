@@ -33,6 +33,7 @@ from rcontainer.engine import (
     up,
 )
 from rcontainer.engine import project as project_ops
+from rcontainer.engine import volumes as volume_ops
 from rcontainer.engine.plan import Plan, plan_up
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
@@ -78,7 +79,7 @@ class Engine:
     def load_profile(self, ref: str | Path) -> Profile:
         from rcontainer.profile import load_profile
 
-        return load_profile(ref)
+        return project_ops.warned(load_profile(ref), self.notices)
 
     def _secret_values(self, path: str, names: list[str]) -> dict[str, str]:
         """What the profile at ``path`` gives the variables ``names`` now: the bwrap family
@@ -135,13 +136,25 @@ class Engine:
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
         return plan_up(profile, rec, image_id, runtimes.get(profile.runtime).name, force=force)
 
-    def up(self, ref: str, *, project: str | None = None, **options: bool) -> Plan:
+    def up(self, ref: str, *, project: str | None = None, **options: Any) -> Plan:
         """Declarative: make the container of this profile exist, current, and running, in its
-        project (``project`` overrides it). ``options``: those of ``up_profile``."""
+        project (``project`` overrides it). ``options``: those of ``up_profile``. A profile with
+        ``depends_on`` is brought up as ``up FOLDER NAME`` is, its dependencies first (as
+        ``docker compose up NAME`` does); each dependency's plan becomes a notice."""
         profile = create.profile_for(self.load_profile, ref)
-        return self.up_profile(
-            profile, names.check_project(project) if project else profile.project, **options
-        )
+        if not profile.data.get("depends_on"):
+            options.pop("wait_timeout", None)
+            return self.up_profile(
+                profile, names.check_project(project) if project else profile.project, **options
+            )
+        plans = self.up_project(str(profile.path.parent), project=project, only=(profile.name,), **options)
+        mine = next(plan for plan in plans if plan.name == profile.name)
+        for plan in plans:
+            if plan is not mine:
+                said = "up already" if plan.action == "none" else str(plan.action)
+                said = f"would {said}" if options.get("dry_run") and plan.action != "none" else said
+                self.notices.append(f"{plan.key}: {said} (a dependency of {profile.name})")
+        return mine
 
     def up_project(self, folder: str, *, project: str | None = None, **options: Any) -> list[Plan]:
         """Every profile of a project folder up, as one project (``rcontainer.engine.project``)."""
@@ -249,6 +262,11 @@ class Engine:
         networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
         return rec
 
+    @property
+    def volumes(self) -> volume_ops.Volumes:
+        """The named volumes rcontainer made: ls, rm, prune (``rcontainer.engine.volumes``)."""
+        return volume_ops.Volumes(self._backends.volumes, create.owner(), self.rm)
+
     # -- projects ------------------------------------------------------------------------------
     def members(
         self, ref: str | None, project: str | None = None, *, removed: bool = False
@@ -279,6 +297,11 @@ class Engine:
         rec = self._record(self.key_of(ref, project))
         return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
 
+    def log_runs(self, ref: str, project: str | None = None) -> tuple[list[cleanup.Run], Record]:
+        """Every kept run's log, oldest first, with when it started (``cleanup.runs``)."""
+        rec = self._record(self.key_of(ref, project))
+        return cleanup.runs(rec), rec
+
     def is_active(self, rec: Record) -> bool:
         return queries.is_active(self._t, rec)
 
@@ -293,6 +316,11 @@ class Engine:
     def exec(self, ref: str, argv: list[str], how: ExecOptions | None = None, **dev: Any) -> int:
         """Run ``argv`` in the running container, or a dev shell (``processes.run``); its exit code."""
         return processes.run(self._t, self._record, self.key_of(ref), argv, how or ExecOptions(), **dev)
+
+    def shell(self, ref: str, args: list[str], how: ExecOptions, **dev: Any) -> int:
+        """A dev shell, its container brought up from its profile when it has none (``processes``)."""
+        key = processes.bring_up(self, ref, dev.get("started"), dev.pop("profile", None))
+        return processes.run(self._t, self._record, key, args, how, dev_shell=True, **dev)
 
     def events(
         self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record, make_key, split_key
-from rcontainer.engine import binds, cleanup, networks, store
+from rcontainer.engine import binds, cleanup, devshell, networks, store, volumes
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
@@ -116,6 +116,9 @@ def create(
     data = networks.for_podman(profile.data, project, profile.name)
     if limits_note:  # dropped, not passed on: runc refuses a memory limit it cannot apply
         data = {**data, "resources": {}}
+    dev_shell = None
+    if devshell.is_dev_shell(data):
+        data, dev_shell = devshell.runtime_data(data, key, t.notices)
     rec = Record(
         name=profile.name,
         scope=paths.scope(),
@@ -133,6 +136,7 @@ def create(
         state=old.state if old else None,
         transitions=old.transitions if old else [],
         limits_note=limits_note,
+        dev_shell=dev_shell,
     )
     log = Path(rec.log_path)
     ensure_dir(log.parent)
@@ -153,6 +157,8 @@ def create(
 
     def act(rec: Record, backend: Backend) -> None:
         networks.ensure(backend, data, project, owner(), t.notices)
+        if volumes.named(data):  # made here, labelled: Podman would make them unlabelled
+            volumes.ensure(t.backends.volumes, data, project, owner())  # type: ignore[attr-defined]
         try:
             backend.create(rec, data, image_id, rclass, labels)
         except OperationFailed as exc:

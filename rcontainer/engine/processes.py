@@ -10,12 +10,18 @@ bash costs nothing more than one with it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rcontainer.backends.base import ExecOptions
 from rcontainer.container import Record, State
-from rcontainer.engine import store
+from rcontainer.engine import devshell, store
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
+from rcontainer.errors import NotFound
+
+if TYPE_CHECKING:
+    from rcontainer.engine.core import Engine
+    from rcontainer.profile import Profile
 
 # Run by sh with the shell's arguments: bash when the container has it, else sh itself.
 PICK = 'if command -v bash >/dev/null 2>&1; then exec bash "$@"; fi; exec sh "$@"'
@@ -58,4 +64,37 @@ def run(
             if started is not None:
                 started(f"{rec.name} was {state.value}; started it")
         check_transition(Op.EXEC, rec.state, rec.name)
+    if rec.dev_shell is not None:  # home:/host: (rcontainer.engine.devshell)
+        shell, how = devshell.entry(rec, argv, program, how)
+        return t.backend(rec).exec(rec, shell, how)
     return t.backend(rec).exec(rec, shell_argv(rec, argv, program), how)
+
+
+_DONE = {"create": "created and started", "recreate": "recreated and started", "start": "started"}
+
+
+def bring_up(
+    engine: Engine, ref: str, started: Callable[[str], None] | None, profile: Profile | None = None
+) -> str:
+    """The key of the container ``ref`` names for a dev shell: when it has none yet (or a
+    removed one), its profile (``profile``, when the caller loaded it) is brought up first
+    (pull, create, start), and ``started`` told. An existing container is used as it is
+    recorded (a bare name reads no profile); ``run`` reconciles it, once, under its lock."""
+    from rcontainer.container import make_key
+    from rcontainer.engine import create, names
+
+    if profile is None and names.looks_like_path(ref):
+        profile = engine.load_profile(ref)
+    try:
+        key = make_key(profile.project, profile.name) if profile else engine.key_of(ref)
+        rec = store.load(key)
+    except NotFound:
+        rec = None
+    if rec is not None and rec.state != State.REMOVED:
+        return key
+    profile = profile or create.profile_for(engine.load_profile, ref)
+    plan = engine.up_profile(profile, profile.project)
+    key = make_key(profile.project, profile.name)
+    if started is not None:
+        started(f"{key} {_DONE.get(plan.action.value, plan.action.value)} (from {profile.path})")
+    return key

@@ -149,6 +149,8 @@ def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
             "enforced": rec.limits_note is None,
             "note": rec.limits_note,
         },
+        # a dev shell's home and host integration, as decided at create (engine.devshell)
+        "dev_shell": rec.dev_shell,
         "runtime_details": obs.details if obs else {},
         "resolved_profile": prof,
         "transitions": rec.transitions,

@@ -45,8 +45,6 @@ def up_profile(
         if rec is not None and t.reconcile(rec) != State.REMOVED:
             other = other_owner(rec, profile, key, force=force)
         networks.join_project(profile, rec, in_project=in_project)
-        if not in_project:
-            _say_missing_dependencies(engine, profile, project, key)
         limits_note = create.unenforced_limits(engine.backend(rclass.family), profile)
         if limits_note:
             engine.notices.append(f"{key}: {limits_note}")
@@ -55,6 +53,8 @@ def up_profile(
         plan.project = project
         if other is not None:
             plan.reasons.append(f"--force: replaces the container of {other}")
+        if plan.action == Action.RECREATE:
+            _say_home_kept(engine, profile, key, dry_run)
         if dry_run:
             return plan
         if plan.action == Action.RECREATE:
@@ -90,15 +90,16 @@ def other_owner(rec: Record, profile: Profile, key: str, *, force: bool) -> str 
     return rec.profile_path
 
 
-def _say_missing_dependencies(engine: Engine, profile: Profile, project: str, key: str) -> None:
-    """``up FILE`` of one profile does not start its dependencies: say which are not up."""
-    missing = [
-        dep
-        for dep in profile.data.get("depends_on") or {}
-        if (rec := store.load(make_key(project, dep))) is None or rec.state == State.REMOVED
-    ]
-    if missing:
-        engine.notices.append(
-            f"{key}: depends on {', '.join(missing)}, not up; rcontainer up FOLDER brings its project "
-            "up in dependency order"
-        )
+def _say_home_kept(engine: Engine, profile: Profile, key: str, dry_run: bool) -> None:
+    """A dev shell with a home of its own is recreated around that home: say it stays."""
+    from rcontainer.engine import devshell
+
+    home = profile.data.get("home")
+    if home in ("isolated", "overlay"):
+        folder = paths_of(devshell.home_folders(key, home))
+        verb = "would be" if dry_run else "is"
+        engine.notices.append(f"{key}: {verb} recreated; its home folder is kept ({folder})")
+
+
+def paths_of(folders: dict[str, str]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in folders.items())

@@ -35,7 +35,7 @@ MASK = "******"
 
 # fields added after profiles were first hashed: absent from the resolved data unless set, so
 # that a profile which does not use them keeps its config hash (and its container)
-OPTIONAL_FIELDS = ("shell", "project", "networks", "depends_on")
+OPTIONAL_FIELDS = ("shell", "project", "networks", "depends_on", "home", "host")
 # what says how containers relate, not what one container is: changing it recreates nothing
 NOT_HASHED = ("project", "depends_on")
 
@@ -48,6 +48,8 @@ class Profile:
     path: Path  # absolute
     data: dict[str, Any]
     secret_env: frozenset[str] = field(default_factory=frozenset)
+    # what loads but may not be what was meant (FILE:LINE: key: what), for validate and up to say
+    warnings: tuple[str, ...] = ()
 
     @property
     def runtime(self) -> str:
@@ -139,7 +141,7 @@ def load_profile(ref: str | Path, *, environ: Mapping[str, str] | None = None) -
     from rcontainer.profile import loader
 
     path = find_profile(ref)
-    data, secret_env = loader.load(path, os.environ if environ is None else environ)
+    data, secret_env, warnings = loader.load(path, os.environ if environ is None else environ)
     resources = data.get("resources")
     if isinstance(resources, dict) and not resources.get("required"):
         # only said when asked for: a profile without it resolves (and hashes) as before
@@ -147,4 +149,6 @@ def load_profile(ref: str | Path, *, environ: Mapping[str, str] | None = None) -
     for key in OPTIONAL_FIELDS:  # the same: present only when the profile sets them
         if data.get(key) is None:
             data.pop(key, None)
-    return Profile(name=data["name"], path=path.absolute(), data=data, secret_env=secret_env)
+    return Profile(
+        name=data["name"], path=path.absolute(), data=data, secret_env=secret_env, warnings=warnings
+    )

@@ -22,7 +22,8 @@ the character offset of the offending ``$`` instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
@@ -32,6 +33,44 @@ _STARTS = re.compile(r"\$(?:\$|\{|[A-Za-z_])")
 
 class InterpolationError(ValueError):
     """A malformed expression or a required variable that is missing; str() is the message."""
+
+
+class Recording(Mapping[str, str]):
+    """``environ`` that notes each variable a plain ``$VAR`` or ``${VAR}`` reads while it is unset.
+
+    Such a variable becomes an empty string, which Compose warns about; a default
+    (``${VAR:-x}``, ``${VAR-x}``), ``${VAR:+x}``, ``${VAR?}`` and ``$$`` ask for no warning.
+    Only those plain forms call ``get`` (the others test ``in`` first): ``missed`` lists them.
+    """
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.missed: list[str] = []
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self.environ and key not in self.missed:
+            self.missed.append(key)
+        return self.environ.get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        return self.environ[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.environ
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.environ)
+
+    def __len__(self) -> int:
+        return len(self.environ)
+
+
+def unset_warning(name: str) -> str:
+    """What to tell the user about ``name``, read while unset (after where it was read)."""
+    return (
+        f'the "{name}" variable is not set: it becomes an empty string (set it; write ${{{name}:-}}'
+        f" for an empty default, or $${name} for a literal ${name})"
+    )
 
 
 def interpolate(text: str, environ: Mapping[str, str]) -> str:

@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from rcontainer.profile import schema
 from rcontainer.profile.envfiles import read_env_file, with_dotenv
-from rcontainer.profile.interpolate import InterpolationError, interpolate
+from rcontainer.profile.interpolate import InterpolationError, Recording, interpolate, unset_warning
 from rcontainer.profile.mounts import sensitive_reason
 from rcontainer.profile.problems import Problem, ProfileError
 from rcontainer.profile.schema import INVALID, Ctx, EnvValue, Node, PathT
+from rcontainer.profile.yamlversions import TYPED, yaml11_reading
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import Unsupported
@@ -126,7 +127,10 @@ class _Converter:
             self.ctx.add(self.node(y, None), path, f"unsupported YAML tag {tag!r}")
             return self.node(y, None)
         if isinstance(y, yaml.ScalarNode):
-            return self.node(y, self.scalar(y))
+            node = self.node(y, self.scalar(y))
+            if not y.style and y.tag in TYPED:  # plain: the YAML version may change its type
+                node.yaml11 = yaml11_reading(y.value, self.constructor, y)
+            return node
         if id(y) in self.active:
             self.ctx.add(self.node(y, None), path, "recursive YAML alias: a value cannot contain itself")
             return self.node(y, None)
@@ -216,7 +220,10 @@ def interpolate_tree(node: Node, path: PathT, environ: Mapping[str, str], ctx: _
     v = node.value
     if isinstance(v, str):
         try:
-            node.value = interpolate(v, environ)
+            seen = Recording(environ)
+            node.value = interpolate(v, seen)
+            for name in seen.missed:
+                ctx.warn(node, path, unset_warning(name))
         except InterpolationError as exc:
             ctx.add(node, path, str(exc))
             ctx.silenced.add(id(node))
@@ -354,8 +361,11 @@ def _at(tree: Node, *keys: str | int) -> Node:
     return node
 
 
-def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozenset[str]]:
-    """Load, merge, validate and normalise the profile at ``path``; ProfileError lists every problem."""
+def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozenset[str], tuple[str, ...]]:
+    """Load, merge, validate and normalise the profile at ``path``; ProfileError lists every problem.
+
+    Also returns the secret env names, and warnings (``FILE:LINE: key: what``): what loads but
+    may not be what the author meant (a variable read while unset, ...)."""
     ctx = _Silencing()
     file = str(path)
     bad = schema.control_character(str(path.absolute()))
@@ -371,7 +381,7 @@ def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozen
     _finish(data, tree, path, ctx, secret_env, environ)
     if ctx.problems:
         raise ProfileError(_sorted(ctx.problems))
-    return data, frozenset(secret_env)
+    return data, frozenset(secret_env), tuple(ctx.warnings)
 
 
 def _finish(
@@ -445,8 +455,44 @@ def _finish(
             "networks",
             f"joining networks needs network mode 'private' (the default), not {network['mode']!r}",
         )
+    _check_dev_shell(data, tree, ctx)
     _check_runtime(data, tree, ctx)
     _check_sensitive_mounts(data, tree, ctx)
+
+
+def _check_dev_shell(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
+    """``home:`` and ``host:``: a home gets the default host integration unless ``host:`` says
+    otherwise; ``host: [user]`` is your uid inside (Podman's keep-id), so it cannot go with
+    another ``userns`` or a ``user``; a home folder given as a path is a bind of that folder,
+    held to the sensitive-mount guard (``home: shared`` is the explicit way to your home)."""
+    home, host = data.get("home"), data.get("host")
+    if home not in (None, INVALID) and host is None:
+        data["host"] = list(schema.HOST_DEFAULT)
+        host = data["host"]
+    if isinstance(host, list) and "user" in host:
+        userns = data.get("userns")
+        if userns not in ("", "keep-id", INVALID):
+            ctx.add(
+                _at(tree, "userns"),
+                "userns",
+                f"host: [user] runs the shell as your own uid (userns keep-id), not with userns {userns!r}; "
+                "drop userns or user from host:",
+            )
+        if data.get("user") not in (None, INVALID):
+            ctx.add(
+                _at(tree, "user"),
+                "user",
+                "host: [user] runs the container as you; drop user:, or user from host:",
+            )
+    if isinstance(home, str) and home not in schema.HOME_POLICIES:
+        why = sensitive_reason(home)
+        if why and data.get("allow_sensitive_mounts") is not True:
+            fix = "say home: shared" if why.startswith("your whole home") else "name a folder of its own"
+            ctx.add(
+                _at(tree, "home"),
+                "home",
+                f"home folder {home} is {why}; {fix}, or set allow_sensitive_mounts: true if you mean it",
+            )
 
 
 def _check_sensitive_mounts(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:

@@ -12,6 +12,7 @@ refused. Problems with the folder as a whole are reported like a profile's, all 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,20 @@ from rcontainer.errors import BadInput, NotFound
 from rcontainer.profile import Profile, load_profile
 from rcontainer.profile.problems import Problem, ProfileError
 
+# Compose's own file names (the files `rcontainer import` reads, often beside what it wrote):
+# never profiles of the folder's project
+COMPOSE_FILES = re.compile(r"(docker-)?compose(\.override)?\.ya?ml")
+
 
 def project_files(folder: Path) -> list[Path]:
-    """The profile files of a project folder, in name order."""
+    """The profile files of a project folder, in name order: no file starting with ``_`` or
+    ``.``, no compose file."""
     found = [p for pattern in ("*.yaml", "*.yml") for p in folder.glob(pattern)]
-    return sorted(p for p in found if p.is_file() and not p.name.startswith(("_", ".")))
+    return sorted(
+        p
+        for p in found
+        if p.is_file() and not p.name.startswith(("_", ".")) and not COMPOSE_FILES.fullmatch(p.name)
+    )
 
 
 @dataclass
@@ -109,7 +119,8 @@ def load_project(
     if not files:
         raise NotFound(
             f"no profiles in {folder}",
-            hint="a project folder holds profile files (*.yaml); files starting with '_' are skipped",
+            hint="a project folder holds profile files (*.yaml); files starting with '_' and compose files "
+            "(compose.yaml, docker-compose.yml, ...) are skipped",
         )
     problems: list[Problem] = []
     profiles: dict[str, Profile] = {}

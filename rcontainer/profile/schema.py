@@ -58,7 +58,7 @@ class Node:
     node, for problems about keys), a ``list[Node]`` for a sequence, or a Python scalar.
     """
 
-    __slots__ = ("value", "file", "line", "column", "keys")
+    __slots__ = ("value", "file", "line", "column", "keys", "yaml11")
 
     def __init__(
         self,
@@ -73,6 +73,8 @@ class Node:
         self.line = line
         self.column = column
         self.keys = keys
+        # (text, YAML 1.1's value, YAML 1.2's) of a plain scalar the two YAML versions read apart
+        self.yaml11: tuple[str, Any, Any] | None = None
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Node({self.value!r} @ {self.file}:{self.line}:{self.column})"
@@ -137,6 +139,27 @@ class Ctx:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []  # what loads but may not be meant: FILE:LINE: key: what, each once
+
+    def warn(self, node: Node, path: PathT | str, message: str) -> None:
+        where = f"{node.file}:{node.line}" if node.line else node.file
+        key = path if isinstance(path, str) else format_path(path)
+        text = f"{where}: {key or '(profile)'}: {message}"
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def text_expected(self, node: Node, path: PathT, got: Any) -> None:
+        """Warn when ``node`` (where text is expected, read as ``got``) is a plain scalar that
+        YAML 1.1 and YAML 1.2 (Compose's) read apart: ``yes``, ``1000:50``, ``0755``..."""
+        if node.yaml11 is None:
+            return
+        text, old, new = node.yaml11
+        self.warn(
+            node,
+            path,
+            f"{text} is {_reading(old)} in YAML 1.1 and {_reading(new)} in YAML 1.2 (as Compose reads"
+            f" it); rcontainer reads {_reading(got)}: quote it ('{text}') to mean the text",
+        )
 
     def add(self, node: Node | None, path: PathT | str, message: str, *, file: str = "") -> None:
         p = path if isinstance(path, str) else format_path(path)
@@ -144,6 +167,19 @@ class Ctx:
             self.problems.append(Problem(file, None, None, p, message))
         else:
             self.problems.append(Problem(node.file, node.line, node.column, p, message))
+
+
+def _as_text(value: Any) -> str:
+    """A scalar as env values and strings take it: true/false, or the number's text."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _reading(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return f"the text {str(value)!r}"
 
 
 class _Invalid:
@@ -288,8 +324,10 @@ class Str(Type):
         if isinstance(v, bool) and self.bools:
             v = "true" if v else "false"
         if isinstance(v, bool) or not isinstance(v, str | int | float):
+            ctx.text_expected(node, path, v)
             return self.fail(node, path, ctx)
         s = v if isinstance(v, str) else str(v)
+        ctx.text_expected(node, path, s)
         if self.refuse_control(s, node, path, ctx, multiline=self.control):
             return INVALID
         if self.pattern and not self.pattern.fullmatch(s):
@@ -336,6 +374,43 @@ class HostPath(Str):
 
     def json(self) -> dict[str, Any]:
         return {"type": "string", "minLength": 1, "not": _json_no_control()}
+
+
+HOME_POLICIES = ("shared", "isolated", "overlay")
+
+
+class HomePolicy(HostPath):
+    """A dev shell's home: a policy word, or a host folder (``/...``, ``~...``, ``./...``) that
+    becomes the home. A bare word that is not a policy is refused rather than read as a
+    relative path (``isolate`` is a typo, not a folder)."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(
+            description, expected="'shared', 'isolated', 'overlay' or a folder path starting with /, ~ or ."
+        )
+
+    def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
+        s = Str.check(self, node, path, ctx)
+        if s is INVALID:
+            return s
+        if s in HOME_POLICIES:
+            return s
+        if not s.startswith(("/", "~", ".")):
+            return self.fail(node, path, ctx)
+        return checked_host_path(s, node, path, ctx)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "anyOf": [
+                {"enum": list(HOME_POLICIES)},
+                {"type": "string", "pattern": "^[/~.]", "not": _json_no_control()},
+            ]
+        }
+
+
+HOST_INTEGRATIONS = ("user", "cwd", "timezone", "locale", "display", "audio", "ssh-agent")
+# what a profile with home: gets when it does not say host: (sockets only when asked)
+HOST_DEFAULT = ["user", "cwd", "timezone", "locale"]
 
 
 def resolve_host_path(text: str, node: Node) -> str:
@@ -1187,6 +1262,8 @@ class EnvScalar(Type):
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         v = node.value
+        if isinstance(v, str | bool | int | float):
+            ctx.text_expected(node, path, _as_text(v))
         if isinstance(v, bool):
             return EnvValue("true" if v else "false")
         if isinstance(v, str) and has_nul(v):
@@ -1213,6 +1290,8 @@ class SecretStr(Str):
 
     def check(self, node: Node, path: PathT, ctx: Ctx) -> Any:
         v = node.value
+        if isinstance(v, str | bool | int | float):
+            ctx.text_expected(node, path, _as_text(v))
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, str) and has_nul(v):
@@ -1746,6 +1825,20 @@ PROFILE = Obj(
             "path (default: bash when the container has it, else sh).",
             pattern=r"^[^\s]+$",
             expected="a program like 'zsh' or '/bin/fish'",
+        ),
+        "home": HomePolicy(
+            "A dev shell's home, mounted at your home's path: 'shared' (your home folder itself), "
+            "'isolated' (a folder of its own under rcontainer's data folder, seeded from the image's "
+            "/etc/skel, kept across recreates), 'overlay' (your home visible, writes kept in a layer of "
+            "the container's own; Podman only) or a host folder."
+        ),
+        "host": List(
+            "Host integration of a dev shell: user (your name, uid and shell), cwd (your working "
+            "folder when inside the home), timezone, locale, display (X11/Wayland), audio "
+            "(PulseAudio/PipeWire), ssh-agent. Default with home: user, cwd, timezone, locale.",
+            Enum("", HOST_INTEGRATIONS),
+            unique=True,
+            default=None,
         ),
         "networks": NETWORKS,
         "depends_on": DEPENDS_ON,

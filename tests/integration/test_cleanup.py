@@ -57,3 +57,35 @@ def test_logs_previous_shows_the_output_from_before_a_recreate(rc, scope, busybo
     assert rc("logs", "app").out.splitlines()[0] == "run 2 line 1"
     assert rc("logs", "--previous", "app").ok().out.splitlines() == [f"run 1 line {i}" for i in (1, 2, 3)]
     assert json.loads(rc("ps", "--json").out)[0]["state"] == "running"
+
+
+def test_logs_all_shows_every_kept_run_in_order_each_headed_by_its_start(rc, scope, busybox_profile):
+    for run in (1, 2, 3):
+        path = busybox_profile("app", command=["sh", "-c", COUNT], env={"RUN": str(run)}, stop_timeout=1)
+        rc("up", str(path)).ok()
+        harness.wait_until(
+            lambda run=run: (
+                rc("logs", "app").out.startswith(f"run {run} line 1\n")
+                and len(rc("logs", "app").out.splitlines()) == 3
+            ),
+            20,
+            f"run {run}",
+        )
+    history = rc("history", "--json", "app").json()
+    starts = [t["at"] for t in history if t["to"] == "running"]
+    out = rc("logs", "--all", "app").ok().out.splitlines()
+    assert out == [
+        f"==> run 1 of 3: started {starts[0]} <==",
+        *(f"run 1 line {i}" for i in (1, 2, 3)),
+        f"==> run 2 of 3: started {starts[1]} <==",
+        *(f"run 2 line {i}" for i in (1, 2, 3)),
+        f"==> run 3 of 3 (latest): started {starts[2]} <==",
+        *(f"run 3 line {i}" for i in (1, 2, 3)),
+    ]
+    tail = rc("logs", "--all", "--tail", "1", "app").ok().out.splitlines()
+    assert [line for line in tail if not line.startswith("==>")] == [
+        "run 1 line 3",
+        "run 2 line 3",
+        "run 3 line 3",
+    ]
+    assert rc("logs", "--all", "--previous", "app").code == 2

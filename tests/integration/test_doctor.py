@@ -44,6 +44,10 @@ def test_doctor_passes_for_the_prepared_user_and_explains_the_host(rc, podman_en
         "Podman 5."
     )
     assert checks["storage"]["detail"].startswith("storage driver")
+    # the prepared hosts resolve project names: dnsname (Podman 4, CNI), aardvark-dns (Podman 5)
+    assert checks["dns"]["ok"], checks["dns"]
+    dns_program = "dnsname" if checks["podman"]["detail"].startswith("Podman 4.") else "aardvark-dns"
+    assert checks["dns"]["detail"].startswith(dns_program), checks["dns"]
     assert checks["runtime runc"]["ok"]
     assert checks["runtime bwrap"]["ok"]
     assert not checks["runtime gvisor"]["ok"] and "runsc not found" in checks["runtime gvisor"]["detail"]

@@ -292,3 +292,20 @@ def test_dependency_cycles_are_refused_at_validate_with_the_cycle_named(rc, tmp_
         assert result.code == 2, result.err
         assert "dependency cycle: a -> b -> a" in result.err
     assert rows(rc, "-a") == {}
+
+
+def test_up_of_one_file_brings_its_dependencies_up_first_on_the_project_network(
+    rc, tmp_path, busybox_image, scope
+):
+    folder = tmp_path / "pair"
+    write(folder, "db", busybox_image, network=None, command=serve("pair"))
+    web = write(folder, "web", busybox_image, network=None, depends_on=["db"])
+    write(folder, "other", busybox_image)  # not a dependency: stays down
+    result = rc("up", str(web))
+    result.ok()
+    assert "pair/db: create (a dependency of web)" in result.err
+    assert set(rows(rc)) == {"pair/db", "pair/web"}
+    assert fetch(rc, "pair/web", "http://db:8080/") == "I am pair"
+    again = rc("up", str(web))
+    again.ok()
+    assert "pair/db: up already (a dependency of web)" in again.err

@@ -324,3 +324,13 @@ def test_install_enable_now_without_a_user_manager_fails_saying_so(rc, tmp_path,
     assert (tmp_path / "cfg" / "systemd" / "user" / "rcontainer-svc.service").exists()
     plain = rc("systemd", "install", str(profile), env=env)
     assert plain.code == 0, plain.err
+    # --json: the notices are in the JSON, once, and not repeated on stderr (issue 18)
+    as_json = rc("systemd", "install", str(profile), "--enable", "--now", "--json", env=env)
+    assert as_json.code == 1
+    data = json.loads(as_json.out)
+    assert "  systemctl --user enable --now rcontainer-svc.service" in data["notices"]
+    assert len(data["notices"]) == len(set(data["notices"]))
+    assert "systemctl --user" not in as_json.err
+    assert "is installed but not enabled and started" in as_json.err  # the failure stays an error
+    removed = rc("systemd", "uninstall", "svc", "--json", env=env)
+    assert any("daemon-reload" in n for n in removed.json()["notices"]) and removed.err == ""

@@ -19,6 +19,8 @@ volumes: ["data:/data", "./src:/src:z"]
 healthcheck: {{test: "true"}}
 userns: keep-id
 tty: true
+home: overlay
+host: []
 """
 
 

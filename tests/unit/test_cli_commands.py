@@ -114,3 +114,47 @@ def test_notices_print_when_the_command_ends(capsys):
     app.notices.append("started a private Podman service")
     app.close()
     assert capsys.readouterr().err == "rcontainer: started a private Podman service\n"
+
+
+def test_a_json_object_carries_the_notices_and_stderr_stays_quiet(capsys):
+    app = App(autostart=False)
+    app.notices += ["started a private Podman service", "no systemd user manager"]
+    app.emit({"unit": "u", "notices": ["no systemd user manager"]}, True, lambda d: "never")
+    app.close()
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {
+        "unit": "u",
+        "notices": ["no systemd user manager", "started a private Podman service"],
+    }
+    assert err == ""
+
+
+def test_a_json_listing_stays_an_array_and_its_notices_go_to_stderr(capsys):
+    app = App(autostart=False)
+    app.notices.append("started a private Podman service")
+    app.emit([{"name": "web"}], True, lambda d: "never")
+    app.close()
+    out, err = capsys.readouterr()
+    assert json.loads(out) == [{"name": "web"}]
+    assert err == "rcontainer: started a private Podman service\n"
+
+
+def test_text_results_leave_the_notices_on_stderr(capsys):
+    app = App(autostart=False)
+    app.notices.append("a note")
+    app.emit({"unit": "u"}, False, lambda d: "u: installed")
+    app.close()
+    assert capsys.readouterr() == ("u: installed\n", "rcontainer: a note\n")
+
+
+def test_validate_json_carries_its_warnings_once(run_main, write_profile, tmp_path):
+    profile = write_profile(
+        "web", image="localhost/x:latest", volumes=[f"{tmp_path}/missing:/data"], network={"mode": "none"}
+    )
+    result = run_main("validate", "--json", str(profile))
+    assert result.code == 0, result.err
+    (row,) = json.loads(result.out)
+    assert any("bind source" in w for w in row["warnings"])
+    assert result.err == "", "in the JSON, not again on stderr"
+    text = run_main("validate", str(profile))
+    assert "bind source" in text.err and text.code == 0

@@ -102,3 +102,35 @@ def test_subcommands_complete_through_the_protocol():
         timeout=60,
     )
     assert "plain,stop" in proc.stdout.splitlines()
+
+
+def test_volume_names_come_from_the_records_profiles_sorted():
+    from rcontainer.container import Record, State
+    from rcontainer.engine import store
+
+    def rec(name: str, state: State, *volumes: dict) -> Record:
+        return Record(name=name, project="p", state=state, profile={"volumes": list(volumes)})
+
+    store.save(rec("a", State.RUNNING, {"type": "volume", "source": "zeta", "target": "/z"}))
+    store.save(
+        rec(
+            "b",
+            State.REMOVED,  # its volume stays after it is removed
+            {"type": "volume", "source": "alpha", "target": "/a"},
+            {"type": "bind", "source": "/srv", "target": "/srv"},
+            {"type": "tmpfs", "target": "/run"},
+        )
+    )
+    assert [i.value for i in completers.volume_names(None, None, "")] == ["alpha", "zeta"]
+    assert [i.value for i in completers.volume_names(None, None, "z")] == ["zeta"]
+
+
+def test_completing_a_volume_name_imports_neither_podman_nor_yaml():
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env=completion_env("rcontainer volumes rm ", 3),
+        timeout=60,
+    )
+    assert "HEAVY=\n" in proc.stderr, proc.stderr

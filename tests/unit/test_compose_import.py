@@ -69,9 +69,12 @@ def test_web_and_db_stack(compose_dir: Path) -> None:
     assert db["restart"] == "always"
     text = (compose_dir / "db.yaml").read_text()
     assert "${DB_PASSWORD:-change-me}" in text  # interpolation left to the profile loader
-    assert "web: depends_on: dropped: profiles start on their own; start the services it names first" in notes
-    assert any(n.startswith("web: networks: dropped") for n in notes)
-    assert any(n.startswith("db: networks: dropped") for n in notes)
+    # one project, named after the Compose file's folder; networks prefixed with it, as Compose does
+    assert web["project"] == db["project"] == "compose"
+    assert web["depends_on"] == {"db": {"condition": "service_started"}}
+    assert web["networks"] == {"compose_front": {"aliases": []}, "compose_back": {"aliases": []}}
+    assert db["networks"] == {"compose_back": {"aliases": []}}
+    assert not any(n.startswith(("web: depends_on", "web: networks", "db: networks")) for n in notes)
     assert "db: environment.POSTGRES_PASSWORD: marked secret: true (the name looks like a secret)" in notes
 
 
@@ -187,9 +190,9 @@ def test_unsupported_keys_are_reported(compose_dir: Path) -> None:
         "logging",
         "devices",
         "sysctls",
-        "expose",
     ):
         assert any(n.startswith(f"app: {key}: dropped") for n in notes), key
+    assert not any(n.startswith("app: expose") for n in notes)  # every port is open on the project's network
     assert "app: container_name: 'My_App' → profile name 'my_app'" in notes
     assert not any("x-custom" in n for n in notes)  # extensions are silently ignored
     assert not any(n.startswith("db:") for n in notes)  # a plain service imports without loss
@@ -303,9 +306,9 @@ def test_json_report_names_service_key_and_what(compose_dir: Path, tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)["report"]
     assert {
-        "service": "web",
-        "key": "depends_on",
-        "what": "dropped: profiles start on their own; start the services it names first",
+        "service": "db",
+        "key": "environment.POSTGRES_PASSWORD",
+        "what": "marked secret: true (the name looks like a secret)",
     } in report
 
 
@@ -330,7 +333,10 @@ def test_cli_prints_paths_and_report(compose_dir: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [str(out / "web.yaml"), str(out / "db.yaml")]
-    assert "web: depends_on: dropped" in proc.stderr
+    assert proc.stderr.splitlines() == [
+        "SERVICE   KEY                             WHAT HAPPENED",
+        "db        environment.POSTGRES_PASSWORD   marked secret: true (the name looks like a secret)",
+    ]
     again = subprocess.run(
         [sys.executable, "-m", "rcontainer", "import", str(compose_dir / "web-db.yaml"), "-o", str(out)],
         capture_output=True,

@@ -14,6 +14,7 @@ import pytest
 from rcontainer.convert import compose as compose_import
 from rcontainer.errors import BadInput
 from rcontainer.profile import load_profile
+from tests.unit.compose_helpers import compose, imported
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "compose"
 
@@ -23,24 +24,6 @@ def compose_dir(tmp_path: Path) -> Path:
     dest = tmp_path / "compose"
     shutil.copytree(DATA, dest)
     return dest
-
-
-def imported(path: Path, *, environ: dict[str, str] | None = None, out: Path | None = None, **kwargs):
-    """(profile data by service, notes) of importing ``path`` into ``out`` (default: beside it)."""
-    out = out or path.parent / "out"
-    result = compose_import.import_compose(
-        path, output_dir=out, environ={} if environ is None else environ, force=True, **kwargs
-    )
-    profiles = {
-        svc: load_profile(p, environ={}).data for svc, p in zip(result.profiles, result.written, strict=True)
-    }
-    return profiles, [str(n) for n in result.losses]
-
-
-def compose(tmp_path: Path, text: str, name: str = "compose.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def refused(path: Path, match: str, **kwargs) -> str:

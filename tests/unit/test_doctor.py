@@ -291,3 +291,37 @@ def test_explicit_network_modes_are_collected_from_profiles_and_containers(tmp_p
     needs = doctor.user_needs(tmp_path, records=True)
     assert needs.networks["slirp4netns"] == ["profile old", "container api"]
     assert sorted(needs.tun) == ["new", "old", "plain"]
+
+
+# -- project name resolution: dnsname (CNI, Podman 4) or aardvark-dns (netavark, Podman 5) ------
+
+
+def test_cni_without_the_dnsname_plugin_warns_that_project_names_will_not_resolve():
+    check = doctor.check_dns(podman_info.INFO_43, exists=lambda path: False)
+    assert not check.ok and check.severity == "warning"
+    assert "dnsname" in check.detail and "will not reach each other by name" in check.detail
+    assert check.fix == "sudo apt-get install golang-github-containernetworking-plugin-dnsname"
+
+
+def test_cni_finds_the_dnsname_plugin_where_podman_looks():
+    check = doctor.check_dns(podman_info.INFO_43, exists=lambda path: path == "/usr/lib/cni/dnsname")
+    assert check.ok and "/usr/lib/cni/dnsname" in check.detail
+
+
+def test_netavark_without_aardvark_dns_names_its_package():
+    info = {**podman_info.INFO_54, "host": {**podman_info.INFO_54["host"], "networkBackendInfo": {"dns": {}}}}
+    check = doctor.check_dns(info, exists=lambda path: False)
+    assert not check.ok and "aardvark-dns" in check.detail
+    assert check.fix == "sudo apt-get install aardvark-dns"
+
+
+def test_netavark_trusts_the_path_podman_reports_when_it_exists():
+    dns = {"path": "/opt/podman/aardvark-dns", "package": "aardvark-dns_1.14", "version": "1.14"}
+    info = {
+        **podman_info.INFO_54,
+        "host": {**podman_info.INFO_54["host"], "networkBackendInfo": {"dns": dns}},
+    }
+    check = doctor.check_dns(info, exists=lambda path: path == "/opt/podman/aardvark-dns")
+    assert check.ok and "/opt/podman/aardvark-dns" in check.detail
+    # a path Podman names that is gone (CNI names dnsname's path even when missing) is not trusted
+    assert not doctor.check_dns(info, exists=lambda path: False).ok

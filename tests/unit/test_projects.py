@@ -158,6 +158,8 @@ def test_a_folder_is_one_project_with_unique_names(tmp_path):
     profile(folder, "db")
     profile(folder, "_base")  # a base others extend: not brought up
     (folder / "notes.txt").write_text("not a profile")
+    for compose in ("compose.yaml", "docker-compose.yml", "compose.override.yml"):
+        (folder / compose).write_text("services: {web: {image: busybox}}")  # import's input, beside
     project = load_project(folder)
     assert project.name == "shop" and sorted(project.profiles) == ["db", "web"]
     assert load_project(folder, project="other").name == "other"

@@ -48,6 +48,13 @@ UNSUPPORTED = (
         + _BECAUSE,
     ),
     Unsupported(
+        "home",
+        lambda home: home == "overlay",
+        "bwrap cannot give an overlay home: bubblewrap 0.8 (the oldest it runs on) has no overlay options;"
+        " use home: isolated"
+        " (a home folder of the container's own) or a Podman runtime class for home: overlay" + _BECAUSE,
+    ),
+    Unsupported(
         "tty",
         lambda tty: tty is True,
         "bwrap allocates no terminal; use a Podman runtime class for tty" + _BECAUSE,

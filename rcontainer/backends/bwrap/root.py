@@ -85,6 +85,26 @@ def populate_root(root: Path, image: Path, profile: dict[str, Any], *, hostname:
     return bound
 
 
+def add_dev_shell_files(etc: Path, profile: dict[str, Any]) -> None:
+    """A dev shell's (``rcontainer.engine.devshell``): your passwd and group lines, unless the
+    image has that uid or gid already, and the host's zone as /etc/localtime (a copy: the
+    image's may be a link into a zoneinfo it does not have)."""
+    for name, line in (("passwd", profile.get("passwd_entry")), ("group", profile.get("group_entry"))):
+        if not line:
+            continue
+        file = etc / name
+        text = file.read_text() if file.is_file() and not file.is_symlink() else ""
+        if any(len(r) > 2 and r[2] == line.split(":")[2] for r in (x.split(":") for x in text.splitlines())):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            file.unlink()  # written anew: never through a link the image made
+        file.write_text(text + ("\n" if text and not text.endswith("\n") else "") + line + "\n")
+    if profile.get("timezone") == "local" and os.path.isfile("/etc/localtime"):
+        with contextlib.suppress(OSError):
+            (etc / "localtime").unlink()
+        shutil.copyfile("/etc/localtime", etc / "localtime")
+
+
 def write_network_files(etc: Path, net: dict[str, Any], hostname: str) -> None:
     """/etc/hostname and /etc/hosts always; /etc/resolv.conf from the profile's DNS servers,
     else the host's with host networking, else the image's own stays. A file is unlinked

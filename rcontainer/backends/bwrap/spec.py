@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rcontainer.backends.bwrap.argv import bwrap_args, container_command, container_env, resolve_user
-from rcontainer.backends.bwrap.root import populate_root, prepare_targets
+from rcontainer.backends.bwrap.root import add_dev_shell_files, populate_root, prepare_targets
 
 NAME = "spec.json"
 ROOT = "root"
@@ -48,6 +48,7 @@ def lay_out(
     them at each start). The image's /etc/passwd (as copied into ``root``) names the user;
     the working folder and mount targets must exist before bwrap runs."""
     bound = populate_root(root, tree, profile, hostname=hostname)
+    add_dev_shell_files(root / "etc", profile)
     uid, gid, home = resolve_user(root / "etc", profile.get("user") or config.get("User") or None)
     workdir = profile.get("workdir") or config.get("WorkingDir") or "/"
     prepare_targets(root, tree, bound, profile, workdir)

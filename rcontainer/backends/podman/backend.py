@@ -20,6 +20,7 @@ from rcontainer.backends.podman.api import LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
 from rcontainer.backends.podman.images import PodmanImages
 from rcontainer.backends.podman.spec import signal_number, spec_from_profile
+from rcontainer.backends.podman.volumes import PodmanVolumes
 from rcontainer.container import Observed, Record, State, make_key
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
@@ -55,6 +56,7 @@ class PodmanBackend:
         self._api: LibpodClient | None = None
         self._api_lock = threading.Lock()
         self.images = PodmanImages(lambda: self.api)
+        self.volumes = PodmanVolumes(lambda: self.api)
 
     @property
     def api(self) -> LibpodClient:

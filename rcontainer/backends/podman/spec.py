@@ -66,6 +66,11 @@ def spec_from_profile(
     spec.update(_network(p.get("network") or {}, p.get("networks") or {}))
     spec.update(_userns(p.get("userns")))
     spec.update(_mounts(p.get("volumes") or []))
+    # a dev shell's (rcontainer.engine.devshell): your name in /etc/passwd, the host's zone
+    if p.get("passwd_entry"):
+        spec["passwd_entry"] = p["passwd_entry"]
+    if p.get("timezone"):
+        spec["timezone"] = p["timezone"]
     for key in ("cap_add", "cap_drop"):
         if p.get(key):
             spec[key] = list(p[key])
@@ -149,9 +154,20 @@ def _idmap(m: Any) -> dict[str, int]:
 
 
 def _mounts(volumes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bind and tmpfs mounts go in ``mounts``, named volumes in ``volumes``."""
-    mounts, named = [], []
+    """Bind and tmpfs mounts go in ``mounts``, named volumes in ``volumes``, overlays (a bind
+    with ``overlay``: its upper and work folders) in ``overlay_volumes``."""
+    mounts, named, overlays = [], [], []
     for v in volumes:
+        if v.get("overlay"):  # writes go to upperdir, never to the source (a dev shell's home)
+            layer = v["overlay"]
+            overlays.append(
+                {
+                    "source": v["source"],
+                    "destination": v["target"],
+                    "options": [f"upperdir={layer['upper']}", f"workdir={layer['work']}"],
+                }
+            )
+            continue
         options = ["ro" if v.get("read_only") else "rw"]
         if v.get("selinux"):
             options.append(v["selinux"])  # z or Z: relabel for SELinux
@@ -179,6 +195,8 @@ def _mounts(volumes: list[dict[str, Any]]) -> dict[str, Any]:
         out["mounts"] = mounts
     if named:
         out["volumes"] = named
+    if overlays:
+        out["overlay_volumes"] = overlays
     return out
 
 

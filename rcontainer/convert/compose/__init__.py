@@ -1,14 +1,16 @@
-"""Compose import: the services of a Compose file as rcontainer profiles.
+"""Compose import: the services of a Compose file as one project folder of rcontainer profiles.
 
-    result = import_compose(Path("compose.yaml"), output_dir=Path("profiles"))
-    result.written     # the profile files, one NAME.yaml per service
+    result = import_compose(Path("compose.yaml"), output_dir=Path("shop"))
+    result.written     # the profile files, one NAME.yaml per service (project: the Compose project)
     result.losses      # every Compose key with no (or only an approximate) equivalent
+    result.warnings    # variables read while unset, other profiles in the folder
 
 ``load`` reads the file as Compose loads it: its YAML documents, what it includes and what its
 services extend, merged by Compose's rules (``documents``, ``include``, ``extends``, ``merge``).
 ``convert`` is the pure part: that loaded file in, profile mappings and losses out.
 Each Compose service key has a handler (``keys.HANDLERS``), one module per group of keys
-(``services``, ``network``, ``volumes``, ``resources``, ``health``, ``lifecycle``, ``security``);
+(``services``, ``network``, ``relations`` (depends_on, networks), ``volumes``, ``resources``,
+``health``, ``lifecycle``, ``security``);
 a key with none is reported as dropped. ``import_compose`` reads the file (``load``), converts,
 writes each profile next to its siblings under a temporary name, loads it back with
 ``load_profile`` (a profile rcontainer itself rejects is never written), and only then moves
@@ -31,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rcontainer.container import PROJECT_MAX
+from rcontainer.convert.compose import relations
 from rcontainer.convert.compose.checks import refuse_invalid
 from rcontainer.convert.compose.keys import DROPPED, HANDLERS, PROFILE_KEYS
 from rcontainer.convert.compose.load import Compose, bad, not_unicode, read_compose
@@ -49,12 +53,14 @@ class ImportResult:
     written: list[Path] = field(default_factory=list)
     losses: list[Loss] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # service -> profile mapping
+    warnings: list[str] = field(default_factory=list)  # FILE:LINE: key: what (unset variables, ...)
 
 
 def convert(
-    model: Compose, *, output_dir: Path, services: list[str] | None = None
+    model: Compose, *, output_dir: Path, services: list[str] | None = None, warnings: list[str] | None = None
 ) -> tuple[dict[str, dict[str, Any]], list[Loss]]:
-    """Profiles (service name -> profile mapping) for the loaded Compose file, and the losses."""
+    """Profiles (service name -> profile mapping) for the loaded Compose file, and the losses;
+    ``warnings`` gets a line for each variable a service reads while unset."""
     compose, file, lines = model.data, model.file, model.lines
     all_services = compose["services"]
     wanted = list(all_services) if services is None else services
@@ -73,7 +79,10 @@ def convert(
     top_volumes = compose.get("volumes") or {}
     if not isinstance(top_volumes, dict):
         raise bad(file, lines, ("volumes",), "a mapping of volume names", top_volumes)
-    for key in ("networks", "secrets", "configs"):
+    top_networks = compose.get("networks") or {}
+    if not isinstance(top_networks, dict):
+        raise bad(file, lines, ("networks",), "a mapping of network names", top_networks)
+    for key in ("secrets", "configs"):
         if compose.get(key):
             losses.append(Loss(file.name, key, "top-level definitions dropped (see each service's notes)"))
     for vname, spec in top_volumes.items():
@@ -103,8 +112,12 @@ def convert(
             where=model.where.get(str(service)),
             environ=model.environ,
             project=model.project,
+            top_networks=top_networks,
+            services=tuple(map(str, all_services)),
         )
         profile = convert_service(s)
+        if warnings is not None:
+            warnings += s.unset_variables()
         if profile["name"] in names:
             raise BadInput(
                 f"{shown(file)}: services {names[profile['name']]!r} and {service!r} both become profile"
@@ -114,6 +127,8 @@ def convert(
         names[profile["name"]] = str(service)
         out[str(service)] = profile
         losses += s.losses
+    losses += relations.link(out, compose)
+    losses += relations.top_level_notes(compose, file.name)
     return out, losses
 
 
@@ -127,6 +142,8 @@ def convert_service(s: Service) -> dict[str, Any]:
         if key in HANDLERS or key.startswith("x-"):
             continue
         s.lose(key, DROPPED.get(key, "dropped: profiles have no equivalent"))
+    if s.project:  # the folder is one project, named as Compose names it
+        s.p["project"] = s.project[:PROJECT_MAX]
     return _spelled({k: s.p[k] for k in PROFILE_KEYS if k in s.p})
 
 
@@ -204,25 +221,40 @@ def import_compose(
     force: bool = False,
     environ: Mapping[str, str] | None = None,
     env_files: list[Path] | None = None,
+    check: bool = False,
 ) -> ImportResult:
     """Convert, validate and write the services of a Compose file as profiles (all or nothing).
 
     ``environ`` (``os.environ`` when None) over the ``.env`` file beside the Compose file (or
     over ``env_files``) gives the variables Compose would interpolate: the importer reads them
-    where it must translate a value (a duration, a port without host port, ...).
+    where it must translate a value (a duration, a port without host port, ...). With ``check``
+    everything is converted and validated as for a real import, and nothing is written: the
+    profiles are validated in hidden files of ``output_dir`` (made for it when missing), all
+    removed again; ``written`` then lists what an import would write.
     """
     from rcontainer.profile import ProfileError, load_profile
 
     model = read_compose(path, environ=environ, env_files=env_files)
     compose, lines = model.data, model.lines
-    profiles, losses = convert(model, output_dir=output_dir, services=services)
+    warnings: list[str] = []
+    profiles, losses = convert(model, output_dir=output_dir, services=services, warnings=warnings)
     if output_dir.exists() and not output_dir.is_dir():
         raise BadInput(f"{shown(output_dir)} is not a folder")
     losses += _dotenv_notes(model, profiles, output_dir, os.environ if environ is None else environ)
     targets = {svc: output_dir / f"{prof['name']}.yaml" for svc, prof in profiles.items()}
+    if output_dir.is_dir():
+        from rcontainer.profile.project import project_files
+
+        others = [p.name for p in project_files(output_dir) if p not in targets.values()]
+        if others:
+            warnings.append(
+                f"{shown(output_dir)}: other profiles are there too ({shown(', '.join(others))}): a folder is"
+                " one project, which up FOLDER brings up whole; import into a folder of its own"
+            )
     existing = [str(t) for t in targets.values() if t.exists()]
-    if existing and not force:
+    if existing and not force and not check:
         raise BadInput(f"not overwriting {shown(', '.join(existing))}", hint="give --force to overwrite")
+    made = _missing_folders(output_dir)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -246,11 +278,25 @@ def import_compose(
                     f"{shown(path)}: service {svc!r} does not make a valid profile:\n{problems}",
                     hint="fix the service (or set the variables it uses) and import again",
                 ) from None
-        for (_svc, target), tmp in zip(targets.items(), temps, strict=True):
-            tmp.replace(target)
+        if not check:
+            for (_svc, target), tmp in zip(targets.items(), temps, strict=True):
+                tmp.replace(target)
     except OSError as exc:
         raise BadInput(f"cannot write profiles to {shown(output_dir)}: {exc.strerror or exc}") from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
-    return ImportResult(written=list(targets.values()), losses=losses, profiles=profiles)
+        if check:
+            for folder in made:  # deepest first: the folders made for the check only
+                folder.rmdir()
+    return ImportResult(written=list(targets.values()), losses=losses, profiles=profiles, warnings=warnings)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    out = []
+    for f in (folder.absolute(), *folder.absolute().parents):
+        if f.exists():
+            break
+        out.append(f)
+    return out

@@ -1,8 +1,8 @@
 """What Compose refuses in a whole file, refused here too (with the reason), before any import.
 
 A service that depends on itself or on a cycle of services, on a service that is not there, or
-that sets both ``network_mode`` and ``networks``. (Duplicate keys, include and extends cycles
-are refused while the file is read.) ``depends_on`` itself is not imported: it is checked only.
+that sets both ``network_mode`` and ``networks``, or shares the network of a service that is not
+there. (Duplicate keys, include and extends cycles are refused while the file is read.)
 """
 
 from __future__ import annotations
@@ -29,6 +29,13 @@ def refuse_invalid(model: Compose) -> None:
                 " (give one of them)"
             )
         graph[name] = []
+        mode = spec.get("network_mode")
+        if isinstance(mode, str) and mode.startswith("service:"):
+            if mode[8:] not in names:
+                raise BadInput(
+                    f"{_at(model, name, 'network_mode')}no service {shown(mode[8:])!r} to share a network with"
+                )
+            graph[name].append(mode[8:])  # Compose starts it first
         for dep, required in _depends_on(spec.get("depends_on")):
             if dep not in names:
                 if required:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from rcontainer.convert.compose.health import healthcheck
 from rcontainer.convert.compose.lifecycle import restart, stop
 from rcontainer.convert.compose.network import network
+from rcontainer.convert.compose.relations import depends, networks
 from rcontainer.convert.compose.resources import limits, ulimits
 from rcontainer.convert.compose.security import capabilities, flags, security_opt, userns
 from rcontainer.convert.compose.service import Service
@@ -25,6 +26,11 @@ from rcontainer.convert.compose.volumes import volumes
 
 Handler = Callable[[Service], None]
 
+
+def expose(s: Service) -> None:
+    """Nothing to do: every port of a container is open to the others on the project's network."""
+
+
 # Compose service key -> the handler that imports it. A handler may read several keys (and
 # restart also reads deploy.restart_policy); each runs once per service, whether its
 # keys are set or not, in the order it first appears here, which is the order of the report.
@@ -38,7 +44,7 @@ HANDLERS: dict[str, Handler] = {
     "env_file": environment,
     "environment": environment,
     "network_mode": network,
-    "networks": network,
+    "networks": networks,
     "ports": network,
     "hostname": network,
     "domainname": network,
@@ -68,18 +74,19 @@ HANDLERS: dict[str, Handler] = {
     "user": user,
     "working_dir": working_dir,
     "security_opt": security_opt,
+    "depends_on": depends,
+    "expose": expose,
 }
 
 # Service keys with no profile equivalent, and what to tell the user about them.
 DROPPED = {
-    "depends_on": "dropped: profiles start on their own; start the services it names first",
-    "links": "dropped: each profile has its own network; reach other services through published ports",
-    "external_links": "dropped: each profile has its own network",
+    "links": "dropped: the services of the project reach each other by name on its network"
+    " (a link's alias is not made, nor its implied dependency: use depends_on and aliases)",
+    "external_links": "dropped: join the other container's network (networks) and reach it by name",
     "secrets": "dropped: no secret mounts (give them as env with secret: true, or a read-only bind)",
     "configs": "dropped: no config mounts (use a read-only bind of the file)",
     "scale": "dropped: a profile is one container",
     "profiles": "dropped: every imported service is its own profile",
-    "expose": "dropped: other profiles reach a container through published ports only",
     "volumes_from": "dropped: mount the same volumes instead",
     "logging": "dropped: rcontainer keeps its own logs",
     "devices": "dropped: no device mounts",
@@ -100,8 +107,9 @@ DROPPED = {
 
 # The order of a profile's fields, as a person would write them.
 PROFILE_KEYS = (
-    "name", "image", "build", "pull", "command", "entrypoint", "workdir", "user", "userns",
+    "name", "project", "image", "build", "pull", "command", "entrypoint", "workdir", "user", "userns",
     "env_file", "env", "network", "volumes", "runtime", "resources", "ulimits", "healthcheck",
     "restart", "stop_signal", "stop_timeout", "read_only", "cap_add", "cap_drop",
     "no_new_privileges", "privileged", "labels", "annotations", "tty",
+    "networks", "depends_on",
 )  # fmt: skip

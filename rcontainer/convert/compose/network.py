@@ -18,7 +18,6 @@ MODES = {
     "pasta": "pasta",
     "private": "private",
 }
-NETWORKS_DROPPED = "dropped: each profile has its own network; reach other services through published ports"
 
 _PORT = re.compile(
     r"^(?:(\[[0-9A-Fa-f:.]+\]|[0-9]+\.[0-9.]+):)?(?:([0-9]+(?:-[0-9]+)?)?:)?([0-9]+(?:-[0-9]+)?)(?:/([a-zA-Z]+))?$"
@@ -41,10 +40,18 @@ def network(s: Service) -> None:
     if mode is not None:
         if mode in MODES:
             net["mode"] = MODES[mode]
+        elif mode.startswith("service:") and mode[8:] in s.services:
+            # Compose starts that service first and shares its network namespace: here the
+            # container joins the project's network beside it instead
+            dep = mode[8:]
+            s.p.setdefault("depends_on", {})[dep] = {"condition": "service_started"}
+            s.lose(
+                "network_mode",
+                f"{mode!r} → the project's network, after {dep} starts: the network namespace is not"
+                f" shared, so localhost does not reach {dep} (reach it by its name, {dep})",
+            )
         else:
             s.lose("network_mode", f"{mode!r} → private (no namespace sharing between profiles)")
-    if s.spec.get("networks") is not None:
-        s.lose("networks", NETWORKS_DROPPED)
     ports = s.spec.get("ports")
     if ports is not None:
         if not isinstance(ports, list):

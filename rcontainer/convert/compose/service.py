@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from rcontainer.convert.compose.merge import go_text
-from rcontainer.convert.compose.variables import has_variable, literal, resolve
+from rcontainer.convert.compose.variables import has_variable, literal, resolve, unset
 from rcontainer.convert.compose.where import Lines, Where, bad, located
 from rcontainer.convert.loss import Loss, shown
 from rcontainer.errors import BadInput
+from rcontainer.profile.interpolate import unset_warning
 
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a name a profile's ${...} can name
 _TRUE = ("true", "y", "yes", "on")
@@ -54,6 +55,8 @@ class Service:
         where: dict[str, Where] | None = None,
         environ: Mapping[str, str] | None = None,
         project: str = "",
+        top_networks: dict[str, Any] | None = None,
+        services: tuple[str, ...] = (),
     ) -> None:
         self.service = service
         self.spec = spec
@@ -65,6 +68,8 @@ class Service:
         self.where = where or {}  # the keys written elsewhere than at services.NAME of ``file``
         self.environ = environ if environ is not None else {}  # for what must be read when imported
         self.project = project or compose_project(file.parent.absolute().name)  # names its volumes
+        self.top_networks = top_networks or {}  # the file's top-level networks
+        self.services = services  # every service of the file, for network_mode: service:NAME
         self.losses: list[Loss] = []
         self.p: dict[str, Any] = {}  # the profile, in the order handlers write it
 
@@ -119,6 +124,27 @@ class Service:
         path = (key,) if isinstance(key, str) else key
         shown_path = f"{path[0]}{''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in path[1:])}"
         self.lose(shown_path, f"{value} → {out!r} (variables resolved when imported)")
+
+    def unset_variables(self) -> list[str]:
+        """A warning for each variable the service reads while unset, without a default (as
+        Compose warns): ``FILE:LINE: services.NAME.KEY: the "VAR" variable is not set ...``."""
+        out: list[str] = []
+
+        def walk(value: Any, at: tuple[str | int, ...]) -> None:
+            if isinstance(value, str):
+                out.extend(f"{self.at(at)}{unset_warning(name)}" for name in unset(value, self.environ))
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    if not str(k).startswith("x-"):
+                        walk(v, (*at, str(k)))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    walk(v, (*at, i))
+
+        for key, value in self.spec.items():
+            if not str(key).startswith("x-"):
+                walk(value, (str(key),))
+        return list(dict.fromkeys(out))
 
     def path(self, text: str, key: str | tuple[str | int, ...] | None = None) -> str:
         """A Compose path (relative to the Compose file) as a profile path (relative to the profile).

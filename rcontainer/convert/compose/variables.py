@@ -21,7 +21,12 @@ from typing import Any
 from rcontainer.convert.loss import shown
 from rcontainer.errors import BadInput
 from rcontainer.profile import dotenv
-from rcontainer.profile.interpolate import InterpolationError, interpolate_compose, lone_dollars_doubled
+from rcontainer.profile.interpolate import (
+    InterpolationError,
+    Recording,
+    interpolate_compose,
+    lone_dollars_doubled,
+)
 
 _NAME = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -44,6 +49,18 @@ def resolve(text: str, environ: Mapping[str, str]) -> str:
         return interpolate_compose(text, environ)
     except InterpolationError as exc:
         raise ValueError(str(exc)) from None
+
+
+def unset(text: str, environ: Mapping[str, str]) -> list[str]:
+    """The variables ``text`` reads while unset, with no default: each becomes an empty string."""
+    if "$" not in text:
+        return []
+    seen = Recording(environ)
+    try:
+        interpolate_compose(text, seen)
+    except InterpolationError:
+        return []  # a malformed expression is refused where the value is read
+    return seen.missed
 
 
 def names(value: Any) -> set[str]:
