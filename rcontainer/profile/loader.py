@@ -10,7 +10,8 @@ The steps, each reporting every problem it finds into one ``Ctx``:
 3. load the files named by ``extends`` the same way and deep-merge them under this one;
 4. validate and normalise the merged tree against ``schema.PROFILE``;
 5. read ``env_file`` files, apply the profile-wide rules (image or build, the name) and check
-   that the runtime class exists and can honour the profile.
+   that the runtime class exists and can honour the profile (the checks across fields are in
+   ``checks.py``).
 
 yaml is imported inside functions only.
 """
@@ -20,20 +21,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rcontainer.profile import schema
+from rcontainer.profile import checks, schema
+from rcontainer.profile.checks import at
 from rcontainer.profile.envfiles import read_env_file, with_dotenv
 from rcontainer.profile.interpolate import InterpolationError, Recording, interpolate, unset_warning
-from rcontainer.profile.mounts import sensitive_reason
 from rcontainer.profile.problems import Problem, ProfileError
 from rcontainer.profile.schema import INVALID, Ctx, EnvValue, Node, PathT
 from rcontainer.profile.yamlversions import TYPED, yaml11_reading
-
-if TYPE_CHECKING:
-    from rcontainer.backends.base import Unsupported
 
 MAX_VALUES = 100_000  # after alias expansion: refuses "billion laughs" documents
 MAX_DEPTH = 64
@@ -347,20 +344,6 @@ def _kind(value: Any) -> str:
 # The whole load
 
 
-def _at(tree: Node, *keys: str | int) -> Node:
-    """The node at ``keys`` in ``tree``, or the deepest existing ancestor (to locate problems)."""
-    node = tree
-    for key in keys:
-        v = node.value
-        if isinstance(v, dict) and isinstance(key, str) and key in v and v[key] is not None:
-            node = v[key]
-        elif isinstance(v, list) and isinstance(key, int) and 0 <= key < len(v):
-            node = v[key]
-        else:
-            break
-    return node
-
-
 def load(path: Path, environ: Mapping[str, str]) -> tuple[dict[str, Any], frozenset[str], tuple[str, ...]]:
     """Load, merge, validate and normalise the profile at ``path``; ProfileError lists every problem.
 
@@ -403,7 +386,7 @@ def _finish(
     has_image = data["image"] not in (None, "")
     has_build = data["build"] is not None
     if has_image and has_build:
-        ctx.add(_at(tree, "build"), "build", "expected only one of 'image' or 'build', found both")
+        ctx.add(at(tree, "build"), "build", "expected only one of 'image' or 'build', found both")
     elif not has_image and not has_build:
         ctx.add(
             tree,
@@ -416,12 +399,12 @@ def _finish(
     env_files = data.pop("env_file")
     env: dict[str, str] = {}
     if env_files is not INVALID:
-        files_node = _at(tree, "env_file")
+        files_node = at(tree, "env_file")
         for i, env_path in enumerate(env_files):
             if env_path is INVALID:
                 continue
             where: PathT = ("env_file", i) if isinstance(files_node.value, list) else ("env_file",)
-            node = _at(tree, "env_file", i) if isinstance(files_node.value, list) else files_node
+            node = at(tree, "env_file", i) if isinstance(files_node.value, list) else files_node
             env.update(read_env_file(env_path, node, where, ctx, environ))
     entries = data["env"]
     if entries is not INVALID:
@@ -442,7 +425,7 @@ def _finish(
                 continue
             if vol["target"] in seen:
                 ctx.add(
-                    _at(tree, "volumes", i),
+                    at(tree, "volumes", i),
                     ("volumes", i),
                     f"target {vol['target']!r} is already mounted by volumes[{seen[vol['target']]}]",
                 )
@@ -451,154 +434,13 @@ def _finish(
     networks, network = data.get("networks"), data["network"]
     if networks and network is not INVALID and network["mode"] != "private":
         ctx.add(
-            _at(tree, "networks"),
+            at(tree, "networks"),
             "networks",
             f"joining networks needs network mode 'private' (the default), not {network['mode']!r}",
         )
-    _check_dev_shell(data, tree, ctx)
-    _check_runtime(data, tree, ctx)
-    _check_sensitive_mounts(data, tree, ctx)
-
-
-def _check_dev_shell(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
-    """``home:`` and ``host:``: a home gets the default host integration unless ``host:`` says
-    otherwise; ``host: [user]`` is your uid inside (Podman's keep-id), so it cannot go with
-    another ``userns`` or a ``user``; a home folder given as a path is a bind of that folder,
-    held to the sensitive-mount guard (``home: shared`` is the explicit way to your home)."""
-    home, host = data.get("home"), data.get("host")
-    if home not in (None, INVALID) and host is None:
-        data["host"] = list(schema.HOST_DEFAULT)
-        host = data["host"]
-    if isinstance(host, list) and "user" in host:
-        userns = data.get("userns")
-        if userns not in ("", "keep-id", INVALID):
-            ctx.add(
-                _at(tree, "userns"),
-                "userns",
-                f"host: [user] runs the shell as your own uid (userns keep-id), not with userns {userns!r}; "
-                "drop userns or user from host:",
-            )
-        if data.get("user") not in (None, INVALID):
-            ctx.add(
-                _at(tree, "user"),
-                "user",
-                "host: [user] runs the container as you; drop user:, or user from host:",
-            )
-    if isinstance(home, str) and home not in schema.HOME_POLICIES:
-        why = sensitive_reason(home)
-        if why and data.get("allow_sensitive_mounts") is not True:
-            fix = "say home: shared" if why.startswith("your whole home") else "name a folder of its own"
-            ctx.add(
-                _at(tree, "home"),
-                "home",
-                f"home folder {home} is {why}; {fix}, or set allow_sensitive_mounts: true if you mean it",
-            )
-
-
-def _check_sensitive_mounts(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
-    """Bind sources are resolved (``~``, relative paths, ``..``, symlinks) before this check, so a
-    symlink to ``/`` is caught too. Mounting ``/`` or the whole home needs an explicit opt-in."""
-    volumes = data["volumes"]
-    if volumes is INVALID or data.get("allow_sensitive_mounts") is True:
-        return
-    for i, vol in enumerate(volumes):
-        if vol is INVALID or vol["type"] != "bind":
-            continue
-        why = sensitive_reason(vol["source"])
-        if why:
-            ctx.add(
-                _at(tree, "volumes", i),
-                ("volumes", i),
-                f"bind-mounts {why} (resolved from the profile as {vol['source']}); mount a sub-folder, "
-                "or set allow_sensitive_mounts: true if you mean it",
-            )
-
-
-def _check_runtime(data: dict[str, Any], tree: Node, ctx: Ctx) -> None:
-    from rcontainer import runtimes
-    from rcontainer.backends import capabilities
-    from rcontainer.errors import BadInput, NotFound
-
-    name = data["runtime"]
-    if name is INVALID:
-        return
-    try:
-        rclass = runtimes.get(name)
-    except NotFound as exc:
-        hint = f"; {exc.hint}" if exc.hint else ""
-        ctx.add(_at(tree, "runtime"), "runtime", f"{exc.message}{hint}")
-        return
-    except BadInput as exc:
-        ctx.add(_at(tree, "runtime"), "runtime", f"cannot check the runtime class: {exc.message}")
-        return
-    _check_unsupported(capabilities(rclass.family).unsupported, name, data, tree, ctx)
-
-
-def _check_unsupported(
-    rules: tuple[Unsupported, ...], runtime: str, data: dict[str, Any], tree: Node, ctx: Ctx
-) -> None:
-    """Refuse what the runtime class's family declares it cannot do (``Capabilities.unsupported``).
-
-    Rules on the same path are asked in turn about each of its values (each item, for a
-    ``[]`` path), so the problems of one value are reported together, in the table's order."""
-    for path, group in groupby(rules, key=lambda rule: rule.path):
-        same = list(group)
-        for keys, value in _values(data, path):
-            node = _at(tree, *keys)
-            written = _written(tree, keys)
-            for rule in same:
-                if not rule.when(value):
-                    continue
-                default = (
-                    f" (the default is {value!r}; {rule.default_fix})"
-                    if rule.default_fix and not written
-                    else ""
-                )
-                ctx.add(
-                    node if written else _at(tree, "runtime"),
-                    keys,
-                    rule.reason.format(value=value, runtime=runtime, default=default),
-                )
-
-
-def _values(data: dict[str, Any], path: str) -> list[tuple[tuple[str | int, ...], Any]]:
-    """The valid values at a rule's ``path`` (``a.b``, ``a[]`` for each item of list ``a``),
-    each with its keys."""
-    found: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
-    for part in path.split("."):
-        name, each = part.removesuffix("[]"), part.endswith("[]")
-        found = [
-            (keys + (name,), value[name])
-            for keys, value in found
-            if isinstance(value, dict) and name in value
-        ]
-        if each:
-            found = [
-                (keys + (i,), item)
-                for keys, items in found
-                if isinstance(items, list)
-                for i, item in enumerate(items)
-            ]
-        found = [(keys, value) for keys, value in found if value is not INVALID]
-    return found
-
-
-def _written(tree: Node, keys: tuple[str | int, ...]) -> bool:
-    """Whether the profile wrote the value at ``keys`` rather than leaving it to its default: a
-    mapping on the way that lacks the next key, or a null on the way, means a default; a
-    scalar on the way (such as ``network: host``) wrote what lies below it."""
-    node = tree
-    for key in keys:
-        value = node.value
-        if isinstance(value, dict) and isinstance(key, str):
-            if key not in value:
-                return False
-            node = value[key]
-        elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
-            node = value[key]
-        else:
-            return value is not None
-    return True
+    checks.dev_shell(data, tree, ctx)
+    checks.runtime(data, tree, ctx)
+    checks.sensitive_mounts(data, tree, ctx)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
