@@ -15,19 +15,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import runtimes
 from rcontainer.backends import Backends
-from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import cleanup, create, events, images, names, networks, processes, queries, store, up
-from rcontainer.engine import project as project_ops
-from rcontainer.engine.plan import Plan, plan_up
+from rcontainer.engine import names, store
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
 from rcontainer.errors import NotFound
 
 if TYPE_CHECKING:
+    from rcontainer.backends.base import Backend, ExecOptions, Progress
+    from rcontainer.engine.plan import Plan
     from rcontainer.profile import Profile
+
+# The operations' modules (create, up, project, queries, images, cleanup, ...) are imported by
+# the methods that use them: a command loads what it runs (`ps` neither the planner nor the
+# project scheduler, `exec` neither the creator nor the queries). Measured here: importing them
+# all cost ~10 ms of a ~100 ms `exec` (BENCHMARKS.md, where the time goes).
 
 
 class Engine:
@@ -85,19 +88,27 @@ class Engine:
 
     # -- images --------------------------------------------------------------------------------
     def ensure_image(self, profile: dict[str, Any]) -> tuple[str, str]:
+        from rcontainer.engine import images
+
         return images.ensure(self._backends, profile, self.progress)
 
     def pull(self, ref: str) -> dict[str, Any]:
+        from rcontainer.engine import images
+
         profile = self.load_profile(ref) if ref.endswith((".yaml", ".yml")) else None
         return images.pull(self._backends, ref, profile, self.progress)
 
     def build(self, ref: str) -> dict[str, Any]:
+        from rcontainer.engine import images
+
         return images.build(self._backends, ref, self.load_profile(ref), self.progress)
 
     def images(self) -> list[dict[str, Any]]:
         return self._backends.images.list()
 
     def prune(self) -> dict[str, Any]:
+        from rcontainer.engine import images
+
         return images.prune(self._backends)
 
     # -- create / up ---------------------------------------------------------------------------
@@ -110,14 +121,19 @@ class Engine:
         """Remove this scope's container of the record's key that the runtime has but no record
         points at (a CLI killed between the runtime's create and the record's write)."""
         backend = self.backend(rec.family)
-        return backend.capabilities.orphans and backend.remove_orphan(rec, create.owner())
+        return backend.capabilities.orphans and backend.remove_orphan(rec, store.owner())
 
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
+        from rcontainer import runtimes
+        from rcontainer.engine.plan import plan_up
+
         return plan_up(profile, rec, image_id, runtimes.get(profile.runtime).name, force=force)
 
     def up(self, ref: str, *, project: str | None = None, **options: bool) -> Plan:
         """Declarative: make the container of this profile exist, current, and running, in its
         project (``project`` overrides it). ``options``: those of ``up_profile``."""
+        from rcontainer.engine import create
+
         profile = create.profile_for(self.load_profile, ref)
         return self.up_profile(
             profile, names.check_project(project) if project else profile.project, **options
@@ -125,13 +141,19 @@ class Engine:
 
     def up_project(self, folder: str, *, project: str | None = None, **options: Any) -> list[Plan]:
         """Every profile of a project folder up, as one project (``rcontainer.engine.project``)."""
+        from rcontainer.engine import project as project_ops
+
         return project_ops.up(self, folder, names.check_project(project) if project else None, **options)
 
     def up_profile(self, profile: Profile, project: str, **options: bool) -> Plan:
         """Up one loaded profile in ``project`` (``rcontainer.engine.up``)."""
+        from rcontainer.engine import up
+
         return up.up_profile(self, profile, project, **options)
 
     def create(self, ref: str, *, allow_privileged: bool = False) -> Record:
+        from rcontainer.engine import create
+
         profile = create.profile_for(self.load_profile, ref)
         rclass = create.usable_class(profile, allow_privileged)
         key = make_key(profile.project, profile.name)
@@ -188,6 +210,7 @@ class Engine:
 
     def rm(self, ref: str, *, force: bool = False, purge: bool = False, keep_logs: bool = False) -> Record:
         """Remove; ``purge``: and forget it (its record and, unless ``keep_logs``, its logs)."""
+        from rcontainer.engine import cleanup
 
         def steps(rec: Record) -> None:
             # removed, but ps shows an orphan of that name (see ps): rm -f cleans it up
@@ -203,10 +226,13 @@ class Engine:
 
     def prune_records(self, *, keep_logs: bool = False) -> list[str]:
         """Forget every removed container (records and, unless ``keep_logs``, logs)."""
+        from rcontainer.engine import cleanup
+
         return cleanup.prune(keep_logs=keep_logs)
 
     def down(self, ref: str, timeout: int | None = None, project: str | None = None) -> Record:
         """Stop (gracefully, when running) and remove; the record and logs stay for history."""
+        from rcontainer.engine import networks
 
         def steps(rec: Record) -> None:
             if rec.state == State.REMOVED:
@@ -218,7 +244,7 @@ class Engine:
             self._t.step(rec, Op.RM)
 
         rec = self._change(ref, steps, project)
-        networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
+        networks.prune(self.backend(rec.family), rec, store.owner())  # once no container uses them
         return rec
 
     # -- projects ------------------------------------------------------------------------------
@@ -227,34 +253,50 @@ class Engine:
     ) -> list[str] | None:
         """The keys of the project ``ref`` (a project folder) or ``project`` names, in the order
         they start in; None when ``ref`` names one container."""
+        from rcontainer.engine import project as project_ops
+
         return project_ops.members(ref, names.check_project(project) if project else None, removed=removed)
 
     def each(self, op: str, keys: list[str], **options: Any) -> list[Record]:
         """``start``, ``stop``, ``restart`` or ``down`` over a project's containers, in the
         order ``op`` needs (``rcontainer.engine.project``)."""
+        from rcontainer.engine import project as project_ops
+
         return project_ops.each(self, op, keys, **options)
 
     # -- looking -------------------------------------------------------------------------------
     def ps(self, *, all: bool = False, project: str | None = None) -> list[dict[str, Any]]:
+        from rcontainer.engine import queries
+
         return queries.ps(self._t, all=all, project=project)
 
     def inspect(self, ref: str) -> dict[str, Any]:
+        from rcontainer.engine import queries
+
         return queries.inspect(self._t, self._record(self.key_of(ref)))
 
     def history(self, ref: str) -> list[dict[str, Any]]:
+        from rcontainer.engine import queries
+
         return queries.history(self._t, self._record(self.key_of(ref)))
 
     def log_path(
         self, ref: str, project: str | None = None, *, previous: bool = False
     ) -> tuple[Path, Record]:
         """The container's log, or (``previous``) the one its container had before a recreate."""
+        from rcontainer.engine import cleanup
+
         rec = self._record(self.key_of(ref, project))
         return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
 
     def is_active(self, rec: Record) -> bool:
+        from rcontainer.engine import queries
+
         return queries.is_active(self._t, rec)
 
     def wait(self, ref: str, timeout: float | None = None) -> int | None:
+        from rcontainer.engine import queries
+
         return queries.wait(self._t, self._record(self.key_of(ref)), timeout)
 
     def run_healthcheck(self, ref: str) -> None:
@@ -264,6 +306,9 @@ class Engine:
 
     def exec(self, ref: str, argv: list[str], how: ExecOptions | None = None, **dev: Any) -> int:
         """Run ``argv`` in the running container, or a dev shell (``processes.run``); its exit code."""
+        from rcontainer.backends.base import ExecOptions
+        from rcontainer.engine import processes
+
         return processes.run(self._t, self._record, self.key_of(ref), argv, how or ExecOptions(), **dev)
 
     def events(
@@ -271,6 +316,8 @@ class Engine:
     ) -> Iterator[dict[str, Any]]:
         """Live transitions: the journal every command appends to, plus what a periodic look at
         the runtimes notices (transitions made outside rcontainer)."""
+        from rcontainer.engine import events
+
         return events.follow(lambda: self.ps(all=False), interval=interval, stop=stop)
 
 
