@@ -159,7 +159,7 @@ class LibpodClient:
             answer = self._open(method, path, params, body, what=what, ok=ok, timeout=self.timeout, keep=True)
         except RcError as exc:
             if TRACE:
-                trace(method, path, getattr(exc, "status", "error"), started, f" ({type(exc).__name__})")
+                trace(method, path, "failed", started, f" ({type(exc).__name__})")
             raise
         try:
             response = Response(answer.status, answer.read())
