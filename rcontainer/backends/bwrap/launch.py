@@ -19,6 +19,7 @@ through a file or its command line (``secret_env``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import secrets
@@ -89,6 +90,12 @@ def _fork(cdir: Path, start_id: str, secret_values: dict[str, str], errfd: int) 
     if pid == 0:  # the child: never returns into the CLI's code
         code = 1
         try:
+            # The CLI's objects stay in this process's memory; one holding a descriptor (a socket,
+            # a file) that the collector finalized later would close whatever then has that
+            # number. So: collect what is garbage now, while the numbers are still the CLI's, and
+            # exempt everything else from collection for good.
+            gc.collect()
+            gc.freeze()
             os.setsid()  # the CLI may exit (or get ^C) while the container runs
             null = os.open(os.devnull, os.O_RDWR)
             os.dup2(null, 0)
