@@ -22,7 +22,6 @@ import contextlib
 import gc
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -45,7 +44,7 @@ def start(cdir: Path, name: str, secret_values: dict[str, str] | None = None) ->
     handing it the values of the container's secret variables."""
     with contextlib.suppress(FileNotFoundError):
         (cdir / status.NAME).unlink()
-    start_id = secrets.token_hex(8)
+    start_id = os.urandom(8).hex()
     errfd = os.open(
         cdir / "supervisor.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
     )
