@@ -51,17 +51,21 @@ if [ "$(id -u)" = 0 ]; then
     rm -rf "$tmp/root"
   fi
   out=$here/BENCHMARKS.md
+  # a folder of this run's own: other checkouts' benchmarks may run on the same machine
+  tmp=$(mktemp -d /tmp/rcontainer-bench.XXXXXX)
+  trap 'rm -rf "$tmp"' EXIT
+  chown "$RC_USER:" "$tmp"
   if [ "$podman_version" = 5 ]; then
     ensure_packages
     bash "$here/scripts/bed.sh" build
     t=0
-    RC_BENCH_TARBALL=$tarball bash "$here/scripts/bed.sh" bench "$here" "/tmp/rcontainer-BENCHMARKS.md" "$@" || t=$?
+    RC_BENCH_TARBALL=$tarball bash "$here/scripts/bed.sh" bench "$here" "$tmp/BENCHMARKS.md" "$@" || t=$?
     bash "$here/scripts/bed.sh" teardown || say "warning: the bed's teardown failed"
     [ "$t" = 0 ] || die "the benchmarks in the bed failed (exit $t)"
   else
-    run_as_user_or_self "$here" scripts/bench.sh rcontainer-bench venv-bench "$@" --output "/tmp/rcontainer-BENCHMARKS.md"
+    run_as_user_or_self "$here" scripts/bench.sh rcontainer-bench venv-bench "$@" --output "$tmp/BENCHMARKS.md"
   fi
-  cp "/tmp/rcontainer-BENCHMARKS.md" "$out"
+  cp "$tmp/BENCHMARKS.md" "$out"
   say "wrote $out"
 else
   run_as_user_or_self "$here" scripts/bench.sh rcontainer-bench venv-bench "$@"
