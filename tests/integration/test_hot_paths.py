@@ -49,7 +49,7 @@ def top(modules: list[str]) -> set[str]:
 
 
 @pytest.fixture
-def running(rc, busybox_profile):
+def running(rc, busybox_profile, scope):
     podman_class = busybox_profile("hp", command=["sleep", "1000"], stop_timeout=0)
     bwrap_class = busybox_profile("hb", runtime="bwrap", command=["sleep", "1000"], stop_timeout=0)
     rc("up", str(podman_class)).ok()

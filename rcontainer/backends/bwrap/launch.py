@@ -102,6 +102,8 @@ def _fork(cdir: Path, start_id: str, secret_values: dict[str, str], errfd: int) 
             os.dup2(errfd, 2)
             os.closerange(3, _max_fd())  # the container's lock, the Podman connection, the CLI's files
             os.chdir("/")
+            with contextlib.suppress(OSError):  # what ps -o comm and top call it (not "rcontainer")
+                Path("/proc/self/comm").write_text("rc-supervisor")
             code = supervisor.run(cdir, start_id, secret_values)
         except BaseException:  # noqa: BLE001 - anything goes to the supervisor's log, then out
             with contextlib.suppress(Exception):
