@@ -27,9 +27,22 @@ sys.path.insert(0, str(REPO))
 
 from tests import harness  # noqa: E402
 
-RC = [sys.executable, "-m", "rcontainer"]
-if shutil.which("rcontainer") and Path(shutil.which("rcontainer")).parent == Path(sys.executable).parent:
-    RC = [shutil.which("rcontainer")]
+# rcontainer as its console script runs it, plus a report of its peak memory (VmHWM) at exit to
+# the file RC_BENCH_HWM names: wait4's ru_maxrss cannot tell it, as a child's starts at the RSS of
+# the process that forked it (this runner's) and keeps it across exec.
+HWM = Path(tempfile.gettempdir()) / f"rc-bench-hwm-{os.getpid()}"
+os.environ["RC_BENCH_HWM"] = str(HWM)
+RC = [
+    sys.executable,
+    "-c",
+    "import atexit, os, sys\n"
+    "def hwm():\n"
+    "    kb = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+    "    open(os.environ['RC_BENCH_HWM'], 'w').write(kb)\n"
+    "atexit.register(hwm)\n"
+    "from rcontainer.cli import main\n"
+    "main(sys.argv[1:])",
+]
 
 
 @dataclass
@@ -63,16 +76,21 @@ class Row:
 
 
 def timed(argv: list[str], env: dict | None = None, check: bool = True) -> tuple[float, int]:
-    """Wall time and peak RSS (kB) of one command."""
+    """Wall time and peak RSS (kB) of one command: rcontainer's own (``RC`` reports it), 0 for
+    another command (wait4's figure would be this runner's)."""
+    HWM.unlink(missing_ok=True)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if check and code != 0:
         raise RuntimeError(f"{argv} exited {code}: {proc.stderr.read().decode()[-500:]}")
     proc.stderr.close()
-    return elapsed, usage.ru_maxrss
+    try:
+        return elapsed, int(HWM.read_text())
+    except (OSError, ValueError):
+        return elapsed, 0
 
 
 def measure_pair(
@@ -757,6 +775,7 @@ def main() -> int:
     text = merge(existing.read_text() if existing.exists() else "", text, args.update)
     Path(args.output).write_text(text)
     shutil.rmtree(work, ignore_errors=True)
+    HWM.unlink(missing_ok=True)
     return 0
 
 
