@@ -753,6 +753,9 @@ def merge_rows(old: list[str], new: list[str]) -> list[str]:
     last_row = max(i for i, line in enumerate(lines) if line.startswith("| "))
     lines[last_row + 1 : last_row + 1] = [line for line in fresh if key(line) not in used]
     header = next(line for line in new_main if line.startswith("Measured by"))
+    kept = [line for line in old_main if line.startswith("| ") and "| rcontainer |" not in line]
+    if all(key(line) in by_key for line in kept):  # every row measured now: the section is this run's
+        return new_main + (new_breakdown or old_breakdown)
     lines += [
         "",
         "Rows updated on their own (`--only ... --update`): " + header.removeprefix("Measured by "),
