@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
     ensure_dir(path.parent)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
+        import tempfile  # with shutil, random, bz2, lzma: ~3 ms that reading commands need not pay
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise OperationFailed(f"cannot write {path}: {exc.strerror}; the previous record is intact") from None

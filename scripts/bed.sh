@@ -14,6 +14,9 @@
 #                                     SRC (a checkout), also copy it in and make the test venv
 #   scripts/bed.sh test SRC [ARGS]    copy SRC into the bed and run its test suite there as the
 #                                     bed's test user (ARGS go to pytest)
+#   scripts/bed.sh bench SRC OUT [ARGS]  copy SRC into the bed, run its benchmarks there as the
+#                                     bed's test user (ARGS go to bench/run.py), write the
+#                                     resulting BENCHMARKS.md to OUT on the host
 #   scripts/bed.sh run CMD...         run CMD as root inside the bed (e.g. `run bash`)
 #   scripts/bed.sh user CMD...        run CMD as the bed's test user
 #   scripts/bed.sh version            the bed's Podman version
@@ -431,15 +434,37 @@ run_tests() {
   as_bed_user env RC_LINT="${RC_LINT:-0}" RC_VENV="$BED_VENV" bash "$BED_SRC/scripts/test.sh" --as-user "$@"
 }
 
+# The benchmarks (scripts/bench.sh --podman 5): as run_tests, then BENCHMARKS.md copied out. The
+# pull benchmark's Debian tarball, made on the host by bench.sh (RC_BENCH_TARBALL), is copied in
+# once.
+run_bench() {
+  local src=$1 out=$2; shift 2
+  bed_lock
+  [ -f "$BED_DIR/bed.stamp" ] || die "no bed in $BED_DIR: run scripts/bed.sh build first"
+  bed_up
+  copy_src "$src"
+  clean_user_storage
+  local cache=$BED_HOME/.cache/rcontainer-bench
+  if [ -s "${RC_BENCH_TARBALL:-}" ] && ! as_bed_user test -s "$cache/debian.tar"; then
+    as_bed_user mkdir -p "$cache"
+    # shellcheck disable=SC2016 # $1 is the inner sh's
+    as_bed_user sh -c 'cat >"$1.part" && mv "$1.part" "$1"' sh "$cache/debian.tar" <"$RC_BENCH_TARBALL"
+  fi
+  as_bed_user env RC_VENV="$BED_VENV" bash "$BED_SRC/scripts/bench.sh" --as-user "$@" \
+    --output "$BED_SRC/BENCHMARKS.out"
+  as_bed_user cat "$BED_SRC/BENCHMARKS.out" >"$out"
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
   build) build "$@" ;;
   rebuild) bed_lock; teardown || true; rm -rf --one-file-system "$BED_DIR"; build "$@" ;;
   test) [ $# -ge 1 ] || die "usage: scripts/bed.sh test SRC [PYTEST ARGS]"; run_tests "$@" ;;
+  bench) [ $# -ge 2 ] || die "usage: scripts/bed.sh bench SRC OUT [BENCH ARGS]"; run_bench "$@" ;;
   run) bed_is_up || build; in_bed "$@" ;;
   user) bed_is_up || build; as_bed_user "$@" ;;
   version) bed_version ;;
   teardown) bed_lock; teardown ;;
-  *) die "usage: scripts/bed.sh build [SRC] | rebuild | test SRC [ARGS] | run CMD... | user CMD... | version | teardown" ;;
+  *) die "usage: scripts/bed.sh build [SRC] | rebuild | test SRC [ARGS] | bench SRC OUT [ARGS] | run CMD... | user CMD... | version | teardown" ;;
 esac

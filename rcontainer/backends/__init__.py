@@ -67,6 +67,17 @@ class Backends:
         if family == "bwrap":
             from rcontainer.backends.bwrap.backend import BwrapBackend
 
-            podman = self("podman")
-            return BwrapBackend(images=podman.images, secrets=self.secrets)  # type: ignore[attr-defined]
+            # the Podman family's image store, made when an image is wanted: exec, stop or rm of
+            # a bubblewrap container never import the Podman backend (~20 ms)
+            return BwrapBackend(images=_LazyImages(self), secrets=self.secrets)  # type: ignore[arg-type]
         raise BadInput(f"unknown runtime family {family!r}")
+
+
+class _LazyImages:
+    """``Backends.images``, looked up on first use."""
+
+    def __init__(self, backends: Backends) -> None:
+        self._backends = backends
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._backends.images, name)

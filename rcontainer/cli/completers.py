@@ -3,8 +3,8 @@ named volumes.
 
 A completion request runs on every Tab press, so candidates come from the files rcontainer
 keeps (records, the profiles folder, runtimes.yaml, the systemd user folder), never from
-Podman, and this module imports nothing at import time: no podman-py, yaml or platformdirs
-(``rcontainer.paths`` loads platformdirs when a path is first asked for). A completer never
+Podman, and this module imports nothing at import time: no podman-py or yaml (and
+``rcontainer.paths`` computes the XDG folders itself, without platformdirs). A completer never
 fails loudly: a broken record folder gives no candidates, not a traceback in the user's shell.
 """
 

@@ -4,46 +4,37 @@ created → running ⇄ paused, running → stopped → running, any → removed
 container's lock while it changes it, reconciles the record with what the runtime reports
 (the runtime stays the source of truth), and changes containers only through
 ``Transitions.step``, which checks the ``LEGAL`` table (``states.py``) and records each
-transition with its time. Compound commands are sequences of steps. It never prints: notices
-for the user go to ``self.notices``.
+transition with its time. Compound commands are sequences of steps (``lifecycle.py``). It never
+prints: notices for the user go to ``self.notices``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import runtimes
 from rcontainer.backends import Backends
-from rcontainer.backends.base import Backend, ExecOptions, Progress
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import (
-    cleanup,
-    create,
-    events,
-    images,
-    monitor_ctl,
-    names,
-    networks,
-    processes,
-    queries,
-    store,
-    up,
-)
-from rcontainer.engine import project as project_ops
-from rcontainer.engine import volumes as volume_ops
-from rcontainer.engine.plan import Plan, plan_up
+from rcontainer.engine import lifecycle, names, store
+from rcontainer.engine.looking import Looking
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
 from rcontainer.errors import NotFound
 
 if TYPE_CHECKING:
+    from rcontainer.backends.base import Backend, ExecOptions, Progress
+    from rcontainer.engine import volumes
+    from rcontainer.engine.plan import Plan
     from rcontainer.profile import Profile
 
+# The operations' modules (create, up, project, queries, images, cleanup, ...) are imported by
+# the methods that use them: a command loads what it runs (`ps` neither the planner nor the
+# project scheduler, `exec` neither the creator nor the queries). Measured here: importing them
+# all cost ~10 ms of a ~100 ms `exec` (BENCHMARKS.md, where the time goes).
 
-class Engine:
+
+class Engine(Looking):
     """The lifecycle core. ``progress`` hears of pulls and builds as they go (``Progress``).
 
     ``backends`` maps a family to its backend; by default the real ones (tests of the state
@@ -77,9 +68,10 @@ class Engine:
         return self._backends(family)
 
     def load_profile(self, ref: str | Path) -> Profile:
+        from rcontainer.engine.project import warned
         from rcontainer.profile import load_profile
 
-        return project_ops.warned(load_profile(ref), self.notices)
+        return warned(load_profile(ref), self.notices)
 
     def _secret_values(self, path: str, names: list[str]) -> dict[str, str]:
         """What the profile at ``path`` gives the variables ``names`` now: the bwrap family
@@ -106,19 +98,27 @@ class Engine:
 
     # -- images --------------------------------------------------------------------------------
     def ensure_image(self, profile: dict[str, Any]) -> tuple[str, str]:
+        from rcontainer.engine import images
+
         return images.ensure(self._backends, profile, self.progress)
 
     def pull(self, ref: str) -> dict[str, Any]:
+        from rcontainer.engine import images
+
         profile = self.load_profile(ref) if ref.endswith((".yaml", ".yml")) else None
         return images.pull(self._backends, ref, profile, self.progress)
 
     def build(self, ref: str) -> dict[str, Any]:
+        from rcontainer.engine import images
+
         return images.build(self._backends, ref, self.load_profile(ref), self.progress)
 
     def images(self) -> list[dict[str, Any]]:
         return self._backends.images.list()
 
     def prune(self) -> dict[str, Any]:
+        from rcontainer.engine import images
+
         return images.prune(self._backends)
 
     # -- create / up ---------------------------------------------------------------------------
@@ -131,40 +131,36 @@ class Engine:
         """Remove this scope's container of the record's key that the runtime has but no record
         points at (a CLI killed between the runtime's create and the record's write)."""
         backend = self.backend(rec.family)
-        return backend.capabilities.orphans and backend.remove_orphan(rec, create.owner())
+        return backend.capabilities.orphans and backend.remove_orphan(rec, store.owner())
 
     def plan_up(self, profile: Profile, rec: Record | None, image_id: str, *, force: bool) -> Plan:
+        from rcontainer import runtimes
+        from rcontainer.engine.plan import plan_up
+
         return plan_up(profile, rec, image_id, runtimes.get(profile.runtime).name, force=force)
 
     def up(self, ref: str, *, project: str | None = None, **options: Any) -> Plan:
         """Declarative: make the container of this profile exist, current, and running, in its
-        project (``project`` overrides it). ``options``: those of ``up_profile``. A profile with
-        ``depends_on`` is brought up as ``up FOLDER NAME`` is, its dependencies first (as
-        ``docker compose up NAME`` does); each dependency's plan becomes a notice."""
-        profile = create.profile_for(self.load_profile, ref)
-        if not profile.data.get("depends_on"):
-            options.pop("wait_timeout", None)
-            return self.up_profile(
-                profile, names.check_project(project) if project else profile.project, **options
-            )
-        plans = self.up_project(str(profile.path.parent), project=project, only=(profile.name,), **options)
-        mine = next(plan for plan in plans if plan.name == profile.name)
-        for plan in plans:
-            if plan is not mine:
-                said = "up already" if plan.action == "none" else str(plan.action)
-                said = f"would {said}" if options.get("dry_run") and plan.action != "none" else said
-                self.notices.append(f"{plan.key}: {said} (a dependency of {profile.name})")
-        return mine
+        project, its dependencies first (``rcontainer.engine.up.up_ref``)."""
+        from rcontainer.engine import up
+
+        return up.up_ref(self, ref, project, **options)
 
     def up_project(self, folder: str, *, project: str | None = None, **options: Any) -> list[Plan]:
         """Every profile of a project folder up, as one project (``rcontainer.engine.project``)."""
+        from rcontainer.engine import project as project_ops
+
         return project_ops.up(self, folder, names.check_project(project) if project else None, **options)
 
     def up_profile(self, profile: Profile, project: str, **options: bool) -> Plan:
         """Up one loaded profile in ``project`` (``rcontainer.engine.up``)."""
+        from rcontainer.engine import up
+
         return up.up_profile(self, profile, project, **options)
 
     def create(self, ref: str, *, allow_privileged: bool = False) -> Record:
+        from rcontainer.engine import create
+
         profile = create.profile_for(self.load_profile, ref)
         rclass = create.usable_class(profile, allow_privileged)
         key = make_key(profile.project, profile.name)
@@ -175,9 +171,11 @@ class Engine:
             image = self.ensure_image(profile.data)
             return create.create(self._t, profile, profile.project, rclass, image, rec, self.remove_orphan)
 
-    # -- transitions ---------------------------------------------------------------------------
+    # -- transitions (the compound ones' steps: lifecycle.py) ----------------------------------
     def _change(self, ref: str, steps: Callable[[Record], None], project: str | None = None) -> Record:
-        """Under the container's lock: reconcile, run the steps, save."""
+        """Under the container's lock: reconcile, run the steps, save; then tell the monitor."""
+        from rcontainer.engine import monitor_ctl
+
         key = self.key_of(ref, project)
         with store.lock(key):
             rec = self._record(key)
@@ -188,29 +186,14 @@ class Engine:
         return rec
 
     def start(self, ref: str, project: str | None = None) -> Record:
-        return self._change(ref, _unless(self, State.RUNNING, Op.START), project)
-
-    def _stop_act(self, timeout: int | None) -> Callable[[Record, Backend], None]:
-        return lambda rec, b: b.stop(rec, _stop_timeout(rec, timeout))
+        return self._change(ref, lifecycle.unless(self, State.RUNNING, Op.START), project)
 
     def stop(self, ref: str, timeout: int | None = None, project: str | None = None) -> Record:
-        return self._change(ref, _unless(self, State.STOPPED, Op.STOP, self._stop_act(timeout)), project)
+        steps = lifecycle.unless(self, State.STOPPED, Op.STOP, lifecycle.stop_act(timeout))
+        return self._change(ref, steps, project)
 
     def kill(self, ref: str, signal: str = "SIGKILL") -> Record:
-        def act(rec: Record, b: Backend) -> None:
-            if rec.paused_by_signal and signal not in ("SIGKILL", "KILL", "9"):
-                b.unpause(rec)  # a stopped process would not act on the signal until continued
-            b.kill(rec, signal)
-            time.sleep(0.1)  # let the runtime see the process go before we look again
-
-        def steps(rec: Record) -> None:
-            before = len(rec.transitions)
-            self._t.step(rec, Op.KILL, act)
-            if len(rec.transitions) > before and rec.state == State.STOPPED:
-                # asked for, as Podman counts its kill: no restart policy undoes it
-                rec.transitions[-1].update(by="rcontainer", note=f"killed with {signal}")
-
-        return self._change(ref, steps)
+        return self._change(ref, lifecycle.kill(self, signal))
 
     def pause(self, ref: str) -> Record:
         return self._change(ref, lambda rec: self._t.step(rec, Op.PAUSE))
@@ -219,53 +202,37 @@ class Engine:
         return self._change(ref, lambda rec: self._t.step(rec, Op.UNPAUSE))
 
     def restart(self, ref: str, timeout: int | None = None, project: str | None = None) -> Record:
-        def steps(rec: Record) -> None:
-            check_transition(Op.RESTART, rec.state, rec.name, profile=rec.profile_path)
-            if rec.state == State.RUNNING:
-                self._t.step(rec, Op.STOP, self._stop_act(timeout))
-            self._t.step(rec, Op.START)
-
-        return self._change(ref, steps, project)
+        return self._change(ref, lifecycle.restart(self, timeout), project)
 
     def rm(self, ref: str, *, force: bool = False, purge: bool = False, keep_logs: bool = False) -> Record:
         """Remove; ``purge``: and forget it (its record and, unless ``keep_logs``, its logs)."""
-
-        def steps(rec: Record) -> None:
-            # removed, but ps shows an orphan of that name (see ps): rm -f cleans it up
-            if force and rec.state == State.REMOVED and self.remove_orphan(rec):
-                return
-            if not (purge and rec.state == State.REMOVED):
-                self._t.step(rec, Op.RM, force=force)
-
-        rec = self._change(ref, steps)
+        rec = self._change(ref, lifecycle.rm(self, force=force, purge=purge))
         if purge:
+            from rcontainer.engine import cleanup
+
             cleanup.purge(rec, keep_logs=keep_logs)
         return rec
 
     def prune_records(self, *, keep_logs: bool = False) -> list[str]:
         """Forget every removed container (records and, unless ``keep_logs``, logs)."""
+        from rcontainer.engine import cleanup
+
         return cleanup.prune(keep_logs=keep_logs)
 
     def down(self, ref: str, timeout: int | None = None, project: str | None = None) -> Record:
         """Stop (gracefully, when running) and remove; the record and logs stay for history."""
+        from rcontainer.engine import networks
 
-        def steps(rec: Record) -> None:
-            if rec.state == State.REMOVED:
-                return
-            if rec.state == State.PAUSED:
-                self._t.step(rec, Op.UNPAUSE)
-            if rec.state == State.RUNNING:
-                self._t.step(rec, Op.STOP, self._stop_act(timeout))
-            self._t.step(rec, Op.RM)
-
-        rec = self._change(ref, steps, project)
-        networks.prune(self.backend(rec.family), rec, create.owner())  # once no container uses them
+        rec = self._change(ref, lifecycle.down(self, timeout), project)
+        networks.prune(self.backend(rec.family), rec, store.owner())  # once no container uses them
         return rec
 
     @property
-    def volumes(self) -> volume_ops.Volumes:
+    def volumes(self) -> volumes.Volumes:
         """The named volumes rcontainer made: ls, rm, prune (``rcontainer.engine.volumes``)."""
-        return volume_ops.Volumes(self._backends.volumes, create.owner(), self.rm)
+        from rcontainer.engine import volumes
+
+        return volumes.Volumes(self._backends.volumes, store.owner(), self.rm)
 
     # -- projects ------------------------------------------------------------------------------
     def members(
@@ -273,78 +240,28 @@ class Engine:
     ) -> list[str] | None:
         """The keys of the project ``ref`` (a project folder) or ``project`` names, in the order
         they start in; None when ``ref`` names one container."""
+        from rcontainer.engine import project as project_ops
+
         return project_ops.members(ref, names.check_project(project) if project else None, removed=removed)
 
     def each(self, op: str, keys: list[str], **options: Any) -> list[Record]:
         """``start``, ``stop``, ``restart`` or ``down`` over a project's containers, in the
         order ``op`` needs (``rcontainer.engine.project``)."""
+        from rcontainer.engine import project as project_ops
+
         return project_ops.each(self, op, keys, **options)
 
-    # -- looking -------------------------------------------------------------------------------
-    def ps(self, *, all: bool = False, project: str | None = None) -> list[dict[str, Any]]:
-        return queries.ps(self._t, all=all, project=project)
-
-    def inspect(self, ref: str) -> dict[str, Any]:
-        return queries.inspect(self._t, self._record(self.key_of(ref)))
-
-    def history(self, ref: str) -> list[dict[str, Any]]:
-        return queries.history(self._t, self._record(self.key_of(ref)))
-
-    def log_path(
-        self, ref: str, project: str | None = None, *, previous: bool = False
-    ) -> tuple[Path, Record]:
-        """The container's log, or (``previous``) the one its container had before a recreate."""
-        rec = self._record(self.key_of(ref, project))
-        return (cleanup.previous_log(Path(rec.log_path)) if previous else Path(rec.log_path)), rec
-
-    def log_runs(self, ref: str, project: str | None = None) -> tuple[list[cleanup.Run], Record]:
-        """Every kept run's log, oldest first, with when it started (``cleanup.runs``)."""
-        rec = self._record(self.key_of(ref, project))
-        return cleanup.runs(rec), rec
-
-    def is_active(self, rec: Record) -> bool:
-        return queries.is_active(self._t, rec)
-
-    def wait(self, ref: str, timeout: float | None = None) -> int | None:
-        return queries.wait(self._t, self._record(self.key_of(ref)), timeout)
-
-    def run_healthcheck(self, ref: str) -> None:
-        """Run the container's healthcheck once now (systemd units do, without Podman's timers)."""
-        rec = self._record(self.key_of(ref))
-        self._t.backend(rec).run_healthcheck(rec)
-
+    # -- inside a container ----------------------------------------------------------------------
     def exec(self, ref: str, argv: list[str], how: ExecOptions | None = None, **dev: Any) -> int:
         """Run ``argv`` in the running container, or a dev shell (``processes.run``); its exit code."""
+        from rcontainer.backends.base import ExecOptions
+        from rcontainer.engine import processes
+
         return processes.run(self._t, self._record, self.key_of(ref), argv, how or ExecOptions(), **dev)
 
     def shell(self, ref: str, args: list[str], how: ExecOptions, **dev: Any) -> int:
         """A dev shell, its container brought up from its profile when it has none (``processes``)."""
+        from rcontainer.engine import processes
+
         key = processes.bring_up(self, ref, dev.get("started"), dev.pop("profile", None))
         return processes.run(self._t, self._record, key, args, how, dev_shell=True, **dev)
-
-    def events(
-        self, *, interval: float = 0.5, stop: Callable[[], bool] = lambda: False
-    ) -> Iterator[dict[str, Any]]:
-        """Live transitions: the journal every command appends to, plus what a periodic look at
-        the runtimes notices (transitions made outside rcontainer)."""
-        return events.follow(lambda: self.ps(all=False), interval=interval, stop=stop)
-
-
-def _unless(
-    engine: Engine, state: State, op: Op, act: Callable[[Record, Backend], None] | None = None
-) -> Callable[[Record], None]:
-    """The steps of ``op``, or nothing (noted in ``unchanged``) when the container is in ``state``
-    already: ``start`` of a running and ``stop`` of a stopped container succeed, as Podman's do."""
-
-    def steps(rec: Record) -> None:
-        if rec.state == state:
-            engine.unchanged.add(rec.key)
-        else:
-            engine._t.step(rec, op, act)
-
-    return steps
-
-
-def _stop_timeout(rec: Record, timeout: int | None) -> int:
-    """The timeout asked for, else the profile's stop_timeout."""
-    return timeout if timeout is not None else int(rec.profile.get("stop_timeout", 10))

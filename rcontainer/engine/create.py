@@ -19,6 +19,7 @@ from rcontainer.engine import binds, cleanup, devshell, networks, store, volumes
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
+from rcontainer.engine.store import owner
 from rcontainer.engine.transitions import Transitions, now_iso
 from rcontainer.errors import BadInput, NotFound, OperationFailed, RuntimeUnavailable
 from rcontainer.files import ensure_dir
@@ -48,12 +49,6 @@ def profile_for(load: Callable[[str | Path], Profile], ref: str) -> Profile:
         if rec is None or not rec.profile_path or not Path(rec.profile_path).is_file():
             raise
         return load(Path(rec.profile_path))
-
-
-def owner() -> str:
-    """The state folder whose records manage a container (a label on it): another state folder
-    never takes the container over."""
-    return str(paths.state_dir())
 
 
 def usable_class(profile: Profile, allow_privileged: bool = False) -> runtimes.RuntimeClass:

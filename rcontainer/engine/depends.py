@@ -24,12 +24,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rcontainer.errors import OperationFailed, RcError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from rcontainer.engine.core import Engine
 
 T = TypeVar("T")
@@ -103,6 +104,8 @@ class Conditions:
             future = self._judged.get((key, condition))
             mine = future is None
             if future is None:
+                from concurrent.futures import Future  # with logging: ~4 ms `down` need not pay
+
                 future = self._judged[(key, condition)] = Future()
         if mine:
             try:

@@ -30,6 +30,12 @@ from rcontainer.files import ensure_dir, read_json, write_json_atomic
 from rcontainer.paths import scope_dir
 
 
+def owner() -> str:
+    """The state folder whose records manage a container (a label on it): another state folder
+    never takes the container over."""
+    return str(paths.state_dir())
+
+
 def _split(key: str) -> tuple[str, str]:
     """(project, name) of a key as parts of file names; one with a NUL (no profile gives one)
     names no container."""

@@ -1,5 +1,5 @@
 """Declarative ``up`` of one profile: the plan, the guards, and the steps that make its container
-exist, current, and running.
+exist, current, and running (``up_ref``: a profile by file or name, with its dependencies).
 
 The plan (``plan.py``) compares the profile with the record; ``up`` then removes a container
 whose profile changed, creates one where none is, and starts (or unpauses) it, all under the
@@ -9,10 +9,10 @@ same name elsewhere, the same profile name in another file) is never replaced wi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import create, monitor_ctl, networks, store
+from rcontainer.engine import create, monitor_ctl, names, networks, store
 from rcontainer.engine.names import same_file
 from rcontainer.engine.plan import Action, Plan
 from rcontainer.engine.states import Op
@@ -103,3 +103,25 @@ def _say_home_kept(engine: Engine, profile: Profile, key: str, dry_run: bool) ->
 
 def paths_of(folders: dict[str, str]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in folders.items())
+
+
+def up_ref(engine: Engine, ref: str, project: str | None, **options: Any) -> Plan:
+    """``up FILE|NAME``: one profile up in its project (``project`` overrides it). A profile with
+    ``depends_on`` is brought up as ``up FOLDER NAME`` is, its dependencies first (as ``docker
+    compose up NAME`` does), each dependency's plan a notice. With ``in_project`` it is one
+    member of its project whose dependencies someone else starts (a project's systemd units,
+    each after its dependencies' units): this one only."""
+    profile = create.profile_for(engine.load_profile, ref)
+    if not profile.data.get("depends_on") or options.get("in_project"):
+        options.pop("wait_timeout", None)
+        return up_profile(
+            engine, profile, names.check_project(project) if project else profile.project, **options
+        )
+    plans = engine.up_project(str(profile.path.parent), project=project, only=(profile.name,), **options)
+    mine = next(plan for plan in plans if plan.name == profile.name)
+    for plan in plans:
+        if plan is not mine:
+            said = "up already" if plan.action == "none" else str(plan.action)
+            said = f"would {said}" if options.get("dry_run") and plan.action != "none" else said
+            engine.notices.append(f"{plan.key}: {said} (a dependency of {profile.name})")
+    return mine

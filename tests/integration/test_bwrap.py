@@ -173,6 +173,25 @@ def test_a_killed_supervisor_leaves_the_container_stopped_not_running(rc, profil
     assert rc.ps("--all")["bw"]["state"] == "running"
 
 
+def test_the_supervisor_leaves_the_clis_session_and_keeps_none_of_its_files(rc, profile):
+    """The supervisor is a fork of the CLI (no second interpreter on the way to a running
+    container): in a session of its own, with /dev/null and its log as stdio, and none of what
+    the CLI had open (the container's lock, the Podman connection): a lock it kept would make
+    every later command on the container wait."""
+    rc("up", str(profile())).ok()
+    sup = inspect(rc)["runtime_details"]["supervisor_pid"]
+    assert os.getsid(sup) == sup
+    fds = {int(fd): os.readlink(f"/proc/{sup}/fd/{fd}") for fd in os.listdir(f"/proc/{sup}/fd")}
+    assert fds[0] == fds[1] == "/dev/null"
+    assert fds[2].endswith("/supervisor.log")
+    others = [target for fd, target in fds.items() if fd > 2]
+    assert not [t for t in others if t.startswith("socket:") or t.endswith(".lock")], others
+    # its own: the container's log, bwrap's stdout, stderr and status pipes, its selector
+    assert all(t.endswith(".log") or t.startswith(("pipe:", "anon_inode:")) for t in others), others
+    rc("stop", "bw").ok()  # the lock is free: no wait
+    assert rc.ps("--all")["bw"]["state"] == "stopped"
+
+
 def test_rm_removes_the_containers_folder_but_keeps_the_cache(rc, profile, isolated_dirs):
     rc("up", str(profile())).ok()
     folder = Path(inspect(rc)["runtime_details"]["dir"])

@@ -211,3 +211,66 @@ def test_info_is_asked_once_per_client(api):
     assert api.info() == {"host": {"rootlessNetworkCmd": "pasta"}}
     assert api.info()["host"]["rootlessNetworkCmd"] == "pasta"
     assert [path for _, path, _ in Handler.seen] == ["/v4.0.0/libpod/info"]
+
+
+class Counting(Server):
+    """The same server, counting the connections it accepted."""
+
+    accepted = 0
+
+    def get_request(self):  # noqa: ANN201 - socketserver's signature
+        Counting.accepted += 1
+        return super().get_request()
+
+
+@pytest.fixture
+def counted(tmp_path: Path) -> Iterator[LibpodClient]:
+    sock = tmp_path / "podman.sock"
+    server = Counting(str(sock), Handler)
+    Counting.accepted = 0
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    Handler.seen = []
+    try:
+        yield LibpodClient(Endpoint(sock, "test"), timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_commands_plain_requests_share_one_connection(counted):
+    counted.request("GET", "/containers/a/json")
+    counted.request("POST", "/containers/create", body={"name": "x"})
+    assert counted.get_json("/containers/missing/json") is None  # an error answer keeps it too
+    counted.request("POST", "/containers/up/start", ok=(304,))  # no body
+    assert [p for _, p, _ in Handler.seen][-1].endswith("/containers/up/start")
+    assert Counting.accepted == 1
+
+
+def test_an_answer_that_ends_with_the_connection_is_not_reused(counted):
+    counted.request("GET", "/until-close")
+    counted.request("GET", "/containers/a/json")
+    assert Counting.accepted == 2
+
+
+def test_a_kept_connection_the_service_closed_is_replaced_and_the_request_sent_again(counted):
+    counted.request("GET", "/containers/a/json")
+    kept = counted._idle[0]
+    kept.shutdown(2)  # as a service that closed an idle connection: the next send finds it gone
+    assert counted.request("GET", "/containers/b/json").json() == {"path": "/v4.0.0/libpod/containers/b/json"}
+    assert Counting.accepted == 2
+
+
+def test_trace_names_each_request_on_stderr_and_is_silent_when_off(counted, monkeypatch, capsys):
+    from rcontainer.backends.podman import api
+
+    counted.request("GET", "/containers/a/json")
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(api, "TRACE", True)
+    counted.request("GET", "/containers/a/json")
+    with pytest.raises(NotFound):
+        counted.request("GET", "/containers/missing/json")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("rcontainer: trace: GET /containers/a/json 200 ") and lines[0].endswith(" ms")
+    assert lines[1].startswith("rcontainer: trace: GET /containers/missing/json ")
+    assert "PodmanNotFound" in lines[1]

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import signal as signals
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcontainer import logs, paths
+from rcontainer import paths
 from rcontainer.backends.bwrap import launch, nsjoin, procs, rootfs, secret_env, spec, status
 from rcontainer.backends.bwrap.capabilities import CAPABILITIES
 from rcontainer.backends.bwrap.cgroup import freeze
@@ -107,7 +106,7 @@ class BwrapBackend:
         config = rootfs.image_config(self.images, image_id)
         if rec.image:
             rootfs.remember_ref(rec.image, image_id)
-        cid = secrets.token_hex(32)
+        cid = os.urandom(32).hex()  # as secrets.token_hex, without importing random and hmac
         cdir = paths.scope_dir("containers") / ".bwrap" / f"{rec.name}-{cid[:12]}"
         hostname = (profile.get("network") or {}).get("hostname") or cid[:12]
         secret_keys = secret_env.keys(rec.profile, profile)
@@ -123,7 +122,7 @@ class BwrapBackend:
                     "bwrap": bwrap,
                     "args": args,
                     "log_path": rec.log_path,
-                    "log_max_bytes": logs.max_bytes(),
+                    "log_max_bytes": _log_max_bytes(),
                     "ulimits": profile.get("ulimits") or {},
                     "id": cid,
                     "secret_env": secret_keys,
@@ -296,3 +295,9 @@ class BwrapBackend:
         if len(secrets) < len(keys):  # the init replaced its environment: ask the profile
             secrets = secret_env.from_profile(self.secret_source, rec, keys, "exec in")
         return nsjoin.run_in(pid, sp, argv, how, secrets=secrets, cgroup=rt.get("cgroup"))
+
+
+def _log_max_bytes() -> int:
+    from rcontainer import logs  # its readers (queue, threads) only where a container is made
+
+    return logs.max_bytes()

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -271,6 +270,8 @@ def ensure(images: ImageSource, image_id: str) -> Path:
     with _lock(image_id):
         if final.is_dir():  # another process built it while we waited
             return final
+        import tempfile
+
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name[:12]}.", suffix=".tmp"))
         try:
             _export_into(images, image_id, tmp)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -64,6 +63,8 @@ class RuntimeFile:
         # container's folder must stay gone. fsync only for the exit record: the progress
         # writes are on the start path, where milliseconds count.
         try:
+            import tempfile  # not on the readers' path (ps, exec)
+
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".runtime.", suffix=".tmp")
         except OSError:
             return

@@ -1,7 +1,7 @@
 """The small detached process that runs one bubblewrap container.
 
-``python -m rcontainer.backends.bwrap.supervisor CONTAINER_DIR START_ID``: started by the bwrap backend in a
-session of its own, so the CLI can exit. It runs ``bwrap`` (options read from ``spec.json``,
+``python -m rcontainer.backends.bwrap.supervisor CONTAINER_DIR START_ID``, or a fork of the CLI
+running ``run`` (``launch.start``): in a session of its own, so the CLI can exit. It runs ``bwrap`` (options read from ``spec.json``,
 with the secret variables' values read from its standard input, handed over in memory through
 ``--args FD``: environment values never show in a command line other users can read, and
 secret ones never touch a file), writes the container's stdout/stderr to the log (0600) in
@@ -58,8 +58,13 @@ def open_log(path: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    cdir, start_id = Path(argv[1]), argv[2]
     secrets: dict[str, str] = json.loads(sys.stdin.buffer.read() or b"{}")
+    return run(Path(argv[1]), argv[2], secrets)
+
+
+def run(cdir: Path, start_id: str, secrets: dict[str, str]) -> int:
+    """Supervise the container of ``cdir`` until it ends (in a process of its own: this one,
+    started as above, or a fork of the CLI, ``launch.start``)."""
     spec = json.loads((cdir / "spec.json").read_text())
     for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,14 @@ if TYPE_CHECKING:
 LIBPOD = "/v4.0.0/libpod"
 # Seconds a request may wait for each answer from the service; None waits as long as it takes.
 API_TIMEOUT = 120
+# RCONTAINER_TRACE=1: each request's method, path, status and milliseconds on stderr (read once:
+# when off, a request pays one truth test). The benchmarks' breakdown per REST call reads it.
+TRACE = os.environ.get("RCONTAINER_TRACE", "") not in ("", "0")
+
+
+def trace(method: str, path: str, status: int | str, started: float, note: str = "") -> None:
+    ms = (time.perf_counter() - started) * 1000
+    sys.stderr.write(f"rcontainer: trace: {method} {path} {status} {ms:.1f} ms{note}\n")
 
 
 @dataclass(frozen=True)
@@ -116,14 +127,17 @@ def unavailable(endpoint: Endpoint, exc: BaseException) -> PodmanUnavailable:
 
 
 class LibpodClient:
-    """Requests to one Podman service. Cheap to make: nothing is opened until a request, and
-    each request opens its own connection to the local socket, closed once it is answered."""
+    """Requests to one Podman service. Cheap to make: nothing is opened until a request. A plain
+    request's connection, once its answer is read, is kept for the next one (HTTP/1.1
+    keep-alive: one connection per command, or one per thread when a project's containers come
+    up side by side); streams and exec sessions get connections of their own."""
 
     def __init__(self, endpoint: Endpoint, *, timeout: float | None = API_TIMEOUT) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
         self._version: str | None = None  # from the Libpod-API-Version header of any answer
         self._info: dict[str, Any] | None = None
+        self._idle: list[socket.socket] = []  # kept connections (list.pop/append: thread-safe)
 
     # -- plain requests ------------------------------------------------------------------------
     def request(
@@ -140,13 +154,31 @@ class LibpodClient:
         repeat the parameter. Statuses below 300, and those in ``ok``, are returned; 404 raises
         NotFound, another error status OperationFailed, both with Podman's own message; a
         service that does not answer raises PodmanUnavailable."""
-        answer = self._open(method, path, params, body, what=what, ok=ok, timeout=self.timeout)
+        started = time.perf_counter() if TRACE else 0.0
         try:
-            return Response(answer.status, answer.read())
+            answer = self._open(method, path, params, body, what=what, ok=ok, timeout=self.timeout, keep=True)
+        except RcError as exc:
+            if TRACE:
+                trace(method, path, "failed", started, f" ({type(exc).__name__})")
+            raise
+        try:
+            response = Response(answer.status, answer.read())
         except OSError as exc:
-            raise unavailable(self.endpoint, exc) from None
-        finally:
             answer.close()
+            raise unavailable(self.endpoint, exc) from None
+        if answer.reusable():
+            self._idle.append(answer.sock)
+        else:
+            answer.close()
+        if TRACE:
+            trace(method, path, answer.status, started)
+        return response
+
+    def close(self) -> None:
+        """Close the kept connections (the process's end would, too)."""
+        while self._idle:
+            with contextlib.suppress(IndexError, OSError):
+                self._idle.pop().close()
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """A read-only request's JSON, or None when Podman has no such thing (404)."""
@@ -212,9 +244,12 @@ class LibpodClient:
         with an ``error`` key) are the caller's to read. ``compat``: Podman's Docker-compatible
         API instead of libpod's; ``wait``: no timeout between lines (a build step may compile
         quietly for longer than any timeout)."""
+        started = time.perf_counter() if TRACE else 0.0
         answer = self._open(
             method, path, params, body, what=what, timeout=None if wait else self.timeout, compat=compat
         )
+        if TRACE:
+            trace(method, path, answer.status, started, " (head of a stream)")
         try:
             for line in answer.lines():
                 line = line.strip()
@@ -245,7 +280,10 @@ class LibpodClient:
         """Send a request that upgrades the connection (an exec session's start): the socket,
         now the session's stream with no timeout, and what of the stream came with the answer."""
         headers = {"Connection": "Upgrade", "Upgrade": "tcp"}
+        started = time.perf_counter() if TRACE else 0.0
         answer = self._open("POST", path, None, body, what=what, timeout=self.timeout, headers=headers)
+        if TRACE:
+            trace("POST", path, answer.status, started, " (upgraded to the session's stream)")
         sock, early = answer.take_over()
         sock.settimeout(None)
         return sock, early
@@ -276,10 +314,13 @@ class LibpodClient:
         timeout: float | None,
         compat: bool = False,
         headers: dict[str, str] | None = None,
+        keep: bool = False,
     ) -> wire.Answer:
         """Send the request and read the answer's head; an error status is raised here.
 
-        ``body`` is sent as JSON, except a ``Tar`` (a build context), sent as it is."""
+        ``body`` is sent as JSON, except a ``Tar`` (a build context), sent as it is. ``keep``: on
+        a kept connection when there is one (sent again on a new one if the service had closed
+        it)."""
         url = ("" if compat else LIBPOD) + path + (f"?{urlencode(params, doseq=True)}" if params else "")
         sent = dict(headers or {})
         if isinstance(body, Tar):
@@ -290,12 +331,31 @@ class LibpodClient:
             if data is not None:
                 sent["Content-Type"] = "application/json"
         try:
-            answer = wire.exchange(self.endpoint.socket, method, url, data, sent, timeout=timeout)
+            answer = self._exchange(method, url, data, sent, timeout, keep)
             self._remember_version(answer)
             if answer.status < 300 or answer.status in ok or answer.status == 101:
                 return answer
             said = _message(answer.read())
         except OSError as exc:
             raise unavailable(self.endpoint, exc) from None
-        answer.close()
+        if keep and answer.reusable():
+            self._idle.append(answer.sock)
+        else:
+            answer.close()
         raise refusal(answer.status, what or f"{method} {path}", said)
+
+    def _exchange(
+        self, method: str, url: str, data: Any, sent: dict[str, str], timeout: float | None, keep: bool
+    ) -> wire.Answer:
+        while keep and self._idle:
+            try:
+                sock = self._idle.pop()
+            except IndexError:  # another thread took the last one
+                break
+            try:
+                return wire.exchange(
+                    self.endpoint.socket, method, url, data, sent, timeout=timeout, sock=sock
+                )
+            except wire.Stale:
+                continue  # the service had closed it: try the next, or a new connection
+        return wire.exchange(self.endpoint.socket, method, url, data, sent, timeout=timeout)

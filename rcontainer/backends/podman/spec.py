@@ -11,8 +11,6 @@ from __future__ import annotations
 import signal as signals
 from typing import Any
 
-from rcontainer import logs
-
 NS = 1_000_000_000  # Podman's durations are nanoseconds
 
 
@@ -34,6 +32,8 @@ def spec_from_profile(
     ``labels`` are rcontainer's own (io.rcontainer.*): they win over the profile's labels of
     the same name. ``handler`` is the runtime class's OCI runtime (None: Podman's default).
     """
+    from rcontainer import logs  # its readers (queue, threads) only where a log is made: not on exec
+
     p = profile
     spec: dict[str, Any] = {
         "name": name,

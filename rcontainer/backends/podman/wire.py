@@ -5,7 +5,8 @@ in) costs about 11 ms on every command here, a tenth of an ``exec``. Podman's an
 plain: a status line and headers, then a body of ``Content-Length`` bytes, or in chunks (the
 streams: pulls, events, exports), or none (204, 304), or, when the request upgraded the
 connection (an exec session's start), the session's own stream on the socket itself.
-One request per connection, as ``LibpodClient`` uses them.
+A connection whose answer was read to its end can carry the next request (HTTP/1.1
+keep-alive): ``LibpodClient`` keeps such connections for the rest of the command.
 """
 
 from __future__ import annotations
@@ -104,6 +105,15 @@ class Answer:
     def read(self) -> bytes:
         return b"".join(self.chunks())
 
+    def reusable(self) -> bool:
+        """Whether the connection can carry another request once this answer was read to its end:
+        the body's end was framed (a length or chunks, not the connection's close), nothing is
+        left over, and the service did not say it closes."""
+        h = self.headers
+        framed = "content-length" in h or "chunked" in h.get("transfer-encoding", "").lower()
+        no_body = self.status in (204, 304)
+        return (framed or no_body) and not self._reader.buf and h.get("connection", "").lower() != "close"
+
     def lines(self) -> Iterator[bytes]:
         """The body line by line (each with its newline; the last may have none)."""
         rest = b""
@@ -123,6 +133,10 @@ class Answer:
         self.sock.close()
 
 
+class Stale(ConnectionError):
+    """A kept connection the service had closed before it read the request: safe to send again."""
+
+
 def exchange(
     path: Path,
     method: str,
@@ -131,27 +145,39 @@ def exchange(
     headers: dict[str, str] | None = None,
     *,
     timeout: float | None,
+    sock: socket.socket | None = None,
 ) -> Answer:
-    """Send one request on a new connection to the socket at ``path``; the answer's head read.
-    ``body`` is bytes, or an open file sent as it is read (its ``Content-Length`` among the
-    ``headers``). OSError (TimeoutError, ConnectionError, ...) when the service does not answer."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    """Send one request on ``sock`` (a kept connection) or a new connection to the socket at
+    ``path``; the answer's head read. ``body`` is bytes, or an open file sent as it is read (its
+    ``Content-Length`` among the ``headers``). OSError (TimeoutError, ConnectionError, ...) when
+    the service does not answer; ``Stale`` when a kept connection was closed before any answer."""
+    kept = sock is not None
+    if sock is None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
-        sock.connect(str(path))
+        if not kept:
+            sock.connect(str(path))
         fields = {"Host": "d", **(headers or {})}
         if isinstance(body, bytes | bytearray) or (body is None and method in ("POST", "PUT")):
             fields["Content-Length"] = str(len(body or b""))
         head = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in fields.items())]
         first = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
-        if body is None or isinstance(body, bytes | bytearray):
-            sock.sendall(first + (body or b""))
-        else:
-            sock.sendall(first)
-            while piece := body.read(CHUNK):
-                sock.sendall(piece)
         reader = _Reader(sock)
-        status_line = reader.line().decode("latin-1").split(None, 2)
+        try:
+            if body is None or isinstance(body, bytes | bytearray):
+                sock.sendall(first + (body or b""))
+            else:
+                sock.sendall(first)
+                while piece := body.read(CHUNK):
+                    sock.sendall(piece)
+            first_line = reader.line()
+        except (ProtocolError, ConnectionResetError, BrokenPipeError) as exc:
+            # only a request on a kept connection that got no byte back may be sent again
+            if kept and not reader.buf and (body is None or isinstance(body, bytes | bytearray)):
+                raise Stale(str(exc)) from exc
+            raise
+        status_line = first_line.decode("latin-1").split(None, 2)
         if len(status_line) < 2 or not status_line[0].startswith("HTTP/") or not status_line[1].isdigit():
             raise ProtocolError(f"not an HTTP answer: {' '.join(status_line)[:80]!r}")
         answer_fields: dict[str, str] = {}

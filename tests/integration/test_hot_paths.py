@@ -1,0 +1,98 @@
+"""The hot paths (issue 19) import what they run, and no more: no podman-py, no platformdirs,
+no yaml unless a profile is read (then with libyaml's C loader), no engine operation they do
+not run; and every one stays under 40 MB of peak memory. Measured in the real CLI against the
+real Podman service and real bubblewrap."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+# Runs the CLI as ``rcontainer ARGS`` does, then says which modules it loaded and its peak RSS.
+REPORT = """
+import atexit, json, sys
+def report():
+    mods = sorted(m for m in sys.modules if m.split(".")[0] in ("podman", "requests", "yaml", "_yaml",
+        "platformdirs") or m.startswith(("rcontainer.engine.", "rcontainer.cli.", "rcontainer.backends.")))
+    # VmHWM, not getrusage's ru_maxrss: that one starts at the RSS of the process that forked
+    # this one (pytest's, tens of MB) and keeps it across exec
+    rss = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+    sys.stderr.write("REPORT=" + json.dumps({"modules": mods, "rss_kb": rss}) + "\\n")
+atexit.register(report)
+from rcontainer.cli import main
+main(sys.argv[1:])
+"""
+
+HEAVY = ("podman", "requests", "platformdirs")
+# the engine's operations, by the commands that run them
+BUILDING = ("rcontainer.engine.create", "rcontainer.engine.plan", "rcontainer.engine.up")
+PROJECTS = ("rcontainer.engine.project", "rcontainer.engine.depends")
+
+
+def loaded(*args: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", REPORT, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    line = next(line for line in proc.stderr.splitlines() if line.startswith("REPORT="))
+    return json.loads(line.removeprefix("REPORT="))
+
+
+def top(modules: list[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+@pytest.fixture
+def running(rc, busybox_profile, scope):
+    podman_class = busybox_profile("hp", command=["sleep", "1000"], stop_timeout=0)
+    bwrap_class = busybox_profile("hb", runtime="bwrap", command=["sleep", "1000"], stop_timeout=0)
+    rc("up", str(podman_class)).ok()
+    rc("up", str(bwrap_class)).ok()
+    return podman_class, bwrap_class
+
+
+def test_ps_loads_neither_podman_py_nor_yaml_nor_the_operations_it_does_not_run(running):
+    seen = loaded("ps", "--all")
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml"}, seen["modules"]
+    assert not set(seen["modules"]) & {
+        *BUILDING,
+        *PROJECTS,
+        "rcontainer.cli.containers",
+        "rcontainer.cli.exec",
+    }
+    assert seen["rss_kb"] < 40 * 1024
+
+
+@pytest.mark.parametrize("name", ["hp", "hb"])
+def test_exec_loads_only_what_an_exec_needs(running, name):
+    seen = loaded("exec", name, "true")
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml"}, seen["modules"]
+    assert not set(seen["modules"]) & {*BUILDING, *PROJECTS, "rcontainer.engine.queries"}
+    if name == "hb":  # a bubblewrap container: not even the Podman backend
+        assert "rcontainer.backends.podman.backend" not in seen["modules"]
+    assert seen["rss_kb"] < 40 * 1024
+
+
+def test_up_reads_the_profile_with_libyaml_and_down_reads_none(running):
+    podman_class, _ = running
+    seen = loaded("up", str(podman_class))  # up to date: nothing to do
+    assert not top(seen["modules"]) & set(HEAVY), seen["modules"]
+    assert "yaml._yaml" in seen["modules"] or "_yaml" in seen["modules"]  # the C loader
+    assert not set(seen["modules"]) & set(PROJECTS)
+    assert seen["rss_kb"] < 40 * 1024
+    seen = loaded("down", "hp")  # (it asks whether "hp" names a project: rcontainer.engine.project)
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml"}, seen["modules"]
+    assert not set(seen["modules"]) & set(BUILDING)
+    assert seen["rss_kb"] < 40 * 1024
+    seen = loaded("rm", "-f", "hb")  # a bubblewrap container: not even the Podman backend
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml"}, seen["modules"]
+    assert "rcontainer.backends.podman.backend" not in seen["modules"]
+    assert seen["rss_kb"] < 40 * 1024
