@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from rcontainer.convert.kube_container import NAME_LABEL
 from rcontainer.convert.kube_names import UniqueNames, dns_name, label_value
 from rcontainer.convert.loss import Loss
+from rcontainer.profile.project import on_project_network
 
 if TYPE_CHECKING:
     from rcontainer.convert.kube import KubeExport
@@ -45,15 +46,6 @@ WAIT_IMAGE = "docker.io/library/busybox:1.36"
 # The wait: until the Service's name resolves (a headless Service lists ready pods only).
 _WAIT_SCRIPT = 'until nslookup "$1" >/dev/null 2>&1; do echo "waiting for $1"; sleep 2; done'
 _SERVICE_NAME = "a DNS-1035 label: lowercase letters, digits and '-', starting with a letter"
-
-
-def on_project_network(data: dict[str, Any]) -> bool:
-    """Whether the profile's container joins its project's network when the project is up
-    (``rcontainer.engine.networks.join_project``)."""
-    nets = data.get("networks")
-    if nets is None:
-        return (data.get("network") or {}).get("mode", "private") == "private"
-    return "default" in nets
 
 
 def service_name(text: str) -> str:

@@ -240,6 +240,16 @@ class Engine:
         return volume_ops.Volumes(self._backends.volumes, create.owner(), self.rm)
 
     # -- projects ------------------------------------------------------------------------------
+    def project_network(self, project: str, *, remove: bool = False) -> bool:
+        """Make the project's network (``remove``: remove it once no container uses it; whether it
+        was removed). A project's network is a Podman network, the one family that has them."""
+        backend = self.backend(runtimes.PODMAN)
+        project = names.check_project(project)
+        if remove:
+            return networks.prune_project(backend, project, create.owner())
+        networks.ensure_project(backend, project, create.owner(), self.notices)
+        return True
+
     def members(
         self, ref: str | None, project: str | None = None, *, removed: bool = False
     ) -> list[str] | None:
