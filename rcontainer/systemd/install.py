@@ -194,6 +194,8 @@ def unit_files(ref: str, project: str | None = None) -> tuple[str, list[Path]]:
         where, slash = project, "/"
     try:
         part = project_part(where) if slash else ""
+        if slash and not part:
+            raise BadInput(ref)
         container_name(name)
     except BadInput:
         raise BadInput(

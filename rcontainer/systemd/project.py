@@ -41,12 +41,17 @@ from rcontainer.systemd.unit import (
 )
 
 
+def _named(project: str) -> str:
+    """``project`` when it is a project name (files are named after it), else ``BadInput``."""
+    return project_part(project)[:-1] if project else project_part("\n")
+
+
 def target_name(project: str) -> str:
-    return f"rcontainer-{project_part(project)[:-1]}.target"
+    return f"rcontainer-{_named(project)}.target"
 
 
 def network_unit_name(project: str) -> str:
-    return f"rcontainer-{project_part(project)[:-1]}-network.service"
+    return f"rcontainer-{_named(project)}-network.service"
 
 
 def project_units(

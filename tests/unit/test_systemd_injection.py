@@ -269,8 +269,9 @@ def test_no_profile_field_adds_a_line_to_a_quadlet_file(tmp_path: Path, base: st
 def test_the_profile_path_cannot_add_a_line(tmp_path: Path, payload: str) -> None:
     # A file name with a newline added directives through the header comment before.
     clean = load(tmp_path, BASE_SHELL)
-    hostile = Profile(clean.name, Path(f"/home/u/pro{payload}files/p.yaml"), clean.data, clean.secret_env)
-    cleaner = Profile(clean.name, Path("/home/u/profiles/p.yaml"), clean.data, clean.secret_env)
+    data = {**clean.data, "project": "p"}  # not the folder's (a payload in it may change that)
+    hostile = Profile(clean.name, Path(f"/home/u/pro{payload}files/p.yaml"), data, clean.secret_env)
+    cleaner = Profile(clean.name, Path("/home/u/profiles/p.yaml"), data, clean.secret_env)
     assert_same_meaning(_unit(cleaner), _unit(hostile), payload)
     assert_same_meaning(quadlet_text(cleaner).text, quadlet_text(hostile).text, payload, quadlet=True)
     start = dict((k, v) for _, k, v in sd.parse(_unit(hostile)).entries)["ExecStart"]
