@@ -55,6 +55,9 @@ def generate(profile: str, fmt: str, project: str | None, output: str | None) ->
                 click.echo(str(folder / g.filename))
         else:
             click.echo("\n".join(g.text for g in generated), nl=False)
+        for g in generated:
+            for loss in g.losses:
+                click.echo(str(loss), err=True)
         return
     if project or output:
         raise BadInput("-p/--project and --output go with a project FOLDER")

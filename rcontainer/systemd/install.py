@@ -142,6 +142,7 @@ def install(
     result = InstallResult(folder / main.filename, main.filename)
     if len(units) > 1:
         result.notices.append(f"{main.filename}: starts {', '.join(g.filename for g in units[:-1])}")
+        result.notices += [str(loss) for g in units for loss in g.losses]
     later = ["systemctl --user daemon-reload"]
     if enable:
         later.append(f"systemctl --user enable {'--now ' if now else ''}{main.filename}")

@@ -184,8 +184,17 @@ def unit_text(
     path = str(profile.path)
     restart, burst = restart_settings(str(data.get("restart") or "no"))
     oneshot = member is not None and member.oneshot
+    losses: list[Loss] = []
     if oneshot and restart == "always":
         restart = "on-failure"  # systemd refuses Restart=always for a oneshot
+        losses.append(
+            Loss(
+                profile.name,
+                "restart",
+                f"{data.get('restart')} → on-failure: a dependant needs it completed, so its unit is a"
+                " oneshot, which systemd restarts on failure only",
+            )
+        )
     stop_timeout = int(data.get("stop_timeout", 10))
     networked = (data.get("network") or {}).get("mode", "private") != "none"
 
@@ -244,4 +253,4 @@ def unit_text(
     if restart != "no":
         lines.append(f"RestartSec={RESTART_SEC}")
     lines += ["", "[Install]", f"WantedBy={member.target if member else 'default.target'}", ""]
-    return Generated(unit_name(profile.name, project), "\n".join(lines))
+    return Generated(unit_name(profile.name, project), "\n".join(lines), losses)

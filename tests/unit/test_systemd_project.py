@@ -94,6 +94,15 @@ def test_each_unit_requires_and_follows_what_it_depends_on_and_the_network(tmp_p
     assert migrate["Type"] == ["oneshot"] and migrate["RemainAfterExit"] == ["yes"]
     assert migrate["TimeoutStartSec"] == ["infinity"]
     assert migrate["Restart"] == ["on-failure"]  # systemd refuses Restart=always for a oneshot
+    losses = [
+        str(loss)
+        for g in project_units(load_project(shop(tmp_path, folder="again"), environ={}), exe=RC)
+        for loss in g.losses
+    ]
+    assert losses == [
+        "migrate: restart: always → on-failure: a dependant needs it completed, so its unit is a oneshot,"
+        " which systemd restarts on failure only"
+    ]
     assert units["rcontainer-shop.db.service"]["Restart"] == ["always"]
 
 
