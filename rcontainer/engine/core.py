@@ -120,9 +120,11 @@ class Engine:
         """Declarative: make the container of this profile exist, current, and running, in its
         project (``project`` overrides it). ``options``: those of ``up_profile``. A profile with
         ``depends_on`` is brought up as ``up FOLDER NAME`` is, its dependencies first (as
-        ``docker compose up NAME`` does); each dependency's plan becomes a notice."""
+        ``docker compose up NAME`` does); each dependency's plan becomes a notice. With
+        ``in_project`` it is one member of its project, whose dependencies are started by someone
+        else (a project's systemd units, each after its dependencies' units): this one only."""
         profile = create.profile_for(self.load_profile, ref)
-        if not profile.data.get("depends_on"):
+        if not profile.data.get("depends_on") or options.get("in_project"):
             options.pop("wait_timeout", None)
             return self.up_profile(
                 profile, names.check_project(project) if project else profile.project, **options
