@@ -1,4 +1,4 @@
-"""The ``rcontainer-NAME.service`` user unit of a profile, and systemd's syntax for writing one.
+"""The ``rcontainer-PROJECT.NAME.service`` user unit of a profile, and systemd's syntax for writing one.
 
 A generated unit runs ``rcontainer run-unit PROFILE`` as its main process (``Type=notify``):
 it brings the container up, tells systemd ``READY=1`` once the container runs (and, with a
