@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from rcontainer.errors import BadInput, NotFound
-from rcontainer.profile import Profile
 from rcontainer.profile.project import Project, load_project
-from rcontainer.systemd import install, unit
-from rcontainer.systemd.project import network_unit_name, project_units, target_name
+from rcontainer.systemd import install
+from rcontainer.systemd.project import project_units
 from tests.unit import unit_file_syntax as sd
 from tests.unit.profile_helpers import IMAGE
-from tests.unit.test_systemd_injection import PAYLOADS, RC, assert_same_meaning
+
+RC = ["/opt/rc/bin/rcontainer"]
 
 SHOP = {
     "db": "healthcheck: {test: [CMD, 'true'], interval: 1s}\nrestart: always\n",
@@ -130,39 +130,6 @@ def test_a_project_without_its_network_has_no_network_unit(tmp_path):
     folder = shop(tmp_path, {"a": "network: {mode: none}\n", "b": "networks: {}\n"})
     units = units_of(load_project(folder, environ={}))
     assert list(units) == ["rcontainer-shop.a.service", "rcontainer-shop.b.service", "rcontainer-shop.target"]
-
-
-@pytest.mark.parametrize("payload", list(PAYLOADS.values()), ids=list(PAYLOADS))
-def test_no_folder_path_or_environment_value_adds_a_line_to_a_projects_units(tmp_path, payload):
-    loaded = load_project(shop(tmp_path), environ={})
-
-    def at(folder: Path) -> Project:
-        profiles = {
-            n: Profile(p.name, folder / p.path.name, {**p.data, "project": "shop"}, p.secret_env)
-            for n, p in loaded.profiles.items()
-        }
-        return Project("shop", folder, profiles)
-
-    clean = project_units(at(Path("/home/u/shop")), exe=RC, environ={"RCONTAINER_STATE_DIR": "/s"})
-    hostile = project_units(
-        at(Path(f"/home/u/sh{payload}op")), exe=RC, environ={"RCONTAINER_STATE_DIR": f"/s{payload}"}
-    )
-    assert [g.filename for g in clean] == [g.filename for g in hostile]
-    for c, h in zip(clean, hostile, strict=True):
-        assert_same_meaning(c.text, h.text, payload)
-    start = entries(hostile[-2].text)["ExecStart"][0]
-    assert sd.words(start, variables=True)[-1] == f"/home/u/sh{payload}op/web.yaml"
-
-
-@pytest.mark.parametrize("project", ["", "a.b", "A", "../x", "x/y", "x\nExecStartPre=y", "-x", "a" * 64])
-def test_names_that_are_not_project_names_make_no_unit_file_name(project):
-    with pytest.raises(BadInput, match="not a project name"):
-        target_name(project)
-    with pytest.raises(BadInput, match="not a project name"):
-        network_unit_name(project)
-    if project:
-        with pytest.raises(BadInput, match="not a project name"):
-            unit.unit_name("web", project)
 
 
 def test_install_writes_the_projects_units_and_uninstall_removes_them(tmp_path, monkeypatch):
