@@ -245,8 +245,13 @@ def _dependencies(
         if condition == "service_healthy":
             dep_container = _pod_spec(workloads[dep])["containers"][0]
             probe = dep_container.get("livenessProbe")
-            if probe is not None:
-                dep_container.setdefault("readinessProbe", copy.deepcopy(probe))
+            if probe is not None and "readinessProbe" not in dep_container:
+                # beside the livenessProbe, where kubectl shows it
+                items = list(dep_container.items())
+                at = [k for k, _ in items].index("livenessProbe") + 1
+                items.insert(at, ("readinessProbe", copy.deepcopy(probe)))
+                dep_container.clear()
+                dep_container.update(items)
         waits.append(
             {
                 "name": names.name(f"wait-for-{svc}"),
