@@ -17,8 +17,9 @@ DNS resolves it on the play's network, so the names resolve there as in the proj
 
 **depends_on** becomes what Kubernetes can express: the dependant's pod gets an initContainer
 per dependency that waits until the dependency's Service name resolves. A headless Service
-lists only ready pods, so ``service_started`` waits for the pod to run, and ``service_healthy``
-for its readinessProbe (the healthcheck, added as one to every profile something needs healthy).
+lists only ready pods, so ``service_healthy`` waits for its readinessProbe (the healthcheck, added
+as one to every profile something needs healthy), and ``service_started`` for the pod to run (and
+to be ready, when it has that probe: a little more than Compose asks).
 ``service_completed_successfully`` cannot be waited for (a pod that completed resolves no
 more): it is reported, as is every other thing dropped. The objects come dependencies first:
 ``podman kube play`` starts pods in the order it reads them, and a pod whose dependency came
