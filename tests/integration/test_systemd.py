@@ -325,7 +325,7 @@ def test_install_enable_now_without_a_user_manager_fails_saying_so(rc, tmp_path,
     as_json = rc("systemd", "install", str(profile), "--enable", "--now", "--json", env=env)
     assert as_json.code == 1
     data = json.loads(as_json.out)
-    assert "  systemctl --user enable --now rcontainer-svc.service" in data["notices"]
+    assert "  systemctl --user enable --now rcontainer-shop.svc.service" in data["notices"]
     assert len(data["notices"]) == len(set(data["notices"]))
     assert "systemctl --user" not in as_json.err
     assert "is installed but not enabled and started" in as_json.err  # the failure stays an error
