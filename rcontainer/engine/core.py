@@ -235,6 +235,19 @@ class Engine(Looking):
         return volumes.Volumes(self._backends.volumes, store.owner(), self.rm)
 
     # -- projects ------------------------------------------------------------------------------
+    def project_network(self, project: str, *, remove: bool = False) -> bool:
+        """Make the project's network (``remove``: remove it once no container uses it; whether it
+        was removed). A project's network is a Podman network, the one family that has them."""
+        from rcontainer import runtimes
+        from rcontainer.engine import networks
+
+        backend = self.backend(runtimes.PODMAN)
+        project = names.check_project(project)
+        if remove:
+            return networks.prune_project(backend, project, store.owner())
+        networks.ensure_project(backend, project, store.owner(), self.notices)
+        return True
+
     def members(
         self, ref: str | None, project: str | None = None, *, removed: bool = False
     ) -> list[str] | None:

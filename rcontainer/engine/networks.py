@@ -92,3 +92,13 @@ def prune(backend: Backend, rec: Record, owner: str) -> list[str]:
     uses them; the names removed."""
     nets = [podman_name(rec.project, n) for n in rec.profile.get("networks") or {}]
     return [network for network in nets if backend.remove_network(network, ours(owner))]
+
+
+def ensure_project(backend: Backend, project: str, owner: str, notices: list[str]) -> None:
+    """Make the project's own network (before its containers, as a systemd unit of its own)."""
+    ensure(backend, {"networks": {podman_name(project, DEFAULT): {}}}, project, owner, notices)
+
+
+def prune_project(backend: Backend, project: str, owner: str) -> bool:
+    """Remove the project's own network if rcontainer made it and no container uses it."""
+    return backend.remove_network(podman_name(project, DEFAULT), ours(owner))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rcontainer.container import project_name
 from rcontainer.errors import BadInput, NotFound
@@ -36,6 +37,16 @@ def project_files(folder: Path) -> list[Path]:
         for p in found
         if p.is_file() and not p.name.startswith(("_", ".")) and not COMPOSE_FILES.fullmatch(p.name)
     )
+
+
+def on_project_network(data: dict[str, Any]) -> bool:
+    """Whether the profile's container joins its project's network when the project is up
+    (``rcontainer.engine.networks.join_project``): kube export names it by a
+    Service, systemd units start it after the network's unit."""
+    nets = data.get("networks")
+    if nets is None:
+        return (data.get("network") or {}).get("mode", "private") == "private"
+    return "default" in nets
 
 
 @dataclass

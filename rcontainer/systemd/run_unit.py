@@ -140,8 +140,11 @@ def run_unit(
     engine: Engine | None = None,
     say: Callable[[str], None] = lambda _text: None,
     poll: float = 60.0,
+    project: str | None = None,
+    in_project: bool = False,
 ) -> int:
     """Up, READY=1 when running (and healthy), wait, return the container's exit code.
+    ``project`` and ``in_project`` as ``Engine.up`` and ``up_profile`` take them.
 
     A stop through rcontainer (ExecStop, or ``rcontainer stop`` by hand) returns 0: the unit
     ended as asked. A container that exits by itself returns its own code, non-zero for
@@ -159,7 +162,9 @@ def run_unit(
     name = ""
     try:
         notify("STATUS=starting container")
-        plan = engine.up(ref)
+        # in_project: one of its project's units, which start in dependency order; the
+        # container joins the project's network as `up FOLDER` would have it
+        plan = engine.up(ref, project=project, in_project=in_project)
         name = plan.key  # PROJECT/NAME: names are unique per project
         profile = rec.profile if (rec := state.load(name)) else {}
         hc = profile.get("healthcheck")

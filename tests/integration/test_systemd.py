@@ -311,26 +311,215 @@ def test_quadlet_loss_report_goes_to_stderr(rc, tmp_path, busybox_image, fmt):
 
 
 def test_install_enable_now_without_a_user_manager_fails_saying_so(rc, tmp_path, busybox_image):
-    profile = tmp_path / "svc.yaml"
+    (tmp_path / "shop").mkdir()
+    profile = tmp_path / "shop" / "svc.yaml"
     profile.write_text(f"name: svc\nimage: {busybox_image}\nnetwork: none\n")
     env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_RUNTIME_DIR": str(tmp_path / "run")}
     result = rc("systemd", "install", str(profile), "--enable", "--now", env=env)
     assert result.code == 1, result.err
     assert (
-        "rcontainer-svc.service is installed but not enabled and started: no systemd user manager"
+        "rcontainer-shop.svc.service is installed but not enabled and started: no systemd user manager"
         in result.err
     )
-    assert "systemctl --user enable --now rcontainer-svc.service" in result.err
-    assert (tmp_path / "cfg" / "systemd" / "user" / "rcontainer-svc.service").exists()
+    assert "systemctl --user enable --now rcontainer-shop.svc.service" in result.err
+    assert (tmp_path / "cfg" / "systemd" / "user" / "rcontainer-shop.svc.service").exists()
     plain = rc("systemd", "install", str(profile), env=env)
     assert plain.code == 0, plain.err
     # --json: the notices are in the JSON, once, and not repeated on stderr (issue 18)
     as_json = rc("systemd", "install", str(profile), "--enable", "--now", "--json", env=env)
     assert as_json.code == 1
     data = json.loads(as_json.out)
-    assert "  systemctl --user enable --now rcontainer-svc.service" in data["notices"]
+    assert "  systemctl --user enable --now rcontainer-shop.svc.service" in data["notices"]
     assert len(data["notices"]) == len(set(data["notices"]))
     assert "systemctl --user" not in as_json.err
     assert "is installed but not enabled and started" in as_json.err  # the failure stays an error
     removed = rc("systemd", "uninstall", "svc", "--json", env=env)
     assert any("daemon-reload" in n for n in removed.json()["notices"]) and removed.err == ""
+
+
+# -- a project's units (issue 16, item 5) ------------------------------------------------------
+def project_folder(tmp_path: Path, image: str) -> Path:
+    """shop: db (httpd, healthy once it answers), migrate (runs once, exits 0), web (fetches
+    db's page by name; needs db healthy and migrate completed)."""
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    common = {"image": image, "pull": "never", "stop_timeout": 1}
+    profiles = {
+        "db": {
+            "command": [
+                "sh",
+                "-c",
+                "mkdir -p /w && echo rows > /w/index.html && exec httpd -f -p 8080 -h /w",
+            ],
+            "healthcheck": {"test": "wget -q -O- http://127.0.0.1:8080/", "interval": "1s", "retries": 3},
+        },
+        "migrate": {"command": ["sh", "-c", "sleep 1; echo migrated"], "network": {"mode": "none"}},
+        "web": {
+            # bookworm's static busybox wget segfaults with -T: timeout(1) bounds the try
+            "command": ["sh", "-c", "timeout 5 wget -q -O- http://db:8080/ > /tmp/got; exec sleep 1000"],
+            "depends_on": {
+                "db": {"condition": "service_healthy"},
+                "migrate": {"condition": "service_completed_successfully"},
+            },
+        },
+    }
+    for name, fields in profiles.items():
+        (folder / f"{name}.yaml").write_text(json.dumps({"name": name, **common, **fields}))
+    return folder
+
+
+def split_units(text: str) -> dict[str, str]:
+    """``systemd generate FOLDER``'s output: each file starts with a comment naming it."""
+    out: dict[str, str] = {}
+    for chunk in text.split("\n# rcontainer-"):
+        chunk = chunk if chunk.startswith("# rcontainer-") else "# rcontainer-" + chunk
+        name = chunk.split(":", 1)[0].removeprefix("# ")
+        out[name] = chunk if chunk.endswith("\n") else chunk + "\n"
+    return out
+
+
+def test_a_projects_units_and_target_pass_systemd_analyze_verify(tmp_path, busybox_image, rc):
+    folder = project_folder(tmp_path, busybox_image)
+    units = tmp_path / "units"
+    result = rc("systemd", "generate", str(folder), "-o", str(units))
+    assert result.code == 0, result.err
+    files = sorted(p.name for p in units.iterdir())
+    assert files == [
+        "rcontainer-shop-network.service",
+        "rcontainer-shop.db.service",
+        "rcontainer-shop.migrate.service",
+        "rcontainer-shop.target",
+        "rcontainer-shop.web.service",
+    ]
+    printed = split_units(rc("systemd", "generate", str(folder)).ok().out)
+    assert sorted(printed) == files
+    assert all(printed[f] == (units / f).read_text() for f in files)
+    env = dict(os.environ, SYSTEMD_LOG_COLOR="0")
+    user = ["--user"] if os.environ.get("XDG_RUNTIME_DIR") else []
+    checked = subprocess.run(
+        ["systemd-analyze", *user, "verify", *(str(units / f) for f in files)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=units,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr.strip() == "", checked.stderr
+    # the same check notices a unit it cannot find (so the Requires= above were all resolved)
+    broken = (
+        (units / "rcontainer-shop.web.service")
+        .read_text()
+        .replace("Requires=rcontainer-shop.db.service", "Requires=rcontainer-shop.nothing.service")
+    )
+    (units / "rcontainer-shop.web.service").write_text(broken)
+    again = subprocess.run(
+        ["systemd-analyze", *user, "verify", *(str(units / f) for f in files)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=units,
+        timeout=120,
+    )
+    assert "rcontainer-shop.nothing.service" in again.stderr, again.stderr
+
+
+def start_order(units: dict[str, str]) -> list[str]:
+    """The order a user manager starts the target's units in: each after its After= units."""
+    after = {
+        name: [line.split("=", 1)[1] for line in text.splitlines() if line.startswith("After=")]
+        for name, text in units.items()
+        if name.endswith(".service")
+    }
+    order: list[str] = []
+    while len(order) < len(after):
+        ready = sorted(
+            n
+            for n, deps in after.items()
+            if n not in order and all(d in order or d not in after for d in deps)
+        )
+        assert ready, after
+        order.append(ready[0])
+    return order
+
+
+def test_a_projects_units_start_in_dependency_order_and_stop_their_own_containers(
+    tmp_path, busybox_image, scope, rc
+):
+    # No user manager can run here: the test does what systemd would for the target, unit by
+    # unit in After= order, each once the one before said READY=1 (a oneshot: once it exited 0).
+    folder = project_folder(tmp_path, busybox_image)
+    units = split_units(rc("systemd", "generate", str(folder)).ok().out)
+    order = start_order(units)
+    assert order == [
+        "rcontainer-shop-network.service",
+        "rcontainer-shop.db.service",
+        "rcontainer-shop.migrate.service",
+        "rcontainer-shop.web.service",
+    ]
+    # another project's db: a bare "db" in ExecStop would be ambiguous (or stop the wrong one)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "db.yaml").write_text(
+        json.dumps(
+            {
+                "name": "db",
+                "image": busybox_image,
+                "pull": "never",
+                "command": ["sleep", "1000"],
+                "network": {"mode": "none"},
+                "stop_timeout": 1,
+            }
+        )
+    )
+    rc("up", str(other)).ok()
+    running: list[tuple[subprocess.Popen, NotifyListener]] = []
+    try:
+        for i, name in enumerate(order):
+            lines = exec_lines(units[name])
+            if "Type=oneshot" in units[name]:
+                done = subprocess.run(lines["ExecStart"], capture_output=True, text=True, timeout=120)
+                assert done.returncode == 0, (name, done.stderr)
+                continue
+            listener = NotifyListener(tmp_path / f"notify{i}.sock")
+            proc = subprocess.Popen(
+                lines["ExecStart"],
+                env={**os.environ, "NOTIFY_SOCKET": str(listener.path)},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            running.append((proc, listener))
+            listener.until("READY=1", timeout=120)
+            if name.endswith(".db.service"):
+                assert rc("inspect", "--json", "shop/db").json()["health"] == "healthy"
+        seen = {f"{r['project']}/{r['name']}": r["state"] for r in rc("ps", "--json", "-a").json()}
+        assert seen["shop/db"] == "running" and seen["shop/web"] == "running"
+        assert seen["shop/migrate"] in ("stopped", "exited")
+        # web reached db by name: they share the project's network, as with up FOLDER
+        deadline = time.monotonic() + 30
+        while (got := rc("exec", "shop/web", "cat", "/tmp/got")).out.strip() != "rows":
+            assert time.monotonic() < deadline, got.out + got.err
+            time.sleep(0.5)
+
+        for name in reversed(order):  # stop: dependants first, as systemd reverses After=
+            lines = exec_lines(units[name])
+            stop = subprocess.run(lines["ExecStop"], capture_output=True, text=True, timeout=60)
+            # ("-": stopping migrate, which exited long ago, may fail without failing the unit)
+            assert stop.returncode == 0 or "Type=oneshot" in units[name], (name, stop.stderr)
+            if "ExecStopPost" in lines:
+                post = subprocess.run(lines["ExecStopPost"], capture_output=True, text=True, timeout=60)
+                assert post.returncode == 0, (name, post.stderr)
+        for proc, _ in running:
+            assert proc.wait(timeout=60) == 0, proc.stderr.read()
+        left = {f"{r['project']}/{r['name']}": r["state"] for r in rc("ps", "--json").json()}
+        assert left == {"other/db": "running"}, "each unit stopped its own project's container"
+        networks = harness.podman("network", "ls", "--format", "{{.Name}}").stdout.split()
+        assert f"rc-{scope}-shop" not in networks, "the network unit removed the project's network"
+    finally:
+        for proc, listener in running:
+            listener.close()
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

@@ -184,3 +184,22 @@ def test_the_cycle_check_sees_a_deferred_cycle_but_not_an_annotation(tmp_path):
         },
     )
     assert cycles(graph(root)) == [["rcontainer.a", "rcontainer.b"]]
+
+
+# What a reader can hold at once: no class over 250 lines, no module over 600 (the declarative
+# schema tables excepted: one entry per field, no logic to follow).
+MAX_CLASS, MAX_MODULE = 250, 600
+TABLES = {"rcontainer/profile/schema.py"}
+
+
+def test_no_class_or_module_outgrows_what_a_reader_holds():
+    too_big = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text()
+        name = str(path.relative_to(PACKAGE.parent))
+        if name not in TABLES and source.count("\n") > MAX_MODULE:
+            too_big.append(f"{name}: {source.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS:
+                too_big.append(f"{name}: class {node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert not too_big, too_big

@@ -24,9 +24,12 @@ import pytest
 from rcontainer.convert.quadlet import quadlet_text
 from rcontainer.errors import BadInput
 from rcontainer.profile import Profile
+from rcontainer.profile.project import Project, load_project
 from rcontainer.systemd import install, syntax, unit
+from rcontainer.systemd.project import network_unit_name, project_units, target_name
 from tests.unit import unit_file_syntax as sd
 from tests.unit.profile_helpers import IMAGE, load
+from tests.unit.test_systemd_project import entries, shop
 
 RC = ["/opt/rc/bin/rcontainer"]
 
@@ -269,8 +272,9 @@ def test_no_profile_field_adds_a_line_to_a_quadlet_file(tmp_path: Path, base: st
 def test_the_profile_path_cannot_add_a_line(tmp_path: Path, payload: str) -> None:
     # A file name with a newline added directives through the header comment before.
     clean = load(tmp_path, BASE_SHELL)
-    hostile = Profile(clean.name, Path(f"/home/u/pro{payload}files/p.yaml"), clean.data, clean.secret_env)
-    cleaner = Profile(clean.name, Path("/home/u/profiles/p.yaml"), clean.data, clean.secret_env)
+    data = {**clean.data, "project": "p"}  # not the folder's (a payload in it may change that)
+    hostile = Profile(clean.name, Path(f"/home/u/pro{payload}files/p.yaml"), data, clean.secret_env)
+    cleaner = Profile(clean.name, Path("/home/u/profiles/p.yaml"), data, clean.secret_env)
     assert_same_meaning(_unit(cleaner), _unit(hostile), payload)
     assert_same_meaning(quadlet_text(cleaner).text, quadlet_text(hostile).text, payload, quadlet=True)
     start = dict((k, v) for _, k, v in sd.parse(_unit(hostile)).entries)["ExecStart"]
@@ -383,3 +387,37 @@ def test_uninstall_of_a_path_exits_2_through_the_command(tmp_path: Path, monkeyp
     assert info.value.code == 2
     assert victim.exists()
     assert "not a container name" in capsys.readouterr().err
+
+
+# -- issue 16, item 5: a project's units (one per profile, its network's, its target) ----------
+@pytest.mark.parametrize("payload", list(PAYLOADS.values()), ids=list(PAYLOADS))
+def test_no_folder_path_or_environment_value_adds_a_line_to_a_projects_units(tmp_path, payload):
+    loaded = load_project(shop(tmp_path), environ={})
+
+    def at(folder: Path) -> Project:
+        profiles = {
+            n: Profile(p.name, folder / p.path.name, {**p.data, "project": "shop"}, p.secret_env)
+            for n, p in loaded.profiles.items()
+        }
+        return Project("shop", folder, profiles)
+
+    clean = project_units(at(Path("/home/u/shop")), exe=RC, environ={"RCONTAINER_STATE_DIR": "/s"})
+    hostile = project_units(
+        at(Path(f"/home/u/sh{payload}op")), exe=RC, environ={"RCONTAINER_STATE_DIR": f"/s{payload}"}
+    )
+    assert [g.filename for g in clean] == [g.filename for g in hostile]
+    for c, h in zip(clean, hostile, strict=True):
+        assert_same_meaning(c.text, h.text, payload)
+    start = entries(hostile[-2].text)["ExecStart"][0]
+    assert sd.words(start, variables=True)[-1] == f"/home/u/sh{payload}op/web.yaml"
+
+
+@pytest.mark.parametrize("project", ["", "a.b", "A", "../x", "x/y", "x\nExecStartPre=y", "-x", "a" * 64])
+def test_names_that_are_not_project_names_make_no_unit_file_name(project):
+    with pytest.raises(BadInput, match="not a project name"):
+        target_name(project)
+    with pytest.raises(BadInput, match="not a project name"):
+        network_unit_name(project)
+    if project:
+        with pytest.raises(BadInput, match="not a project name"):
+            unit.unit_name("web", project)

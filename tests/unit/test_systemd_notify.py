@@ -37,16 +37,17 @@ def test_notify_without_systemd_is_a_no_op(monkeypatch, tmp_path):
 
 def test_install_writes_a_private_unit_and_says_what_to_run_later(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
-    profile = write(tmp_path, f"name: svc\nimage: {IMAGE}\n")
+    profile = write(tmp_path / "shop", f"name: svc\nimage: {IMAGE}\n")
     result = install.install(profile, enable=True, now=True, manager=lambda: False)
-    assert result.path == paths.systemd_user_dir() / "rcontainer-svc.service"
+    # named after its container, shop/svc: another folder's svc.yaml has a unit of its own
+    assert result.path == paths.systemd_user_dir() / "rcontainer-shop.svc.service"
     assert stat.S_IMODE(os.stat(result.path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(result.path.parent).st_mode) == 0o700
     assert "run-unit" in result.path.read_text()
     assert result.actions == []
-    assert any("systemctl --user enable --now rcontainer-svc.service" in n for n in result.notices)
+    assert any("systemctl --user enable --now rcontainer-shop.svc.service" in n for n in result.notices)
 
-    removed = install.uninstall("svc", manager=lambda: False)
+    removed = install.uninstall("svc", manager=lambda: False)  # the one unit of that name
     assert not removed.path.exists()
     assert any("daemon-reload" in n for n in removed.notices)
 

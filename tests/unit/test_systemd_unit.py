@@ -33,17 +33,19 @@ def sections(text: str) -> dict[str, dict[str, list[str]]]:
 
 
 def test_unit_runs_run_unit_with_absolute_paths_and_notifies(tmp_path):
-    text = unit(tmp_path, f"name: svc\nimage: {IMAGE}\nnetwork: none\n")
+    text = unit(tmp_path / "shop", f"name: svc\nimage: {IMAGE}\nnetwork: none\n")
     s = sections(text)
-    profile = str((tmp_path / "p.yaml").absolute())
+    profile = str((tmp_path / "shop" / "p.yaml").absolute())
     assert s["Service"]["Type"] == ["notify"]
     assert s["Service"]["NotifyAccess"] == ["main"]
     assert s["Service"]["ExecStart"] == [f"/opt/rc/bin/rcontainer run-unit {profile}"]
-    assert s["Service"]["ExecStop"] == ["-/opt/rc/bin/rcontainer stop svc"]
-    assert s["Service"]["ExecStopPost"] == ["-/opt/rc/bin/rcontainer rm -f svc"]
+    # its container is shop/svc: a bare svc may name another project's container
+    assert s["Service"]["ExecStop"] == ["-/opt/rc/bin/rcontainer stop shop/svc"]
+    assert s["Service"]["ExecStopPost"] == ["-/opt/rc/bin/rcontainer rm -f shop/svc"]
     assert s["Install"]["WantedBy"] == ["default.target"]
     assert "loginctl enable-linger" in text
     assert systemd_unit.unit_name("svc") == "rcontainer-svc.service"
+    assert systemd_unit.unit_name("svc", "shop") == "rcontainer-shop.svc.service"
 
 
 def test_stop_timeout_gives_systemd_a_margin(tmp_path):
