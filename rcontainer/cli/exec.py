@@ -1,27 +1,20 @@
 """Running a process in a container: ``exec`` and ``shell``. The exit status is the process's.
 
-The options mean what ``podman exec``'s do, on both runtime families; a terminal is given
-when asked for (``-t``) or, unlike podman, when the caller is on one (stdin and stdout are
-terminals), and the caller's standard input is passed on when asked for (``-i``), with a
-terminal, or when it is not a terminal (a pipe or a file: ``echo hi | rcontainer exec c cat``).
+What the options mean is in ``process_options`` (shared with the fast ``exec`` path,
+``fast_exec``, which parses the common forms without click).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from rcontainer.cli import process_options
 from rcontainer.cli.app import App
 from rcontainer.cli.completers import container_names
 from rcontainer.cli.params import NAME
-
-
-def _attached() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _process_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,55 +55,13 @@ def _process_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _how(
-    interactive: bool,
-    tty: bool | None,
-    user: str | None,
-    workdir: str | None,
-    env: tuple[str, ...],
-    env_files: tuple[str, ...],
-) -> Any:
-    from rcontainer.backends.base import ExecOptions
-
-    tty = _attached() if tty is None else tty
-    stdin = interactive or tty or not sys.stdin.isatty()
-    return ExecOptions(
-        tty=tty, stdin=stdin, env=environment(env, env_files), user=user or None, workdir=workdir or None
-    )
-
-
-def environment(
-    env: tuple[str, ...], env_files: tuple[str, ...], caller: dict[str, str] | None = None
-) -> dict[str, str]:
-    """The variables ``-e`` and ``--env-file`` give, read as podman reads them: each line or
-    option ``NAME=VALUE`` (the value taken as written, quotes and all), ``NAME`` alone passes
-    the caller's value on (nothing when unset); in files, blank lines and ``#`` comments are
-    skipped. Files first, in order, then ``-e``: the last word wins."""
-    caller = dict(os.environ) if caller is None else caller
-    out: dict[str, str] = {}
-
-    def take(item: str, where: str, hint: str) -> None:
-        key, sep, value = item.partition("=")
-        if not key or any(c.isspace() for c in key):
-            raise click.BadParameter(f"{where}: expected NAME=VALUE or NAME, got {item!r}", param_hint=hint)
-        if sep:
-            out[key] = value
-        elif key in caller:
-            out[key] = caller[key]
-
-    for path in env_files:
-        try:
-            with open(path, encoding="utf-8", errors="surrogateescape") as fh:
-                lines = fh.read().splitlines()
-        except OSError as exc:
-            raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="--env-file") from None
-        for number, line in enumerate(lines, 1):
-            line = line.lstrip()
-            if line and not line.startswith("#"):
-                take(line, f"{path}:{number}", "--env-file")
-    for item in env:
-        take(item, repr(item), "--env")
-    return out
+def _how(**options: Any) -> Any:
+    """The ``ExecOptions`` of the options (``process_options.how``); a bad ``-e`` or
+    ``--env-file`` is click's usage error, as every bad option is."""
+    try:
+        return process_options.how(**options)
+    except process_options.OptionError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.option) from None
 
 
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

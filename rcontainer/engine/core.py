@@ -68,10 +68,9 @@ class Engine(Looking):
         return self._backends(family)
 
     def load_profile(self, ref: str | Path) -> Profile:
-        from rcontainer.engine.project import warned
         from rcontainer.profile import load_profile
 
-        return warned(load_profile(ref), self.notices)
+        return store.warned(load_profile(ref), self.notices)
 
     def _secret_values(self, path: str, names: list[str]) -> dict[str, str]:
         """What the profile at ``path`` gives the variables ``names`` now: the bwrap family

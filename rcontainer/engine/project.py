@@ -23,7 +23,6 @@ from rcontainer.errors import BadInput, IllegalTransition, NotFound, OperationFa
 if TYPE_CHECKING:
     from rcontainer.engine.core import Engine
     from rcontainer.engine.plan import Plan
-    from rcontainer.profile import Profile
 
 
 def up(
@@ -42,7 +41,7 @@ def up(
     proj = load_project(folder, project=project)
     names = proj.order(list(only) or None)
     for name in names:
-        warned(proj.profiles[name], engine.notices)
+        store.warned(proj.profiles[name], engine.notices)
     if options.get("dry_run"):
         return [engine.up_profile(proj.profiles[n], proj.name, in_project=True, **options) for n in names]
     conditions = depends.Conditions(engine, wait_timeout)
@@ -146,11 +145,3 @@ def each(engine: Engine, op: str, keys: list[str], **options: Any) -> list[Recor
     if errors:
         raise failed(errors)
     return [done[k] for k in (reversed(keys) if op in ("stop", "down") else keys) if k in done]
-
-
-def warned(profile: Profile, notices: list[str]) -> Profile:
-    """``profile``, its warnings (an unset variable, ...) added to ``notices``, each once."""
-    for text in profile.warnings:
-        if f"warning: {text}" not in notices:
-            notices.append(f"warning: {text}")
-    return profile

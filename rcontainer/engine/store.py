@@ -22,12 +22,16 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rcontainer import paths
 from rcontainer.container import Record, split_key
 from rcontainer.errors import Busy, NotFound, OperationFailed
 from rcontainer.files import ensure_dir, read_json, write_json_atomic
 from rcontainer.paths import scope_dir
+
+if TYPE_CHECKING:
+    from rcontainer.profile import Profile
 
 
 def owner() -> str:
@@ -209,3 +213,11 @@ def _state_of(path: Path) -> str | None:
         return json.loads(path.read_text()).get("state")
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def warned(profile: Profile, notices: list[str]) -> Profile:
+    """``profile``, its warnings (an unset variable, ...) added to ``notices``, each once."""
+    for text in profile.warnings:
+        if f"warning: {text}" not in notices:
+            notices.append(f"warning: {text}")
+    return profile

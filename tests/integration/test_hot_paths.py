@@ -1,5 +1,5 @@
 """The hot paths (issue 19) import what they run, and no more: no podman-py, no platformdirs,
-no yaml unless a profile is read (then with libyaml's C loader), no engine operation they do
+no click for an ``exec``, no yaml unless a profile is read (then with libyaml's C loader), no engine operation they do
 not run; and every one stays under 40 MB of peak memory. Measured in the real CLI against the
 real Podman service and real bubblewrap."""
 
@@ -17,7 +17,7 @@ REPORT = """
 import atexit, json, sys
 def report():
     mods = sorted(m for m in sys.modules if m.split(".")[0] in ("podman", "requests", "yaml", "_yaml",
-        "platformdirs") or m.startswith(("rcontainer.engine.", "rcontainer.cli.", "rcontainer.backends.")))
+        "platformdirs", "click") or m.startswith(("rcontainer.engine.", "rcontainer.cli.", "rcontainer.backends.")))
     # VmHWM, not getrusage's ru_maxrss: that one starts at the RSS of the process that forked
     # this one (pytest's, tens of MB) and keeps it across exec
     rss = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
@@ -74,7 +74,8 @@ def test_ps_loads_neither_podman_py_nor_yaml_nor_the_operations_it_does_not_run(
 @pytest.mark.parametrize("name", ["hp", "hb"])
 def test_exec_loads_only_what_an_exec_needs(running, name):
     seen = loaded("exec", name, "true")
-    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml"}, seen["modules"]
+    # not even click: the fast path (rcontainer.cli.fast_exec) reads exec's common forms
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click"}, seen["modules"]
     assert not set(seen["modules"]) & {*BUILDING, *PROJECTS, "rcontainer.engine.queries"}
     if name == "hb":  # a bubblewrap container: not even the Podman backend
         assert "rcontainer.backends.podman.backend" not in seen["modules"]

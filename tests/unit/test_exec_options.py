@@ -3,12 +3,11 @@ family asks the REST API for (the real sessions run in tests/integration/test_ex
 
 from __future__ import annotations
 
-import click
 import pytest
 
 from rcontainer.backends.base import ExecOptions
 from rcontainer.backends.podman.exec_session import _config
-from rcontainer.cli.exec import environment
+from rcontainer.cli.process_options import OptionError, environment
 
 
 def test_env_files_are_read_in_order_and_options_win(tmp_path):
@@ -22,12 +21,12 @@ def test_env_files_are_read_in_order_and_options_win(tmp_path):
 
 @pytest.mark.parametrize("item", ["=value", "BAD NAME=1", ""])
 def test_a_malformed_variable_is_refused(item):
-    with pytest.raises(click.BadParameter):
+    with pytest.raises(OptionError):
         environment((item,), (), caller={})
 
 
 def test_a_missing_env_file_is_refused_with_its_name(tmp_path):
-    with pytest.raises(click.BadParameter, match="cannot read .*nope"):
+    with pytest.raises(OptionError, match="cannot read .*nope"):
         environment((), (str(tmp_path / "nope"),), caller={})
 
 
