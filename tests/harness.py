@@ -278,3 +278,16 @@ def process_gone(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in ("Z", "X")
     except OSError:
         return True
+
+
+def fetch(rc, container: str, url: str, tries: int = 50) -> str:
+    """``wget URL`` run in ``container`` (through the ``rc`` fixture) until it answers (httpd may
+    still be starting). Not ``wget -T``: bookworm's static busybox crashes (SIGSEGV) resolving a
+    name with it."""
+    got = None
+    for _ in range(tries):
+        got = rc("exec", container, "timeout", "5", "wget", "-q", "-O-", url)
+        if got.code == 0:
+            return got.out.strip()
+        time.sleep(0.2)
+    raise AssertionError(f"{container} never reached {url}: {got.err if got else ''}")

@@ -110,18 +110,6 @@ networks:
     return compose
 
 
-def _fetch(rc, container: str, url: str, tries: int = 50) -> str:
-    """``wget URL`` in ``container`` until it answers (not ``wget -T``: bookworm's static busybox
-    crashes resolving a name with it)."""
-    got = None
-    for _ in range(tries):
-        got = rc("exec", container, "timeout", "5", "wget", "-q", "-O-", url)
-        if got.code == 0:
-            return got.out.strip()
-        time.sleep(0.2)
-    raise AssertionError(f"{container} never reached {url}: {got.err if got else ''}")
-
-
 def test_an_imported_project_comes_up_in_dependency_order_and_reaches_by_name(
     rc, scope, busybox_image, tmp_path
 ):
@@ -145,8 +133,8 @@ def test_an_imported_project_comes_up_in_dependency_order_and_reaches_by_name(
                 break
             time.sleep(0.1)
         assert "rows" in logs and "first look: 0" in logs, "db answered web's very first request, as db"
-        assert _fetch(rc, "shop/web", "http://database:8080/") == "rows"  # the alias
-        assert _fetch(rc, "shop/side", "http://db:8080/") == "rows"  # on the named network
+        assert harness.fetch(rc, "shop/web", "http://database:8080/") == "rows"  # the alias
+        assert harness.fetch(rc, "shop/side", "http://db:8080/") == "rows"  # on the named network
         networks = rc("inspect", "--json", "shop/side").json()["runtime_details"]["networks"]
         assert networks == ["shop_back"], "the network Compose would make: PROJECT_NAME"
     finally:

@@ -170,17 +170,6 @@ def serve(who: str) -> list[str]:
     ]
 
 
-def fetch(rc, container: str, url: str, tries: int = 50) -> str:
-    """``wget URL`` run in ``container`` until it answers (httpd may still be starting). Not
-    ``wget -T``: bookworm's static busybox crashes (SIGSEGV) resolving a name with it."""
-    for _ in range(tries):
-        got = rc("exec", container, "timeout", "5", "wget", "-q", "-O-", url)
-        if got.code == 0:
-            return got.out.strip()
-        time.sleep(0.2)
-    raise AssertionError(f"{container} never reached {url}: {got.err}")
-
-
 def network_exists(name: str) -> bool:
     return harness.podman("network", "exists", name, check=False).returncode == 0
 
@@ -198,8 +187,8 @@ def test_two_profiles_in_one_folder_reach_each_other_by_name_and_alias(rc, tmp_p
     write(folder, "web", busybox_image, network=None)
     write(folder, "offline", busybox_image)  # network: none, in the project folder too
     rc("up", str(folder)).ok()
-    assert fetch(rc, "shop/web", "http://db:8080/") == "I am db"
-    assert fetch(rc, "shop/web", "http://database:8080/") == "I am db"
+    assert harness.fetch(rc, "shop/web", "http://db:8080/") == "I am db"
+    assert harness.fetch(rc, "shop/web", "http://database:8080/") == "I am db"
     assert rc("exec", "shop/offline", "timeout", "5", "wget", "-q", "-O-", "http://db:8080/").code != 0
     details = rc("inspect", "--json", "shop/web").json()["runtime_details"]
     assert details["networks"] == [f"rc-{scope}-shop"]
@@ -211,12 +200,12 @@ def test_each_project_has_its_network_and_down_removes_only_its_own(rc, tmp_path
         write(tmp_path / project, "db", busybox_image, network=None, command=serve(project))
         write(tmp_path / project, "web", busybox_image, network=None)
         rc("up", str(tmp_path / project)).ok()
-    assert fetch(rc, "alpha/web", "http://db:8080/") == "I am alpha"
-    assert fetch(rc, "beta/web", "http://db:8080/") == "I am beta"
+    assert harness.fetch(rc, "alpha/web", "http://db:8080/") == "I am alpha"
+    assert harness.fetch(rc, "beta/web", "http://db:8080/") == "I am beta"
     rc("down", str(tmp_path / "alpha")).ok()
     assert not network_exists(f"rc-{scope}-alpha"), "down removed the network nobody uses any more"
     assert network_exists(f"rc-{scope}-beta")
-    assert fetch(rc, "beta/web", "http://db:8080/") == "I am beta"
+    assert harness.fetch(rc, "beta/web", "http://db:8080/") == "I am beta"
 
 
 def test_a_single_profile_keeps_its_private_network(rc, tmp_path, busybox_image, scope):
@@ -305,7 +294,7 @@ def test_up_of_one_file_brings_its_dependencies_up_first_on_the_project_network(
     result.ok()
     assert "pair/db: create (a dependency of web)" in result.err
     assert set(rows(rc)) == {"pair/db", "pair/web"}
-    assert fetch(rc, "pair/web", "http://db:8080/") == "I am pair"
+    assert harness.fetch(rc, "pair/web", "http://db:8080/") == "I am pair"
     again = rc("up", str(web))
     again.ok()
     assert "pair/db: up already (a dependency of web)" in again.err

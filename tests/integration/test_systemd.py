@@ -396,14 +396,12 @@ def test_a_projects_units_and_target_pass_systemd_analyze_verify(tmp_path, busyb
     assert all(printed[f] == (units / f).read_text() for f in files)
     env = dict(os.environ, SYSTEMD_LOG_COLOR="0")
     user = ["--user"] if os.environ.get("XDG_RUNTIME_DIR") else []
-    checked = subprocess.run(
-        ["systemd-analyze", *user, "verify", *(str(units / f) for f in files)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=units,
-        timeout=120,
-    )
+
+    def verify() -> subprocess.CompletedProcess:
+        argv = ["systemd-analyze", *user, "verify", *(str(units / f) for f in files)]
+        return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=units, timeout=120)
+
+    checked = verify()
     assert checked.returncode == 0, checked.stderr
     assert checked.stderr.strip() == "", checked.stderr
     # the same check notices a unit it cannot find (so the Requires= above were all resolved)
@@ -413,14 +411,7 @@ def test_a_projects_units_and_target_pass_systemd_analyze_verify(tmp_path, busyb
         .replace("Requires=rcontainer-shop.db.service", "Requires=rcontainer-shop.nothing.service")
     )
     (units / "rcontainer-shop.web.service").write_text(broken)
-    again = subprocess.run(
-        ["systemd-analyze", *user, "verify", *(str(units / f) for f in files)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=units,
-        timeout=120,
-    )
+    again = verify()
     assert "rcontainer-shop.nothing.service" in again.stderr, again.stderr
 
 
