@@ -49,7 +49,7 @@ def rootfs_path(image_id: str) -> Path:
 
 
 class _ChunkReader:
-    """A read()-able file over an iterator of byte chunks (podman-py's export stream)."""
+    """A read()-able file over an iterator of byte chunks (Podman's export stream, from LibpodClient.stream_bytes)."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self._it: Iterator[bytes] = iter(chunks)
