@@ -9,7 +9,8 @@ in ``COMMANDS``. The root group imports a command's module only when that comman
 completed: ``rcontainer ps``, or completing its arguments, loads one command module (``--help``,
 which shows every command's short help, loads them all). Heavy modules (podman-py, yaml) are
 imported inside the command functions, so ``--help`` and shell completion stay fast. The click
-group itself is in ``root.py``; ``exec``'s common forms skip click altogether (``fast_exec``).
+group itself is in ``root.py``; ``exec``'s and ``shell``'s common forms skip click altogether
+(``fast_exec``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         from rcontainer.cli import fast_exec
 
-        status = fast_exec.run(args) if args[:1] == ["exec"] else None
+        status = fast_exec.run(args) if args[:1] in (["exec"], ["shell"]) else None
         if status is None:
             from rcontainer.cli.root import run
 

@@ -1,9 +1,11 @@
-"""``rcontainer exec NAME CMD...`` without click: the hot path of a workstation, parsed by hand.
+"""``rcontainer exec NAME CMD...`` and ``rcontainer shell NAME [ARGS...]`` without click: the hot
+paths of a workstation, parsed by hand.
 
 Importing click costs about 20 ms, an eighth of an ``exec`` (BENCHMARKS.md, where the time
-goes), and an ``exec`` needs none of it. ``parse`` reads the forms people type — the flags
-``-i``, ``-t``, ``-T`` (also ``-it``), ``-u``, ``-w``, ``-e``, ``--env-file`` with their
-values, then NAME and the command — and gives up (None) on anything else: ``--help``, a
+goes), and entering a container needs none of it. ``parse`` reads the forms people type — the
+flags ``-i``, ``-t``, ``-T`` (also ``-it``), ``-u``, ``-w``, ``-e``, ``--env-file`` with their
+values, then NAME and the command (for ``shell``: its arguments, maybe none) — and gives up
+(None) on anything else (``shell``'s own options, such as ``--image``, included): ``--help``, a
 global option, ``--``, an unknown or glued option, a missing command, a bad ``-e``, root,
 a ``RCONTAINER_NO_AUTOSTART`` click would refuse. Then ``main`` runs the click command as always, so
 help, usage errors and every rare form keep their one implementation.
@@ -39,10 +41,14 @@ YES = {"1", "true", "t", "yes", "y", "on"}
 NO = {"", "0", "false", "f", "no", "n", "off"}
 
 
+# the command -> how many words it needs after its options: exec NAME CMD..., shell NAME
+NEEDS = {"exec": 2, "shell": 1}
+
+
 def parse(args: list[str]) -> tuple[str, list[str], dict[str, Any]] | None:
-    """(NAME, command, options as the click command receives them), or None: not a form this
-    path reads (click's command reads it)."""
-    if len(args) < 3 or args[0] != "exec":
+    """(NAME, the command or the shell's arguments, the process options as the click command
+    receives them), or None: not a form this path reads (click's command reads it)."""
+    if not args or args[0] not in NEEDS:
         return None
     options: dict[str, Any] = {
         "interactive": False,
@@ -67,7 +73,7 @@ def parse(args: list[str]) -> tuple[str, list[str], dict[str, Any]] | None:
         else:
             return None
         i += 1
-    if len(args) - i < 2:  # NAME and at least one word of the command
+    if len(args) - i < NEEDS[args[0]]:  # NAME, and for exec a command
         return None
     if any(os.path.isdir(f) for f in options["env_files"]):
         return None  # click's Path check words that refusal
@@ -82,7 +88,8 @@ def autostart() -> bool | None:
 
 
 def run(args: list[str]) -> int | None:
-    """The exit status of ``exec`` run here, or None when this path does not read ``args``."""
+    """The exit status of ``exec`` or ``shell`` run here, or None when this path does not read
+    ``args``."""
     parsed, start = parse(args), autostart()
     if parsed is None or start is None or os.geteuid() == 0:
         return None  # root: the root group refuses, or --allow-root decides
@@ -96,10 +103,32 @@ def run(args: list[str]) -> int | None:
     from rcontainer.cli.output import warn
     from rcontainer.engine.core import Engine
 
-    engine = Engine(autostart=start)
+    if args[0] == "exec":
+        engine = Engine(autostart=start)
+        try:
+            return engine.exec(name, argv, how)
+        finally:
+            sys.stdout.flush()
+            for message in engine.notices:
+                warn(message)
+    # shell: as the click command's (``exec.shell``): pull progress on a terminal, and what
+    # happened before the shell opens said before it opens
+    from rcontainer.cli.progress import StderrProgress
+
+    progress = StderrProgress(terminal=True) if sys.stderr.isatty() else None
+    engine = Engine(autostart=start, progress=progress)
+
+    def started(what: str) -> None:
+        for notice in engine.notices:
+            warn(notice)
+        engine.notices.clear()
+        warn(what)
+
     try:
-        return engine.exec(name, argv, how)
+        return engine.shell(name, argv, how, program=None, started=started)
     finally:
+        if progress is not None:
+            progress.close()
         sys.stdout.flush()
         for message in engine.notices:
             warn(message)

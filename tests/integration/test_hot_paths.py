@@ -80,6 +80,9 @@ def test_exec_loads_only_what_an_exec_needs(running, name):
     if name == "hb":  # a bubblewrap container: not even the Podman backend
         assert "rcontainer.backends.podman.backend" not in seen["modules"]
     assert seen["rss_kb"] < 40 * 1024
+    seen = loaded("shell", name, "-c", "true")  # entering a running box: no click either
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click"}, seen["modules"]
+    assert seen["rss_kb"] < 40 * 1024
 
 
 def test_up_reads_the_profile_with_libyaml_and_down_reads_none(running):

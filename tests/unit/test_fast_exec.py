@@ -1,5 +1,5 @@
-"""The fast ``exec`` path (``rcontainer.cli.fast_exec``) reads every form it accepts exactly as
-click's ``exec`` command does, and leaves every other form to click."""
+"""The fast ``exec`` and ``shell`` path (``rcontainer.cli.fast_exec``) reads every form it accepts
+exactly as click's commands do, and leaves every other form to click."""
 
 from __future__ import annotations
 
@@ -11,22 +11,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rcontainer.cli import fast_exec
-from rcontainer.cli.exec import exec_
+from rcontainer.cli.exec import exec_, shell
 
 WORDS = [
     "-i", "-t", "-T", "-it", "-ti", "-iT", "--tty", "--no-tty", "--interactive", "-u", "--user",
     "--user=root", "-uroot", "-w", "--workdir", "-e", "--env", "--env-file", "-h", "--help", "--",
-    "-x", "root", "/tmp", "A=1", "B", "web", "sh", "-c", "echo hi", "",
+    "-x", "root", "/tmp", "A=1", "B", "web", "sh", "-c", "echo hi", "", "--image", "--name",
+    "--shell", "--home", "isolated", "--runtime",
 ]  # fmt: skip
+# shell's own options, as click gives them when none is on the command line
+SHELL_DEFAULTS = {"shell_path": None, "image": None, "box": None, "home": "isolated", "runtime": "default"}
 
 
 def clicks(args: list[str]) -> tuple[str, list[str], dict] | None:
-    """What click's exec command receives for ``args`` (None: click refuses them)."""
+    """What click's exec or shell command receives for ``args`` (None: click refuses them;
+    for shell, also when one of its own options is not at its default)."""
+    command = exec_ if args[0] == "exec" else shell
     try:
-        ctx = exec_.make_context("exec", list(args[1:]), resilient_parsing=False)
+        ctx = command.make_context(args[0], list(args[1:]), resilient_parsing=False)
     except Exception:  # a usage error, --help's exit
         return None
     params = dict(ctx.params)
+    if command is shell:
+        own = {key: params.pop(key) for key in SHELL_DEFAULTS}
+        if own != SHELL_DEFAULTS or params["name"] is None:
+            return None
+        return params.pop("name"), list(params.pop("args")), params
     return params.pop("name"), list(params.pop("argv")), params
 
 
@@ -40,6 +50,9 @@ def clicks(args: list[str]) -> tuple[str, list[str], dict] | None:
         ["exec", "-e", "A=1", "-e", "B", "--env-file", "f.env", "web", "env"],
         ["exec", "web", "sh", "-c", "echo -i -t"],  # the command's own options stay its own
         ["exec", "-e", "-i", "web", "env"],  # a value that looks like an option is a value
+        ["shell", "web"],
+        ["shell", "-u", "root", "web", "-c", "id -u"],
+        ["shell", "-T", "web", "-c", "exit 3"],
     ],
 )
 def test_the_forms_people_type_are_read_as_click_reads_them(args):
@@ -60,6 +73,10 @@ def test_the_forms_people_type_are_read_as_click_reads_them(args):
         ["exec", "-u"],
         ["--no-autostart", "exec", "web", "true"],
         ["ps"],
+        ["shell"],
+        ["shell", "--image", "busybox"],
+        ["shell", "--shell", "/bin/sh", "web"],
+        ["shell", "--help"],
     ],
 )
 def test_every_other_form_is_left_to_click(args):
@@ -67,9 +84,9 @@ def test_every_other_form_is_left_to_click(args):
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), max_size=8))
-def test_whatever_the_fast_path_reads_click_reads_the_same(words):
-    args = ["exec", *words]
+@given(st.sampled_from(["exec", "shell"]), st.lists(st.sampled_from(WORDS), max_size=8))
+def test_whatever_the_fast_path_reads_click_reads_the_same(command, words):
+    args = [command, *words]
     fast = fast_exec.parse(args)
     if fast is not None:
         assert fast == clicks(args), args
