@@ -78,6 +78,13 @@ def runtime_data(data: dict[str, Any], key: str, notices: list[str]) -> tuple[di
             f"cannot create {key}: its home would be mounted at {target!r}",
             hint="set HOME to your home folder",
         )
+    if (home or "user" in host) and any(c in target for c in ":\n\0$"):
+        # it becomes a field of the container's /etc/passwd line (and Podman expands $ there)
+        raise BadInput(
+            f"cannot create {key}: your home's path {target!r} cannot be written in /etc/passwd "
+            "(it holds ':', '$' or a line break)",
+            hint="set HOME to a plainer path",
+        )
     if home:
         if any(v.get("target") == target for v in volumes):
             raise BadInput(f"{key}: home: {home} and a volume both mount {target}", hint="drop one of them")

@@ -213,3 +213,11 @@ def test_a_home_is_never_mounted_at_the_root(tmp_path, home, monkeypatch) -> Non
     monkeypatch.setenv("HOME", "/")
     with pytest.raises(Exception, match="would be mounted at '/'"):
         devshell.runtime_data(data, "p/d", [])
+
+
+@pytest.mark.parametrize("bad", ["/home/a:b", "/home/a\nroot::0:0::/:/bin/sh", "/home/$USER"])
+def test_a_home_path_that_would_add_to_etc_passwd_is_refused(tmp_path, home, monkeypatch, bad) -> None:
+    data = load(tmp_path, f"image: {IMAGE}\nhost: [user]\n").data
+    monkeypatch.setenv("HOME", bad)
+    with pytest.raises(Exception, match="cannot be written in /etc/passwd"):
+        devshell.runtime_data(data, "p/d", [])
