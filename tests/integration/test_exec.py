@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests import harness
-from tests.integration.test_bwrap_security import Terminal
+from tests.terminal import Terminal
 
 SLEEPER = ["sleep", "100000"]
 
