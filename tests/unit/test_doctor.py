@@ -4,6 +4,9 @@ with fake file contents, no Podman."""
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -102,15 +105,46 @@ def test_userns_enabled_passes(tmp_path):
     assert doctor.check_userns(tmp_path / "max", tmp_path / "absent").ok
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can open any file")
-def test_closed_tun_is_an_error_only_when_a_profile_needs_a_private_network(tmp_path):
-    tun = tmp_path / "tun"
-    tun.write_text("")
-    tun.chmod(0o000)
-    needed = doctor.check_tun(tun, ["web"])
-    assert needed.failed and "chmod 0666" in needed.fix and "web" in needed.detail
-    spare = doctor.check_tun(tun, [])
-    assert not spare.ok and not spare.failed
+def as_nobody(fn):
+    """``fn()``, run as an unprivileged user when this is root (root may open any file, so a
+    closed file looks open to it): in a child process that drops to uid 65534."""
+    if os.geteuid() != 0:
+        return fn()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(fn(), out)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as got:
+        data = got.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the unprivileged child failed"
+    return pickle.loads(data)
+
+
+def test_closed_tun_is_an_error_only_when_a_profile_needs_a_private_network():
+    folder = Path(tempfile.mkdtemp())  # not pytest's tmp_path: an unprivileged user must reach it
+    try:
+        folder.chmod(0o755)
+        tun = folder / "tun"
+        tun.write_text("")
+        tun.chmod(0o000)
+        needed = as_nobody(lambda: doctor.check_tun(tun, ["web"]))
+        assert needed.failed and "chmod 0666" in needed.fix and "web" in needed.detail
+        spare = as_nobody(lambda: doctor.check_tun(tun, []))
+        assert not spare.ok and not spare.failed
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_ports_below_the_unprivileged_start_warn_with_the_profile_named(tmp_path):
