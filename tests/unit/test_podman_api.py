@@ -96,10 +96,10 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[LibpodClient]:
+def serve(tmp_path: Path, server_class: type[Server]) -> Iterator[LibpodClient]:
+    """A client of a fake service (``Handler``) on a socket in ``tmp_path``, served meanwhile."""
     sock = tmp_path / "podman.sock"
-    server = Server(str(sock), Handler)
+    server = server_class(str(sock), Handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     Handler.seen = []
@@ -108,6 +108,11 @@ def api(tmp_path: Path) -> Iterator[LibpodClient]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[LibpodClient]:
+    yield from serve(tmp_path, Server)
 
 
 def test_requests_name_the_libpod_version_and_send_json(api):
@@ -225,17 +230,8 @@ class Counting(Server):
 
 @pytest.fixture
 def counted(tmp_path: Path) -> Iterator[LibpodClient]:
-    sock = tmp_path / "podman.sock"
-    server = Counting(str(sock), Handler)
     Counting.accepted = 0
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    Handler.seen = []
-    try:
-        yield LibpodClient(Endpoint(sock, "test"), timeout=5)
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from serve(tmp_path, Counting)
 
 
 def test_a_commands_plain_requests_share_one_connection(counted):
