@@ -291,3 +291,14 @@ def fetch(rc, container: str, url: str, tries: int = 50) -> str:
             return got.out.strip()
         time.sleep(0.2)
     raise AssertionError(f"{container} never reached {url}: {got.err if got else ''}")
+
+
+def logs_with(rc, name: str, text: str, tries: int = 50) -> str:
+    """``rcontainer logs NAME`` once it holds ``text`` (or as it is after ``tries`` looks)."""
+    logs = ""
+    for _ in range(tries):
+        logs = rc("logs", name).out
+        if text in logs:
+            break
+        time.sleep(0.1)
+    return logs

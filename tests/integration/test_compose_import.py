@@ -126,12 +126,7 @@ def test_an_imported_project_comes_up_in_dependency_order_and_reaches_by_name(
         assert f"rcontainer: warning: {out / 'web.yaml'}:" in up.err and unset in up.err, up.err
         assert time.monotonic() - started >= 3, "up waited for db's healthcheck"
         assert rc("inspect", "--json", "shop/shop_db").json()["health"] == "healthy"
-        logs = ""
-        for _ in range(50):
-            logs = rc("logs", "shop/web").out
-            if "first look" in logs:
-                break
-            time.sleep(0.1)
+        logs = harness.logs_with(rc, "shop/web", "first look")
         assert "rows" in logs and "first look: 0" in logs, "db answered web's very first request, as db"
         assert harness.fetch(rc, "shop/web", "http://database:8080/") == "rows"  # the alias
         assert harness.fetch(rc, "shop/side", "http://db:8080/") == "rows"  # on the named network

@@ -245,11 +245,7 @@ def test_a_dependant_waits_until_its_dependency_is_healthy_without_systemd(
     rc("up", str(folder)).ok()
     assert time.monotonic() - started >= 3, "up waited for db's healthcheck"
     assert rc("inspect", "--json", "deps/db").json()["health"] == "healthy"
-    for _ in range(50):
-        logs = rc("logs", "deps/web").out
-        if "first look" in logs:
-            break
-        time.sleep(0.1)
+    logs = harness.logs_with(rc, "deps/web", "first look")
     assert "ready" in logs and "first look: 0" in logs, "db answered web's very first request"
 
     rc("down", str(folder)).ok()
