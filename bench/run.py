@@ -139,6 +139,17 @@ def write_profile(folder: Path, name: str, image: str, runtime: str = "default",
     return path
 
 
+def podman_run_and_exec(image: str, name: str, network: str) -> tuple[float, int]:
+    """The peer of a dev shell from nothing: ``podman run -d`` then ``podman exec sh -c true``
+    (timed together), then the container removed (not timed)."""
+    took = seq(
+        lambda: podman("run", "-d", "--name", name, "--network", network, image, "sleep", "1000"),
+        lambda: podman("exec", name, "sh", "-c", "true"),
+    )()
+    podman("rm", "-f", "-t", "0", name)
+    return took
+
+
 def summed(*samples: Sample) -> Sample:
     """Run by run sums of samples taken in the same runs (``up`` then ``down`` of one run)."""
     out = Sample([sum(xs) for xs in zip(*(x.seconds for x in samples), strict=True)])
@@ -303,12 +314,7 @@ def bench_exec(rows: list[Row], runs: int, image: str, work: Path) -> None:
     podman("rm", "-f", "-t", "0", "bench-e3")
 
     def podman_from_nothing() -> tuple[float, int]:
-        took = seq(
-            lambda: podman("run", "-d", "--name", "bench-e4", "--network", "none", image, "sleep", "1000"),
-            lambda: podman("exec", "bench-e4", "sh", "-c", "true"),
-        )()
-        podman("rm", "-f", "-t", "0", "bench-e4")
-        return took
+        return podman_run_and_exec(image, "bench-e4", "none")
 
     for profile, what in ((pm, "podman class"), (bw, "bwrap class")):
 
@@ -343,12 +349,7 @@ def bench_devshell(rows: list[Row], runs: int, image: str, work: Path) -> None:
         (profiles / f"{name}.yaml").unlink(missing_ok=True)
 
     def podman_from_nothing() -> tuple[float, int]:
-        took = seq(
-            lambda: podman("run", "-d", "--name", "bench-d1", "--network", "host", image, "sleep", "1000"),
-            lambda: podman("exec", "bench-d1", "sh", "-c", "true"),
-        )()
-        podman("rm", "-f", "-t", "0", "bench-d1")
-        return took
+        return podman_run_and_exec(image, "bench-d1", "host")
 
     podman("run", "-d", "--name", "bench-d2", "--network", "host", image, "sleep", "1000")
     for runtime, name, goal in (("default", "dsp", 0.5), ("bwrap", "dsb", 0.3)):
