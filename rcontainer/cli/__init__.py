@@ -9,8 +9,9 @@ in ``COMMANDS``. The root group imports a command's module only when that comman
 completed: ``rcontainer ps``, or completing its arguments, loads one command module (``--help``,
 which shows every command's short help, loads them all). Heavy modules (podman-py, yaml) are
 imported inside the command functions, so ``--help`` and shell completion stay fast. The click
-group itself is in ``root.py``; ``exec``'s and ``shell``'s common forms skip click altogether
-(``fast_exec``).
+group itself is in ``root.py``; the common forms of the hot commands (``ps``, ``up``, ``down``,
+``stop``, ``start``, ``rm``, ``exec``, ``shell``) skip click altogether (``fast``), and do what
+their click commands do (``actions``).
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ def _debug(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command (``exec`` by the fast path when it can: ``fast_exec``; else
-    the click command line) and map every expected failure to a message and exit status."""
+    """Entry point: run the command (by the fast path when it can: ``fast``; else the click
+    command line) and map every expected failure to a message and exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug(args)
     try:
-        from rcontainer.cli import fast_exec
+        from rcontainer.cli import fast
 
-        status = fast_exec.run(args) if args[:1] in (["exec"], ["shell"]) else None
+        status = fast.run(args)
         if status is None:
             from rcontainer.cli.root import run
 

@@ -1,9 +1,10 @@
 """What every command shares: the global options, the Engine, the notices and the one renderer.
 
 The root group makes one ``App`` per run and keeps it in ``ctx.obj``; commands take it with
-``@click.pass_obj``. Nothing heavy at import time: the Engine (and with it the backends, yaml
-and podman-py) is imported the first time a command asks for it, so ``--help`` and completion
-never pay for it.
+``@click.pass_obj``. The fast path (``fast``) makes one too and runs the same code without click,
+so nothing here imports click. Nothing heavy at import time either: the Engine (and with it the
+backends, yaml and podman-py) is imported the first time a command asks for it, so ``--help``
+and completion never pay for it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,21 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import click
-
 from rcontainer.cli.output import to_json, warn
 from rcontainer.cli.progress import StderrProgress
 
 if TYPE_CHECKING:
     from rcontainer.engine.core import Engine
     from rcontainer.errors import RcError
+
+
+class CommandExit(SystemExit):
+    """A command ends with this exit status (``App.exit``): ``main`` passes it on, and whatever
+    runs a command without ``main`` (click's test runner) sees the exit it expects."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(int(status))
+        self.status = int(status)
 
 
 class App:
@@ -72,7 +80,8 @@ class App:
             data = self._with_notices(data)
         out = to_json(data) if as_json else text(data)
         if out:
-            click.echo(out, nl=not out.endswith("\n"))
+            sys.stdout.write(out if out.endswith("\n") else out + "\n")
+            sys.stdout.flush()
 
     def _all_notices(self) -> list[str]:
         return self.notices + (self._engine.notices if self._engine is not None else [])
@@ -90,18 +99,20 @@ class App:
         """Report one failure of several (``stop a b``) as ``main`` reports a command's failure."""
         if self._progress is not None:
             self._progress.close()
-        click.echo(f"rcontainer: error: {exc.message}", err=True)
+        sys.stdout.flush()
+        warn(f"error: {exc.message}")
         if exc.hint:
-            click.echo(f"rcontainer: hint: {exc.hint}", err=True)
+            warn(f"hint: {exc.hint}")
 
     def exit(self, status: int) -> NoReturn:
         """End the command with ``status`` (``main`` passes it on as the process's exit status)."""
-        click.get_current_context().exit(status)
+        raise CommandExit(status)
 
     def close(self) -> None:
         """Print the notices no --json result carried; the root group calls this when the command ends."""
         if self._progress is not None:
             self._progress.close()
+        sys.stdout.flush()  # the command's output first, then what it has to say beside it
         for message in self._all_notices():
             if message not in self._in_json:
                 warn(message)

@@ -6,24 +6,12 @@ from __future__ import annotations
 
 import click
 
+from rcontainer.cli import actions
+from rcontainer.cli.actions import done_text, each
 from rcontainer.cli.app import App
 from rcontainer.cli.completers import paused_names, profile_names, running_names, startable_names
 from rcontainer.cli.output import plural
 from rcontainer.cli.params import JSON, NAMES, PRIVILEGED, PROFILE, PROJECT, QUIET, TARGET, TARGETS
-
-# what ``up`` did, in words
-UP_DONE = {
-    "create": "created and started",
-    "recreate": "recreated and started",
-    "start": "started",
-    "unpause": "unpaused",
-    "none": "up to date",
-}
-
-
-def done_text(name: str, verb: str, state: str) -> str:
-    """``app: started (running)``; the state is not repeated when the verb says it (``app: stopped``)."""
-    return f"{name}: {verb}" if verb == state else f"{name}: {verb} ({state})"
 
 
 def _done(app: App, rec, as_json: bool, verb: str) -> None:
@@ -33,59 +21,6 @@ def _done(app: App, rec, as_json: bool, verb: str) -> None:
         as_json,
         lambda d: done_text(d["name"], verb, d["state"]),
     )
-
-
-def _each(app: App, names: tuple, as_json: bool, verb: str, op) -> None:
-    """Do ``op(name)`` for each name, as Podman does for several: every one is tried, each
-    failure is reported as it happens, and the command exits with the first failure's status.
-
-    One container prints as before (a JSON object); several print a line each (a JSON list).
-    ``op`` gives the record it changed, or a list of them for a project's containers, which
-    print as ``PROJECT/NAME``."""
-    from rcontainer.errors import RcError
-
-    results, status, projects = [], 0, False
-    for name in names:
-        try:
-            got = op(name)
-        except RcError as exc:
-            if len(names) == 1:
-                raise
-            app.error(exc)
-            status = status or int(exc.status)
-            continue
-        projects = projects or isinstance(got, list)
-        for rec in got if isinstance(got, list) else [got]:
-            label = rec.key if isinstance(got, list) else rec.name
-            results.append(
-                (rec, label, f"already {rec.state}" if rec.key in app.engine().unchanged else verb)
-            )
-    data = [{"name": rec.name, "project": rec.project, "state": rec.state} for rec, _, _ in results]
-    lines = [
-        f"{label}: {text}" if text.startswith("already ") else done_text(label, text, rec.state)
-        for rec, label, text in results
-    ]
-    if results or projects:
-        one = len(names) == 1 and not projects
-        app.emit(data[0] if one else data, as_json, lambda _: "\n".join(lines))
-    if status:
-        app.exit(status)
-
-
-def _targets(app: App, names: tuple[str, ...], project: str | None, as_json: bool, verb: str, op: str, **kw):
-    """``op`` on each container named, or on every container of a project named by its FOLDER
-    (or by ``-p PROJECT`` alone), in the order the project needs."""
-    engine = app.engine()
-    if not names and not project:
-        raise click.UsageError("name a container, a project FOLDER, or a project with -p PROJECT")
-
-    def one(name: str | None):
-        keys = engine.members(name, project)
-        if keys is None:
-            return getattr(engine, op)(name, project=project, **kw)
-        return engine.each(op, keys, **kw)
-
-    _each(app, names or (None,), as_json, verb, one)
 
 
 @click.command()
@@ -121,40 +56,19 @@ def up(
 
     A FOLDER brings up every profile in it (or the NAMEs given, with what they depend on) as one
     project, named after the folder: in parallel, each once its dependencies are ready."""
-    import os
-
-    engine = app.engine(progress=not quiet)
-    options = {
-        "force_recreate": force_recreate,
-        "dry_run": dry_run,
-        "allow_privileged": allow_privileged,
-        "force": force,
-    }
-    if os.path.isdir(profile):
-        plans = engine.up_project(profile, project=project, only=names, wait_timeout=wait_timeout, **options)
-        app.emit(
-            [p.as_dict() for p in plans],
-            as_json,
-            lambda _: "\n".join(_plan_text(p, dry_run, p.key) for p in plans),
-        )
-        return
-    if names:
-        raise click.UsageError(f"NAME... picks profiles of a project FOLDER; {profile} is not a folder")
-    plan = engine.up(profile, project=project, wait_timeout=wait_timeout, **options)
-    app.emit(plan.as_dict(), as_json, lambda _: _plan_text(plan, dry_run, plan.name))
-
-
-def _plan_text(plan, dry_run: bool, label: str) -> str:
-    if dry_run:
-        lines = [
-            f"{label}: would {plan.action if plan.action != 'none' else 'do nothing'}"
-            f" ({'; '.join(plan.reasons) or 'profile changed'})"
-        ]
-    else:
-        lines = [f"{label}: {UP_DONE[plan.action]} (runtime {plan.runtime})"]
-    if plan.changed:
-        lines.append(f"  changed: {', '.join(plan.changed)}")
-    return "\n".join(lines)
+    actions.up(
+        app,
+        profile,
+        names,
+        project,
+        wait_timeout,
+        force_recreate,
+        force,
+        dry_run,
+        allow_privileged,
+        quiet,
+        as_json,
+    )
 
 
 @click.command()
@@ -175,7 +89,7 @@ def _simple(op: str, verb: str, doc: str, names=NAMES) -> click.Command:
     @JSON
     @click.pass_obj
     def command(app: App, names: tuple[str, ...], as_json: bool) -> None:
-        _each(app, names, as_json, verb, getattr(app.engine(), op))
+        each(app, names, as_json, verb, getattr(app.engine(), op))
 
     return command
 
@@ -192,7 +106,7 @@ def _names(completer) -> click.Command:
 def start(app: App, names: tuple[str, ...], project: str | None, as_json: bool) -> None:
     """Start created or stopped containers (a running one is left as it is), or every container
     of a project (its FOLDER, or -p PROJECT alone) in dependency order."""
-    _targets(app, names, project, as_json, "started", "start")
+    actions.start(app, names, project, as_json)
 
 
 pause = _simple("pause", "paused", "Freeze every process of running containers.", _names(running_names))
@@ -210,7 +124,7 @@ unpause = _simple("unpause", "unpaused", "Resume paused containers.", _names(pau
 def stop(app: App, names: tuple[str, ...], project: str | None, timeout: int | None, as_json: bool) -> None:
     """Stop running containers: the stop signal, then SIGKILL after the timeout (a stopped one
     is left as it is); a project's (its FOLDER, or -p PROJECT alone) dependants first."""
-    _targets(app, names, project, as_json, "stopped", "stop", timeout=timeout)
+    actions.stop(app, names, project, timeout, as_json)
 
 
 @click.command()
@@ -221,7 +135,7 @@ def stop(app: App, names: tuple[str, ...], project: str | None, timeout: int | N
 @click.pass_obj
 def restart(app: App, name: str | None, project: str | None, timeout: int | None, as_json: bool) -> None:
     """Stop (if running) and start again; a project's containers one after another."""
-    _targets(app, (name,) if name else (), project, as_json, "restarted", "restart", timeout=timeout)
+    actions.targets(app, (name,) if name else (), project, as_json, "restarted", "restart", timeout=timeout)
 
 
 def _signal_name(sig: str) -> str:
@@ -251,7 +165,7 @@ def _signal_name(sig: str) -> str:
 def kill(app: App, names: tuple[str, ...], sig: str, as_json: bool) -> None:
     """Send a signal to the containers' main processes."""
     norm = _signal_name(sig)
-    _each(app, names, as_json, f"sent {norm}", lambda name: app.engine().kill(name, norm))
+    each(app, names, as_json, f"sent {norm}", lambda name: app.engine().kill(name, norm))
 
 
 @click.command()
@@ -263,13 +177,7 @@ def kill(app: App, names: tuple[str, ...], sig: str, as_json: bool) -> None:
 @click.pass_obj
 def rm(app: App, names: tuple[str, ...], force: bool, purge: bool, keep_logs: bool, as_json: bool) -> None:
     """Remove containers (their records and logs stay for history and logs, unless --purge)."""
-    _each(
-        app,
-        names,
-        as_json,
-        "removed and forgotten" if purge else "removed",
-        lambda name: app.engine().rm(name, force=force, purge=purge, keep_logs=keep_logs),
-    )
+    actions.rm(app, names, force, purge, keep_logs, as_json)
 
 
 @click.command()
@@ -281,7 +189,7 @@ def rm(app: App, names: tuple[str, ...], force: bool, purge: bool, keep_logs: bo
 def down(app: App, names: tuple[str, ...], project: str | None, timeout: int | None, as_json: bool) -> None:
     """Stop and remove containers, or every container of a project (its FOLDER, or -p PROJECT
     alone), dependants first."""
-    _targets(app, names, project, as_json, "down", "down", timeout=timeout)
+    actions.down(app, names, project, timeout, as_json)
 
 
 @click.command()

@@ -1,7 +1,7 @@
 """Running a process in a container: ``exec`` and ``shell``. The exit status is the process's.
 
-What the options mean is in ``process_options`` (shared with the fast ``exec`` path,
-``fast_exec``, which parses the common forms without click).
+What the options mean is in ``process_options``, and what the commands do in ``actions``: both
+shared with the fast path (``fast``), which reads the common forms without click.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from rcontainer.cli import process_options
+from rcontainer.cli import actions, process_options
 from rcontainer.cli.app import App
 from rcontainer.cli.completers import container_names
 from rcontainer.cli.params import NAME
@@ -71,7 +71,7 @@ def _how(**options: Any) -> Any:
 @click.pass_obj
 def exec_(app: App, name: str, argv: tuple[str, ...], **options: Any) -> None:
     """Run a command in a running container."""
-    app.exit(app.engine().exec(name, list(argv), _how(**options)))
+    actions.exec_(app, name, argv, _how(**options))
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -118,30 +118,17 @@ def shell(
     container), or with --image a dev shell made for you; a created or stopped one is started.
 
     ARGS go to the shell: rcontainer shell dev -c 'make test'."""
-    engine = app.engine(progress=True)
+    if image is None:
+        if name is None:
+            raise click.UsageError("give a container NAME, a profile, or --image IMAGE")
+        if box is not None:
+            raise click.UsageError("--name goes with --image")
+        actions.shell(app, name, args, _how(**options), shell_path)
+        return
+    from rcontainer.profile import devshell
 
-    def started(what: str) -> None:
-        for notice in engine.notices:  # said before the shell opens, not after it ends
-            click.echo(f"rcontainer: {notice}", err=True)
-        engine.notices.clear()
-        click.echo(f"rcontainer: {what}", err=True)
-
-    if image is not None:
-        from rcontainer.profile import devshell
-
-        if name is not None:  # with --image, no NAME: every word is the shell's
-            args = (name, *args)
-        profile, made = devshell.ensure(image, box, home, runtime)
-        if made:
-            started(f"wrote the dev shell profile {profile.path}")
-        how = _how(**options)
-        app.exit(
-            engine.shell(
-                str(profile.path), list(args), how, program=shell_path, started=started, profile=profile
-            )
-        )
-    elif name is None:
-        raise click.UsageError("give a container NAME, a profile, or --image IMAGE")
-    elif box is not None:
-        raise click.UsageError("--name goes with --image")
-    app.exit(engine.shell(name, list(args), _how(**options), program=shell_path, started=started))
+    if name is not None:  # with --image, no NAME: every word is the shell's
+        args = (name, *args)
+    profile, made = devshell.ensure(image, box, home, runtime)
+    said = f"wrote the dev shell profile {profile.path}" if made else None
+    actions.shell(app, str(profile.path), args, _how(**options), shell_path, profile=profile, said=said)

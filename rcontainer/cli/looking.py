@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from rcontainer.cli import actions
 from rcontainer.cli.app import App
 from rcontainer.cli.output import human, key_values, table
 from rcontainer.cli.params import JSON, NAME, PROJECT, TARGET
@@ -18,39 +19,7 @@ from rcontainer.cli.params import JSON, NAME, PROJECT, TARGET
 @click.pass_obj
 def ps(app: App, show_all: bool, project: str | None, as_json: bool) -> None:
     """List rcontainer's containers with project, state, runtime class, profile, ports and uptime."""
-    app.emit(app.engine().ps(all=show_all, project=project), as_json, _ps_table)
-
-
-def _ps_table(rows: list[dict]) -> str:
-    return table(
-        [
-            (
-                r["name"],
-                r.get("project") or "-",
-                r["state"]
-                + (f" ({r['exit_code']})" if r.get("exit_code") is not None else "")
-                + (f" ({r['health']})" if r.get("health") else ""),
-                r["runtime"],
-                ", ".join(r["ports"]),
-                _uptime(r["uptime_seconds"]),
-                r["id"],
-                r["profile"],
-            )
-            for r in rows
-        ],
-        ["NAME", "PROJECT", "STATE", "RUNTIME", "PORTS", "UPTIME", "ID", "PROFILE"],
-    )
-
-
-def _uptime(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    if s < 120:
-        return f"{s}s"
-    if s < 7200:
-        return f"{s // 60}m"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    actions.ps(app, show_all, project, as_json)
 
 
 @click.command()

@@ -1,5 +1,5 @@
-"""What ``exec`` and ``shell`` options mean, without click: the fast ``exec`` path
-(``fast_exec``) and the click commands (``exec.py``) both read them here, so they cannot drift.
+"""What ``exec`` and ``shell`` options mean, without click: the fast path (``fast``) and the
+click commands (``exec.py``) both read them here, so they cannot drift.
 
 The options mean what ``podman exec``'s do, on both runtime families; a terminal is given when
 asked for (``-t``) or, unlike podman, when the caller is on one (stdin and stdout are

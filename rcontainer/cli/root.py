@@ -12,7 +12,7 @@ import sys
 import click
 
 from rcontainer import __version__
-from rcontainer.cli.app import App
+from rcontainer.cli.app import App, CommandExit
 from rcontainer.cli.commands import COMMANDS
 from rcontainer.errors import ExitStatus, RootRefused
 
@@ -87,4 +87,6 @@ def run(args: list[str]) -> int:
         return ExitStatus.BAD_INPUT if exc.exit_code == 2 else exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except CommandExit as exc:  # App.exit
+        return exc.status
     return result if isinstance(result, int) else ExitStatus.OK

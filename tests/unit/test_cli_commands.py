@@ -19,10 +19,11 @@ from rcontainer.cli.app import App
 
 # modules of rcontainer/cli/ that hold no command
 NOT_COMMANDS = {
+    "actions",
     "app",
     "commands",
     "completers",
-    "fast_exec",
+    "fast",
     "output",
     "params",
     "process_options",
