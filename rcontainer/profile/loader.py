@@ -59,7 +59,22 @@ class _TooBig(Exception):
 
 
 def read_yaml(text: str, file: str, ctx: Ctx) -> Node | None:
-    """Compose ``text`` into a located ``Node`` tree; None (with a problem) when impossible."""
+    """Compose ``text`` into a located ``Node`` tree; None (with a problem) when impossible.
+
+    A text parsed before without a problem comes from the cache of parsed files (``parsed``),
+    without importing PyYAML."""
+    from rcontainer.profile import parsed
+
+    tree = parsed.load(text, file)
+    if tree is None:
+        before = (len(ctx.problems), len(ctx.warnings))
+        tree = _compose(text, file, ctx)
+        if tree is not None and (len(ctx.problems), len(ctx.warnings)) == before:
+            parsed.store(text, tree)
+    return tree
+
+
+def _compose(text: str, file: str, ctx: Ctx) -> Node | None:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
