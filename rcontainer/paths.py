@@ -98,7 +98,7 @@ def dev_home_dir(key: str) -> Path:
 
 
 def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/rcontainer``: unpacked image root filesystems, runtime probes."""
+    """``$XDG_CACHE_HOME/rcontainer``: unpacked image root filesystems, runtime probes, parsed profiles."""
     return _dir("RCONTAINER_CACHE_DIR", "cache")
 
 
