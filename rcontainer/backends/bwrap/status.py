@@ -41,13 +41,15 @@ def await_exit_code(cdir: Path, timeout: float) -> dict[str, Any]:
     """The report once it holds the exit code, which the supervisor writes right after the
     container ends; as it is after ``timeout``, or once the supervisor is gone."""
     deadline = time.monotonic() + timeout
+    delay = 0.001  # it is usually there within a millisecond or two: look again soon, then less often
     while True:
         rt = read(cdir)
         if rt.get("exit_code") is not None or time.monotonic() > deadline:
             return rt
         if not alive(rt.get("supervisor_pid"), rt.get("supervisor_start"), rt.get("boot_id")):
             return read(cdir)
-        time.sleep(0.01)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.01)
 
 
 class RuntimeFile:
