@@ -10,6 +10,11 @@ another name, so an entry is never stale, only unused; the folder keeps the newe
 Nothing here can change what a profile means: a missing, unreadable or damaged entry is a
 parse, as without the cache. Only the tree is kept: interpolation, ``extends`` and validation
 run every time, as they read the environment and the host.
+
+Secrets never reach the cache: a file that says ``secret`` anywhere (an environment value
+``{value: ..., secret: true}`` is a secret written in the profile itself) is parsed every time,
+as is one whose keys spell it with YAML escapes. Variables (``${TOKEN}``) are kept as written;
+their values are read at every load.
 """
 
 from __future__ import annotations
@@ -62,9 +67,12 @@ def load(text: str, file: str) -> Node | None:
 
 
 def store(text: str, tree: Node) -> None:
-    """Keep ``tree``, parsed from ``text`` without a problem; a failure to write is no failure."""
+    """Keep ``tree``, parsed from ``text`` without a problem, unless it may hold a secret; a
+    failure to write is no failure."""
     from rcontainer.files import ensure_dir
 
+    if "secret" in text.lower() or _says_secret(tree):
+        return
     path = entry(text)
     with contextlib.suppress(OSError, ValueError):
         ensure_dir(path.parent)
@@ -90,6 +98,16 @@ def _prune(folder: Path) -> None:
     for old in entries[KEEP // 2 :]:
         with contextlib.suppress(OSError):
             os.unlink(old.path)
+
+
+def _says_secret(node: Node) -> bool:
+    """Whether a key anywhere in the tree (escapes decoded) mentions a secret."""
+    value = node.value
+    if isinstance(value, dict):
+        return any("secret" in key.lower() or _says_secret(child) for key, child in value.items())
+    if isinstance(value, list):
+        return any(_says_secret(child) for child in value)
+    return False
 
 
 def _plain(node: Node) -> tuple[Any, ...]:
