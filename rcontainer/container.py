@@ -13,10 +13,11 @@ is its profile's folder's, as a new record of that profile would have.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
+
+from rcontainer.values import Value
 
 # what a project may be called: Compose's rule (no '.', so 'rc-PROJECT.NAME' names one container)
 PROJECT_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -54,52 +55,108 @@ class State(StrEnum):
     REMOVED = "removed"
 
 
-@dataclass
-class Observed:
-    """What the runtime says about a container right now."""
+class Observed(Value):
+    """What the runtime says about a container right now. (A plain class, as ``Record``: every
+    command loads both; ``rcontainer.values`` says why.)"""
 
-    state: State
-    id: str
-    pid: int | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
-    exit_code: int | None = None
-    health: str | None = None  # healthy, unhealthy, starting, or None without a healthcheck
-    ports: list[str] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("state", "id", "pid", "started_at", "finished_at", "exit_code", "health", "ports", "details")
+
+    def __init__(
+        self,
+        state: State,
+        id: str,
+        pid: int | None = None,
+        started_at: str | None = None,
+        finished_at: str | None = None,
+        exit_code: int | None = None,
+        health: str | None = None,  # healthy, unhealthy, starting, or None without a healthcheck
+        ports: list[str] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.state = state
+        self.id = id
+        self.pid = pid
+        self.started_at = started_at
+        self.finished_at = finished_at
+        self.exit_code = exit_code
+        self.health = health
+        self.ports: list[str] = [] if ports is None else ports
+        self.details: dict[str, Any] = {} if details is None else details
 
 
-@dataclass
-class Record:
-    """One container's record. A backend reads the identity fields and keeps its own fields
-    (ids, folders) in ``backend``; the engine owns everything else and saves the record."""
-
-    name: str
-    scope: str = "default"
-    project: str = ""  # "" only for a record of old whose profile's folder names no project
-    container_name: str = ""
-    profile_path: str = ""
-    profile: dict[str, Any] = field(default_factory=dict)  # the resolved profile, secrets masked
-    hash: str = ""
-    image: str = ""
-    image_id: str = ""
-    runtime: str = ""
-    family: str = "podman"
-    log_path: str = ""
-    created_at: str = ""
-    state: State | None = None
-    transitions: list[dict[str, Any]] = field(default_factory=list)
-    backend: dict[str, Any] = field(default_factory=dict)
-    exit_code: int | None = None
-    pause_method: str | None = None
-    paused_by_signal: bool = False
-    limits_note: str | None = None  # why the profile's resource limits are not enforced here
+# Record's fields and their defaults, in the order records are written (a list or dict default
+# is a fresh copy for each record)
+RECORD_FIELDS: dict[str, Any] = {
+    "name": "",
+    "scope": "default",
+    "project": "",  # "" only for a record of old whose profile's folder names no project
+    "container_name": "",
+    "profile_path": "",
+    "profile": {},  # the resolved profile, secrets masked
+    "hash": "",
+    "image": "",
+    "image_id": "",
+    "runtime": "",
+    "family": "podman",
+    "log_path": "",
+    "created_at": "",
+    "state": None,  # a State once created
+    "transitions": [],
+    "backend": {},
+    "exit_code": None,
+    "pause_method": None,
+    "paused_by_signal": False,
+    "limits_note": None,  # why the profile's resource limits are not enforced here
     # who runs its healthchecks and restarts it: "systemd" when a unit's run-unit brought it up,
     # else "" (rcontainer's monitor, rcontainer.engine.monitor)
-    driver: str = ""
-    dev_shell: dict[str, Any] | None = None  # a dev shell's home and host integration (engine.devshell)
+    "driver": "",
+    "dev_shell": None,  # a dev shell's home and host integration (engine.devshell)
     # keys a newer or older rcontainer wrote that this one does not know: kept, written back
-    extra: dict[str, Any] = field(default_factory=dict)
+    "extra": {},
+}
+
+
+class Record(Value):
+    """One container's record. A backend reads the identity fields and keeps its own fields
+    (ids, folders) in ``backend``; the engine owns everything else and saves the record.
+    The fields and their defaults are ``RECORD_FIELDS``; ``Record(name, field=value, ...)``."""
+
+    __slots__ = tuple(RECORD_FIELDS)
+    name: str
+    scope: str
+    project: str
+    container_name: str
+    profile_path: str
+    profile: dict[str, Any]
+    hash: str
+    image: str
+    image_id: str
+    runtime: str
+    family: str
+    log_path: str
+    created_at: str
+    state: State | None
+    transitions: list[dict[str, Any]]
+    backend: dict[str, Any]
+    exit_code: int | None
+    pause_method: str | None
+    paused_by_signal: bool
+    limits_note: str | None
+    driver: str
+    dev_shell: dict[str, Any] | None
+    extra: dict[str, Any]
+
+    def __init__(self, name: str, **values: Any) -> None:
+        unknown = set(values) - set(RECORD_FIELDS)
+        if unknown:
+            raise TypeError(f"Record has no field {sorted(unknown)[0]!r}")
+        self.name = name
+        for key, default in RECORD_FIELDS.items():
+            if key != "name":
+                value = values.get(key, default)
+                setattr(
+                    self, key, value.copy() if value is default and isinstance(value, (dict, list)) else value
+                )
 
     @property
     def key(self) -> str:
@@ -113,7 +170,7 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = set(RECORD_FIELDS) - {"extra"}
         values = {k: v for k, v in data.items() if k in known and v is not None}
         if values.get("state"):
             values["state"] = State(values["state"])
@@ -125,7 +182,7 @@ class Record:
         return rec
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        out: dict[str, Any] = {key: getattr(self, key) for key in RECORD_FIELDS if key != "extra"}
         out["state"] = str(self.state) if self.state else None
         out.update(self.extra)
         return out

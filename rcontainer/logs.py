@@ -17,11 +17,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rcontainer.errors import BadInput
+from rcontainer.values import Value
 
 _LINE = re.compile(r"^(\S+) (stdout|stderr) ([FP]) ?(.*)$")
 _SIZE = re.compile(r"([0-9]{1,12})([kmg]?)", re.IGNORECASE)
@@ -45,11 +45,13 @@ def max_bytes() -> int:
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
 
 
-@dataclass
-class LogLine:
-    time: datetime
-    stream: str
-    text: str
+class LogLine(Value):
+    __slots__ = ("time", "stream", "text")
+
+    def __init__(self, time: datetime, stream: str, text: str) -> None:
+        self.time = time
+        self.stream = stream
+        self.text = text
 
 
 def parse_time(ts: str) -> datetime:

@@ -10,10 +10,10 @@ saves it. What a family cannot do it declares itself (``Capabilities``), so no c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from rcontainer.container import Observed, Record
+from rcontainer.values import Value
 
 if TYPE_CHECKING:
     from rcontainer.runtimes import RuntimeClass
@@ -31,8 +31,7 @@ class Progress(Protocol):
         ``Download complete``, ...), with bytes ``done`` of ``total`` where the stream says them."""
 
 
-@dataclass(frozen=True)
-class Unsupported:
+class Unsupported(Value):
     """A profile value a family cannot honour: the profile loader refuses it, saying why.
 
     ``path`` names the field as problems do (``network.ports``); ``[]`` stands for each item
@@ -44,14 +43,16 @@ class Unsupported:
     ``default_fix``, when there is one; otherwise ``default`` is empty.
     """
 
-    path: str
-    when: Callable[[Any], bool]
-    reason: str
-    default_fix: str = ""
+    __slots__ = ("path", "when", "reason", "default_fix")
+
+    def __init__(self, path: str, when: Callable[[Any], bool], reason: str, default_fix: str = "") -> None:
+        self.path = path
+        self.when = when
+        self.reason = reason
+        self.default_fix = default_fix
 
 
-@dataclass(frozen=True)
-class Capabilities:
+class Capabilities(Value):
     """What a family can do, declared beside it and readable without importing it.
 
     ``pause_method`` is what ``inspect`` shows before the first pause; ``orphans`` says whether
@@ -63,15 +64,24 @@ class Capabilities:
     ``unsupported`` lists the profile values the family refuses, in the order they are checked.
     """
 
-    pause_method: str
-    orphans: bool
-    healthchecks: bool
-    unsupported: tuple[Unsupported, ...] = ()
-    restarts: bool = False
+    __slots__ = ("pause_method", "orphans", "healthchecks", "unsupported", "restarts")
+
+    def __init__(
+        self,
+        pause_method: str,
+        orphans: bool,
+        healthchecks: bool,
+        unsupported: tuple[Unsupported, ...] = (),
+        restarts: bool = False,
+    ) -> None:
+        self.pause_method = pause_method
+        self.orphans = orphans
+        self.healthchecks = healthchecks
+        self.unsupported = unsupported
+        self.restarts = restarts
 
 
-@dataclass(frozen=True)
-class ExecOptions:
+class ExecOptions(Value):
     """How ``exec`` runs a process, with the meaning ``podman exec`` gives its options.
 
     ``tty``: on a terminal of its own (``-t``), relayed to the caller's; ``stdin``: the caller's
@@ -79,11 +89,25 @@ class ExecOptions:
     environment (``-e``, ``--env-file``); ``user`` (NAME, UID, NAME:GROUP or UID:GID) and
     ``workdir`` instead of the container's (``-u``, ``-w``)."""
 
-    tty: bool = False
-    stdin: bool = False
-    env: dict[str, str] = field(default_factory=dict)
-    user: str | None = None
-    workdir: str | None = None
+    __slots__ = ("tty", "stdin", "env", "user", "workdir")
+
+    def __init__(
+        self,
+        tty: bool = False,
+        stdin: bool = False,
+        env: dict[str, str] | None = None,
+        user: str | None = None,
+        workdir: str | None = None,
+    ) -> None:
+        self.tty = tty
+        self.stdin = stdin
+        self.env: dict[str, str] = {} if env is None else env
+        self.user = user
+        self.workdir = workdir
+
+    def replaced(self, **changes: Any) -> ExecOptions:
+        """A copy with ``changes``."""
+        return ExecOptions(**{**{n: getattr(self, n) for n in self.__slots__}, **changes})
 
 
 class ImageSource(Protocol):

@@ -211,8 +211,6 @@ def entry(
     rec: Record, args: list[str], program: str | None, how: ExecOptions, cwd: str | None = None
 ) -> tuple[list[str], ExecOptions]:
     """A dev shell's command line and options at entry (the record made by ``runtime_data``)."""
-    from dataclasses import replace
-
     info = rec.dev_shell or {}
     host = info.get("host") or {}
     target = str((info.get("home") or {}).get("path") or "")
@@ -235,7 +233,7 @@ def entry(
     preferred = os.path.basename(str((host.get("user") or {}).get("shell") or ""))
     chosen = program or rec.profile.get("shell") or ""
     argv = ["sh", "-c", ENTER, "sh", folder, seed, preferred, str(chosen), *args]
-    return argv, replace(how, env={**env, **how.env})
+    return argv, how.replaced(env={**env, **how.env})
 
 
 def _cwd() -> str:

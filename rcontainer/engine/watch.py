@@ -11,11 +11,11 @@ conmon's cleanup process; bubblewrap has no daemon). Everything here reads recor
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rcontainer.backends.base import Capabilities
 from rcontainer.container import Record, State
+from rcontainer.values import Value
 
 # Seconds between looks at a container the monitor itself restarts (bubblewrap: files and /proc,
 # no service asked), so an exit is answered within about this long.
@@ -32,18 +32,22 @@ BUSY_RETRY = 1.0
 FAILED_RETRY = 30.0
 
 
-@dataclass(frozen=True)
-class Duty:
+class Duty(Value):
     """What the monitor does for one container: ``interval`` seconds between healthchecks (None:
     it runs none), and the restart policy it enforces itself (``no`` when it restarts nothing),
     with at most ``max_restarts`` restarts for ``on-failure:N``. ``policy`` is the profile's
     policy even when the runtime enforces it (then the monitor only waits for the restart)."""
 
-    key: str
-    interval: float | None
-    restarts: str
-    max_restarts: int | None
-    policy: str
+    __slots__ = ("key", "interval", "restarts", "max_restarts", "policy")
+
+    def __init__(
+        self, key: str, interval: float | None, restarts: str, max_restarts: int | None, policy: str
+    ) -> None:
+        self.key = key
+        self.interval = interval
+        self.restarts = restarts
+        self.max_restarts = max_restarts
+        self.policy = policy
 
 
 def policy_of(profile: dict) -> tuple[str, int | None]:

@@ -4,7 +4,6 @@ Podman and bubblewrap, is tested in tests/integration/test_monitor.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,7 +48,8 @@ def test_what_the_monitor_owes_a_container_depends_on_the_family():
     )
     assert watch.duty(rec(healthcheck=HC), BWRAP_LIKE) is None, "a family without healthchecks"
     assert watch.duty(rec(), PODMAN_LIKE) is None
-    under_unit = dataclasses.replace(rec(healthcheck=HC, restart="always"), driver="systemd")
+    under_unit = rec(healthcheck=HC, restart="always")
+    under_unit.driver = "systemd"
     assert watch.duty(under_unit, BWRAP_LIKE) is None and watch.duty(under_unit, PODMAN_LIKE) is None
 
 

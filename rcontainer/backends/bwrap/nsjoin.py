@@ -20,7 +20,6 @@ import signal as signals
 import socket
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,7 @@ from rcontainer.backends.bwrap.privileges import (
 )
 from rcontainer.backends.bwrap.procs import send
 from rcontainer.errors import OperationFailed, RuntimeUnavailable
+from rcontainer.values import Value
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import ExecOptions
@@ -251,17 +251,27 @@ def _relay_terminal(sock: socket.socket, child: int) -> None:
         os.close(master)
 
 
-@dataclass(frozen=True)
-class _Joining:
+class _Joining(Value):
     """What the joined child needs: the namespaces to enter in order, the privileges to take
     on, and the command with its environment and working folder."""
 
-    ns_fds: list[int]
-    privileges: Privileges
-    argv: list[str]
-    env: dict[str, str]
-    workdir: str
-    strict_workdir: bool
+    __slots__ = ("ns_fds", "privileges", "argv", "env", "workdir", "strict_workdir")
+
+    def __init__(
+        self,
+        ns_fds: list[int],
+        privileges: Privileges,
+        argv: list[str],
+        env: dict[str, str],
+        workdir: str,
+        strict_workdir: bool,
+    ) -> None:
+        self.ns_fds = ns_fds
+        self.privileges = privileges
+        self.argv = argv
+        self.env = env
+        self.workdir = workdir
+        self.strict_workdir = strict_workdir
 
 
 def _fail(message: str, code: int = 126) -> None:  # pragma: no cover - in the forked child

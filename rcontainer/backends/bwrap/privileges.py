@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 import resource
-from dataclasses import dataclass
 from typing import Any
 
 from rcontainer.errors import OperationFailed
+from rcontainer.values import Value
 
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
@@ -31,18 +31,41 @@ PR_CAP_AMBIENT_CLEAR_ALL = 4
 CAPABILITY_VERSION_3 = 0x20080522  # linux/capability.h: two 32-bit words per set
 
 
-@dataclass(frozen=True)
-class Privileges:
-    """The capability sets (bit masks) and flags of one process, as /proc shows them."""
+class Privileges(Value):
+    """The capability sets (bit masks) and flags of one process, as /proc shows them:
+    ``seccomp`` 0 none, 1 strict, 2 filter; ``last_cap`` the highest capability number this
+    kernel knows."""
 
-    inheritable: int
-    permitted: int
-    effective: int
-    bounding: int
-    ambient: int
-    no_new_privs: bool
-    seccomp: int  # 0 none, 1 strict, 2 filter
-    last_cap: int  # the highest capability number this kernel knows
+    __slots__ = (
+        "inheritable",
+        "permitted",
+        "effective",
+        "bounding",
+        "ambient",
+        "no_new_privs",
+        "seccomp",
+        "last_cap",
+    )
+
+    def __init__(
+        self,
+        inheritable: int,
+        permitted: int,
+        effective: int,
+        bounding: int,
+        ambient: int,
+        no_new_privs: bool,
+        seccomp: int,
+        last_cap: int,
+    ) -> None:
+        self.inheritable = inheritable
+        self.permitted = permitted
+        self.effective = effective
+        self.bounding = bounding
+        self.ambient = ambient
+        self.no_new_privs = no_new_privs
+        self.seccomp = seccomp
+        self.last_cap = last_cap
 
 
 def parse_status(text: str, last_cap: int) -> Privileges:

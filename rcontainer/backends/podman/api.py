@@ -20,13 +20,13 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from rcontainer.backends.podman import wire
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable, RcError
+from rcontainer.values import Value
 
 if TYPE_CHECKING:
     import socket
@@ -47,24 +47,29 @@ def trace(method: str, path: str, status: int | str, started: float, note: str =
     sys.stderr.write(f"rcontainer: trace: {method} {path} {status} {ms:.1f} ms{note}\n")
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """A Podman service's socket, and why rcontainer uses it."""
+class Endpoint(Value):
+    """A Podman service's socket, and why rcontainer uses it (``source``: "CONTAINER_HOST",
+    "default", "private", "runtime class NAME")."""
 
-    socket: Path
-    source: str  # "CONTAINER_HOST", "default", "private", "runtime class NAME"
+    __slots__ = ("socket", "source")
+
+    def __init__(self, socket: Path, source: str) -> None:
+        self.socket = socket
+        self.source = source
 
     @property
     def url(self) -> str:
         return f"unix://{self.socket}"
 
 
-@dataclass(frozen=True)
-class Tar:
+class Tar(Value):
     """A request body that is a tar archive (a build context): an open file and its size."""
 
-    file: Any
-    size: int
+    __slots__ = ("file", "size")
+
+    def __init__(self, file: Any, size: int) -> None:
+        self.file = file
+        self.size = size
 
 
 def quoted(name: str) -> str:

@@ -15,10 +15,10 @@ be another Podman than the one serving the socket):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from rcontainer.errors import RuntimeUnavailable
+from rcontainer.values import Value
 
 Version = tuple[int, int, int]
 
@@ -66,13 +66,17 @@ def runtime_service_needed(handler: str | None, flags: tuple[str, ...], version:
     return bool(flags) or "/" in handler
 
 
-@dataclass(frozen=True)
-class Networks:
-    """The rootless networks of the Podman in use."""
+class Networks(Value):
+    """The rootless networks of the Podman in use: ``default``, what ``network: private`` gets
+    ("pasta" or "slirp4netns"); ``available``, the explicit modes this Podman can run, default
+    first; ``missing``, mode -> why not."""
 
-    default: str  # what ``network: private`` gets: "pasta" or "slirp4netns"
-    available: tuple[str, ...]  # the explicit modes this Podman can run, default first
-    missing: dict[str, str]  # mode -> why not
+    __slots__ = ("default", "available", "missing")
+
+    def __init__(self, default: str, available: tuple[str, ...], missing: dict[str, str]) -> None:
+        self.default = default
+        self.available = available
+        self.missing = missing
 
     def as_dict(self) -> dict[str, Any]:
         return {"default": self.default, "available": list(self.available), "missing": dict(self.missing)}

@@ -14,7 +14,6 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,6 +21,7 @@ from rcontainer.backends import inspect_shapes as shapes
 from rcontainer.backends.base import Progress
 from rcontainer.backends.podman.api import LibpodClient, Tar, quoted
 from rcontainer.errors import BadInput, NotFound, OperationFailed, RcError
+from rcontainer.values import Value
 
 
 def registry_host(ref: str) -> str | None:
@@ -59,17 +59,21 @@ def split_ref(ref: str) -> tuple[str, str]:
     return ref, "latest"
 
 
-@dataclass
-class ImageInfo:
-    id: str
-    tags: list[str]
-    digest: str | None
-    layers: int
-    size: int
-    created: str | None
+class ImageInfo(Value):
+    __slots__ = ("id", "tags", "digest", "layers", "size", "created")
+
+    def __init__(
+        self, id: str, tags: list[str], digest: str | None, layers: int, size: int, created: str | None
+    ) -> None:
+        self.id = id
+        self.tags = tags
+        self.digest = digest
+        self.layers = layers
+        self.size = size
+        self.created = created
 
     def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def image_attrs(api: LibpodClient, ref: str) -> dict[str, Any] | None:
