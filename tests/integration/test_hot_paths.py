@@ -17,7 +17,7 @@ REPORT = """
 import atexit, json, sys
 def report():
     mods = sorted(m for m in sys.modules if m.split(".")[0] in ("podman", "requests", "yaml", "_yaml",
-        "platformdirs", "click") or m.startswith(("rcontainer.engine.", "rcontainer.cli.", "rcontainer.backends.")))
+        "platformdirs", "click", "dataclasses") or m.startswith(("rcontainer.engine.", "rcontainer.cli.", "rcontainer.backends.")))
     # VmHWM, not getrusage's ru_maxrss: that one starts at the RSS of the process that forked
     # this one (pytest's, tens of MB) and keeps it across exec
     rss = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
@@ -61,7 +61,8 @@ def running(rc, busybox_profile, scope):
 
 def test_ps_loads_neither_podman_py_nor_yaml_nor_the_operations_it_does_not_run(running):
     seen = loaded("ps", "--all")  # not even click: the fast path (rcontainer.cli.fast) reads it
-    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click"}, seen["modules"]
+    # nor dataclasses: the classes every command loads are plain (rcontainer.values)
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click", "dataclasses"}, seen["modules"]
     assert not set(seen["modules"]) & {
         *BUILDING,
         *PROJECTS,
@@ -75,7 +76,7 @@ def test_ps_loads_neither_podman_py_nor_yaml_nor_the_operations_it_does_not_run(
 def test_exec_loads_only_what_an_exec_needs(running, name):
     seen = loaded("exec", name, "true")
     # not even click: the fast path (rcontainer.cli.fast) reads exec's common forms
-    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click"}, seen["modules"]
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click", "dataclasses"}, seen["modules"]
     assert not set(seen["modules"]) & {*BUILDING, *PROJECTS, "rcontainer.engine.queries"}
     if name == "hb":  # a bubblewrap container: not even the Podman backend
         assert "rcontainer.backends.podman.backend" not in seen["modules"]
@@ -95,10 +96,10 @@ def test_up_reads_the_profile_with_libyaml_once_and_down_reads_none(running, bus
     seen = loaded("up", "--dry-run", str(fresh))  # a text never parsed: PyYAML's C loader
     assert "yaml._yaml" in seen["modules"] or "_yaml" in seen["modules"]
     seen = loaded("down", "hp")  # (it asks whether "hp" names a project: rcontainer.engine.project)
-    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click"}, seen["modules"]
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click", "dataclasses"}, seen["modules"]
     assert not set(seen["modules"]) & set(BUILDING)
     assert seen["rss_kb"] < 40 * 1024
     seen = loaded("rm", "-f", "hb")  # a bubblewrap container: not even the Podman backend
-    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click"}, seen["modules"]
+    assert not top(seen["modules"]) & {*HEAVY, "yaml", "_yaml", "click", "dataclasses"}, seen["modules"]
     assert "rcontainer.backends.podman.backend" not in seen["modules"]
     assert seen["rss_kb"] < 40 * 1024
