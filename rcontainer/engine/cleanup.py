@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 from rcontainer import logs
 from rcontainer.container import Record, State
 from rcontainer.engine import devshell, store
 from rcontainer.errors import IllegalTransition, OperationFailed
+from rcontainer.values import Value
 
 # how many earlier runs' logs a container keeps across recreates
 PREVIOUS_LOGS = 3
@@ -56,14 +56,16 @@ def logs_of(rec: Record) -> list[Path]:
     return [log, logs.rotated(log)] + [previous_log(log, n) for n in range(1, PREVIOUS_LOGS + 1)]
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(Value):
     """One kept run of a container: its log, and when its container was created and first
     started (from the record's transitions; None when the record no longer knows)."""
 
-    log: Path
-    created_at: str | None
-    started_at: str | None
+    __slots__ = ("log", "created_at", "started_at")
+
+    def __init__(self, log: Path, created_at: str | None, started_at: str | None) -> None:
+        self.log = log
+        self.created_at = created_at
+        self.started_at = started_at
 
 
 def runs(rec: Record) -> list[Run]:

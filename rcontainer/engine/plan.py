@@ -8,11 +8,11 @@ fields that changed, so ``up --dry-run`` and the history say why.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.container import Record, State, make_key
+from rcontainer.values import Value
 
 if TYPE_CHECKING:
     from rcontainer.profile import Profile
@@ -26,25 +26,37 @@ class Action(StrEnum):
     NONE = "none"
 
 
-@dataclass
-class Plan:
+class Plan(Value):
     """What ``up`` will do (``--dry-run`` shows it; otherwise it is done)."""
 
-    name: str
-    action: Action
-    reasons: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    image: str = ""
-    runtime: str = ""
-    done: bool = False
-    project: str = ""
+    __slots__ = ("name", "action", "reasons", "changed", "image", "runtime", "done", "project")
+
+    def __init__(
+        self,
+        name: str,
+        action: Action,
+        reasons: list[str] | None = None,
+        changed: list[str] | None = None,
+        image: str = "",
+        runtime: str = "",
+        done: bool = False,
+        project: str = "",
+    ) -> None:
+        self.name = name
+        self.action = action
+        self.reasons: list[str] = [] if reasons is None else reasons
+        self.changed: list[str] = [] if changed is None else changed
+        self.image = image
+        self.runtime = runtime
+        self.done = done
+        self.project = project
 
     @property
     def key(self) -> str:
         return make_key(self.project, self.name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "action": str(self.action)}
+        return {**{name: getattr(self, name) for name in self.__slots__}, "action": str(self.action)}
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -20,7 +20,6 @@ import hmac
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from rcontainer import paths
 from rcontainer.container import folder_project
 from rcontainer.errors import NotFound
 from rcontainer.profile.problems import Problem, ProfileError
+from rcontainer.values import Value
 
 __all__ = ["MASK", "Problem", "Profile", "ProfileError", "find_profile", "load_profile", "profile_names"]
 
@@ -40,16 +40,30 @@ OPTIONAL_FIELDS = ("shell", "project", "networks", "depends_on", "home", "host")
 NOT_HASHED = ("project", "depends_on")
 
 
-@dataclass
-class Profile:
-    """A loaded, valid profile. ``data`` is fully resolved and normalised (see schema.py)."""
+class Profile(Value):
+    """A loaded, valid profile. ``data`` is fully resolved and normalised (see schema.py);
+    ``path`` is absolute; ``warnings`` say what loads but may not be what was meant (FILE:LINE:
+    key: what), for validate and up to say. Its repr names it and never shows ``data``, which
+    holds the secret values."""
 
-    name: str
-    path: Path  # absolute
-    data: dict[str, Any]
-    secret_env: frozenset[str] = field(default_factory=frozenset)
-    # what loads but may not be what was meant (FILE:LINE: key: what), for validate and up to say
-    warnings: tuple[str, ...] = ()
+    __slots__ = ("name", "path", "data", "secret_env", "warnings")
+
+    def __init__(
+        self,
+        name: str,
+        path: Path,
+        data: dict[str, Any],
+        secret_env: frozenset[str] = frozenset(),
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.data = data
+        self.secret_env = secret_env
+        self.warnings = warnings
+
+    def __repr__(self) -> str:
+        return f"Profile(name={self.name!r}, path={str(self.path)!r})"
 
     @property
     def runtime(self) -> str:

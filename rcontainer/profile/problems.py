@@ -7,24 +7,30 @@ the schema (``python -m rcontainer.profile.schema`` runs that module as a script
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from rcontainer.errors import BadInput
+from rcontainer.values import Value
 
 # as schema.CONTROL (this module does not import the schema)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a profile, located in the file it came from (1-based line/column)."""
+class Problem(Value):
+    """One thing wrong with a profile, located in the file it came from (1-based line/column);
+    ``path`` is its key path in the profile, e.g. "network.ports[1]" ("" for the whole file)."""
 
-    file: str
-    line: int | None
-    column: int | None
-    path: str  # key path in the profile, e.g. "network.ports[1]"; "" for the whole file
-    message: str
+    __slots__ = ("file", "line", "column", "path", "message")
+
+    def __init__(self, file: str, line: int | None, column: int | None, path: str, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path
+        self.message = message
+
+    def __hash__(self) -> int:  # kept in sets to say each once
+        return hash((self.file, self.line, self.column, self.path, self.message))
 
     def __str__(self) -> str:
         """One line for a terminal: any control character (in a file name, say) shown escaped."""

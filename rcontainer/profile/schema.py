@@ -40,12 +40,12 @@ import re
 import shlex
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rcontainer.container import PROJECT_MAX, PROJECT_PATTERN
 from rcontainer.profile.problems import Problem
+from rcontainer.values import Value
 
 # ---------------------------------------------------------------------------------------------
 # The located tree the loader builds, and the validation context
@@ -1247,12 +1247,18 @@ def _env_entry(value: dict[str, Any], node: Node, path: PathT, ctx: Ctx) -> Any:
 NUL_REFUSED = "a NUL byte, which no environment value can hold (the value is not shown)"
 
 
-@dataclass(frozen=True)
-class EnvValue:
-    """An environment value and whether it is secret (the loader splits these apart)."""
+class EnvValue(Value):
+    """An environment value and whether it is secret (the loader splits these apart); its repr
+    never shows the value."""
 
-    value: str = field(repr=False)
-    secret: bool = False
+    __slots__ = ("value", "secret")
+
+    def __init__(self, value: str, secret: bool = False) -> None:
+        self.value = value
+        self.secret = secret
+
+    def __repr__(self) -> str:
+        return f"EnvValue(secret={self.secret!r})"
 
 
 class EnvScalar(Type):

@@ -18,11 +18,11 @@ This module only knows names and families: it imports nothing heavy, so completi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rcontainer import paths
 from rcontainer.errors import BadInput, NotFound
+from rcontainer.values import Value
 
 PODMAN = "podman"
 BWRAP = "bwrap"
@@ -30,18 +30,45 @@ BWRAP = "bwrap"
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-@dataclass(frozen=True)
-class RuntimeClass:
-    name: str
-    family: str  # PODMAN or BWRAP
-    handler: str | None = None  # Podman runtime name or absolute path; None = Podman's default
-    flags: tuple[str, ...] = ()  # runtime flags (Podman family)
-    bwrap_args: tuple[str, ...] = ()  # extra bubblewrap options (bwrap family)
-    builtin: bool = True
-    description: str = ""
-    # The handler a Kubernetes node would name in a RuntimeClass object (issue: kube export).
-    kube_handler: str | None = None
-    binaries: tuple[str, ...] = field(default=())  # executables this class needs on PATH
+class RuntimeClass(Value):
+    """A runtime class: its ``family`` (PODMAN or BWRAP); ``handler``, the Podman runtime name or
+    an absolute path (None: Podman's default); runtime ``flags`` (Podman family) or extra
+    ``bwrap_args`` (bwrap family); ``kube_handler``, what a Kubernetes node would name in a
+    RuntimeClass object (kube export); ``binaries``, the executables it needs on PATH."""
+
+    __slots__ = (
+        "name",
+        "family",
+        "handler",
+        "flags",
+        "bwrap_args",
+        "builtin",
+        "description",
+        "kube_handler",
+        "binaries",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        family: str,
+        handler: str | None = None,
+        flags: tuple[str, ...] = (),
+        bwrap_args: tuple[str, ...] = (),
+        builtin: bool = True,
+        description: str = "",
+        kube_handler: str | None = None,
+        binaries: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.family = family
+        self.handler = handler
+        self.flags = flags
+        self.bwrap_args = bwrap_args
+        self.builtin = builtin
+        self.description = description
+        self.kube_handler = kube_handler
+        self.binaries = binaries
 
 
 BUILTIN: dict[str, RuntimeClass] = {

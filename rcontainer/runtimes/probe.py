@@ -20,7 +20,6 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,29 +28,56 @@ from rcontainer import paths, runtimes
 from rcontainer.errors import OperationFailed, RuntimeUnavailable
 from rcontainer.files import read_json, write_json_atomic
 from rcontainer.runtimes import RuntimeClass
+from rcontainer.values import Value
 
 CACHE_VERSION = 1
 # Where Podman's default containers.conf looks for OCI runtimes, besides PATH.
 EXTRA_BIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/libexec/podman", "/usr/lib/cri-o-runc/sbin")
 
 
-@dataclass
-class RuntimeStatus:
-    """What ``rcontainer runtimes`` shows for one class."""
+class RuntimeStatus(Value):
+    """What ``rcontainer runtimes`` shows for one class: ``usable`` None when it could not be
+    probed (no image, no Podman service), ``reason`` why not usable (or why not probed)."""
 
-    name: str
-    family: str
-    handler: str | None
-    description: str
-    builtin: bool
-    usable: bool | None  # None: could not be probed (no image, no Podman service)
-    reason: str | None  # why not usable (or why not probed)
-    handler_path: str | None = None
-    probed_at: str | None = None
-    cached: bool = False
+    __slots__ = (
+        "name",
+        "family",
+        "handler",
+        "description",
+        "builtin",
+        "usable",
+        "reason",
+        "handler_path",
+        "probed_at",
+        "cached",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        family: str,
+        handler: str | None,
+        description: str,
+        builtin: bool,
+        usable: bool | None,
+        reason: str | None,
+        handler_path: str | None = None,
+        probed_at: str | None = None,
+        cached: bool = False,
+    ) -> None:
+        self.name = name
+        self.family = family
+        self.handler = handler
+        self.description = description
+        self.builtin = builtin
+        self.usable = usable
+        self.reason = reason
+        self.handler_path = handler_path
+        self.probed_at = probed_at
+        self.cached = cached
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def cache_file() -> Path:
