@@ -7,8 +7,8 @@ about 8 ms, and making each dataclass another 0.4 ms (it compiles the methods it
 (BENCHMARKS.md, where the time goes). Those classes are written out on ``Value`` instead: each
 says its fields in ``__slots__`` and sets them in its own ``__init__``; ``Value`` gives the
 equality and the readable repr a dataclass would. Classes that only commands off the hot paths
-load stay dataclasses. ``tests/integration/test_hot_paths.py`` checks that ``ps``, ``exec`` and
-``rm`` import no dataclasses.
+load stay dataclasses. ``tests/integration/test_hot_paths.py`` checks that ``ps``, ``exec``,
+``up``, ``down`` and ``rm`` import no dataclasses.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def test_exec_loads_only_what_an_exec_needs(running, name):
 def test_up_reads_the_profile_with_libyaml_once_and_down_reads_none(running, busybox_profile):
     podman_class, _ = running
     seen = loaded("up", str(podman_class))  # up to date: nothing to do, and parsed before
-    assert not top(seen["modules"]) & {*HEAVY, "click", "yaml", "_yaml"}, seen["modules"]
+    assert not top(seen["modules"]) & {*HEAVY, "click", "yaml", "_yaml", "dataclasses"}, seen["modules"]
     assert not set(seen["modules"]) & set(PROJECTS)
     assert seen["rss_kb"] < 40 * 1024
     fresh = busybox_profile("hf", command=["sleep", "1000"], stop_timeout=0, labels={"new": "text"})
