@@ -4,6 +4,8 @@ removed ones."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from rcontainer.cli import actions
@@ -39,36 +41,12 @@ def _done(app: App, rec, as_json: bool, verb: str) -> None:
 @QUIET
 @JSON
 @click.pass_obj
-def up(
-    app: App,
-    profile: str,
-    names: tuple[str, ...],
-    project: str | None,
-    wait_timeout: float | None,
-    force_recreate: bool,
-    force: bool,
-    dry_run: bool,
-    allow_privileged: bool,
-    quiet: bool,
-    as_json: bool,
-) -> None:
+def up(app: App, **params: Any) -> None:
     """Pull or build if needed, create and start: idempotent, recreates when the profile changed.
 
     A FOLDER brings up every profile in it (or the NAMEs given, with what they depend on) as one
     project, named after the folder: in parallel, each once its dependencies are ready."""
-    actions.up(
-        app,
-        profile,
-        names,
-        project,
-        wait_timeout,
-        force_recreate,
-        force,
-        dry_run,
-        allow_privileged,
-        quiet,
-        as_json,
-    )
+    actions.up(app, **params)
 
 
 @click.command()
@@ -103,10 +81,10 @@ def _names(completer) -> click.Command:
 @PROJECT
 @JSON
 @click.pass_obj
-def start(app: App, names: tuple[str, ...], project: str | None, as_json: bool) -> None:
+def start(app: App, **params: Any) -> None:
     """Start created or stopped containers (a running one is left as it is), or every container
     of a project (its FOLDER, or -p PROJECT alone) in dependency order."""
-    actions.start(app, names, project, as_json)
+    actions.start(app, **params)
 
 
 pause = _simple("pause", "paused", "Freeze every process of running containers.", _names(running_names))
@@ -121,10 +99,10 @@ unpause = _simple("unpause", "unpaused", "Resume paused containers.", _names(pau
 )
 @JSON
 @click.pass_obj
-def stop(app: App, names: tuple[str, ...], project: str | None, timeout: int | None, as_json: bool) -> None:
+def stop(app: App, **params: Any) -> None:
     """Stop running containers: the stop signal, then SIGKILL after the timeout (a stopped one
     is left as it is); a project's (its FOLDER, or -p PROJECT alone) dependants first."""
-    actions.stop(app, names, project, timeout, as_json)
+    actions.stop(app, **params)
 
 
 @click.command()
@@ -175,9 +153,9 @@ def kill(app: App, names: tuple[str, ...], sig: str, as_json: bool) -> None:
 @click.option("--keep-logs", is_flag=True, help="With --purge: keep the logs.")
 @JSON
 @click.pass_obj
-def rm(app: App, names: tuple[str, ...], force: bool, purge: bool, keep_logs: bool, as_json: bool) -> None:
+def rm(app: App, **params: Any) -> None:
     """Remove containers (their records and logs stay for history and logs, unless --purge)."""
-    actions.rm(app, names, force, purge, keep_logs, as_json)
+    actions.rm(app, **params)
 
 
 @click.command()
@@ -186,10 +164,10 @@ def rm(app: App, names: tuple[str, ...], force: bool, purge: bool, keep_logs: bo
 @click.option("-t", "--timeout", type=click.IntRange(0), help="Seconds before SIGKILL when stopping.")
 @JSON
 @click.pass_obj
-def down(app: App, names: tuple[str, ...], project: str | None, timeout: int | None, as_json: bool) -> None:
+def down(app: App, **params: Any) -> None:
     """Stop and remove containers, or every container of a project (its FOLDER, or -p PROJECT
     alone), dependants first."""
-    actions.down(app, names, project, timeout, as_json)
+    actions.down(app, **params)
 
 
 @click.command()

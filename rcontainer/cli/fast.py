@@ -127,6 +127,20 @@ def _shell(app, **p: Any) -> None:
     actions.shell(app, p["name"], p["args"], _how(p), program=None)
 
 
+def _targets(run: Any, values: dict[str, tuple[str, Any]] | None = None) -> Form:
+    """``down``, ``stop``, ``start``: NAMEs or FOLDERs, or ``-p PROJECT`` alone (nothing to act
+    on is click's usage error)."""
+    values = {**PROJECT, **(values or {})}
+    return Form(
+        flags=JSON,
+        values=values,
+        arguments=(("names", True),),
+        defaults={"as_json": False, **{key: None for key, _ in values.values()}},
+        accepts=lambda p: bool(p["names"] or p["project"]),
+        run=run,
+    )
+
+
 FORMS: dict[str, Form] = {
     "ps": Form(
         flags={"-a": {"show_all": True}, "--all": {"show_all": True}, **JSON},
@@ -161,30 +175,9 @@ FORMS: dict[str, Form] = {
         accepts=lambda p: not p["names"],  # NAME... of a FOLDER: click's command reads it
         run=actions.up,
     ),
-    "down": Form(
-        flags=JSON,
-        values={**PROJECT, **TIMEOUT},
-        arguments=(("names", True),),
-        defaults={"project": None, "timeout": None, "as_json": False},
-        accepts=lambda p: bool(p["names"] or p["project"]),
-        run=actions.down,
-    ),
-    "stop": Form(
-        flags=JSON,
-        values={**PROJECT, **TIMEOUT},
-        arguments=(("names", True),),
-        defaults={"project": None, "timeout": None, "as_json": False},
-        accepts=lambda p: bool(p["names"] or p["project"]),
-        run=actions.stop,
-    ),
-    "start": Form(
-        flags=JSON,
-        values=PROJECT,
-        arguments=(("names", True),),
-        defaults={"project": None, "as_json": False},
-        accepts=lambda p: bool(p["names"] or p["project"]),
-        run=actions.start,
-    ),
+    "down": _targets(actions.down, TIMEOUT),
+    "stop": _targets(actions.stop, TIMEOUT),
+    "start": _targets(actions.start),
     "rm": Form(
         flags={
             "-f": {"force": True},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -17,9 +18,9 @@ from rcontainer.cli.params import JSON, NAME, PROJECT, TARGET
 @click.option("-p", "--project", metavar="PROJECT", help="Only the containers of this project.")
 @JSON
 @click.pass_obj
-def ps(app: App, show_all: bool, project: str | None, as_json: bool) -> None:
+def ps(app: App, **params: Any) -> None:
     """List rcontainer's containers with project, state, runtime class, profile, ports and uptime."""
-    actions.ps(app, show_all, project, as_json)
+    actions.ps(app, **params)
 
 
 @click.command()
