@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from rcontainer.backends.base import Backend
 from rcontainer.container import Observed, Record, State
@@ -23,6 +22,10 @@ Act = Callable[[Record, Backend], object]
 
 
 def now_iso() -> str:
+    # datetime is imported where a time is written or read: an exec, which changes nothing,
+    # does not pay for it (~1 ms)
+    from datetime import UTC, datetime
+
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -188,6 +191,8 @@ def normal_time(value: str | int | None) -> str | None:
     seconds since the epoch (-62135596800, year 1, for never), bwrap's supervisor ISO 8601."""
     if value is None:
         return None
+    from datetime import UTC, datetime
+
     value = str(value).strip()
     if value.lstrip("-").isdigit():
         seconds = int(value)
