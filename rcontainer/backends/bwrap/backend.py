@@ -80,12 +80,8 @@ class BwrapBackend:
     def run_healthcheck(self, rec: Record) -> None:
         return None  # no healthchecks (capabilities); validate refuses a profile with one
 
-    @staticmethod
-    def _dir(rec: Record) -> Path:
-        return Path(rec.backend["dir"])
-
     def _runtime(self, rec: Record) -> dict[str, Any]:
-        return status.read(self._dir(rec))
+        return status.read(_dir(rec))
 
     # -- create, start -------------------------------------------------------------------------
     def create(
@@ -145,7 +141,7 @@ class BwrapBackend:
         return cid
 
     def start(self, rec: Record) -> None:
-        cdir = self._dir(rec)
+        cdir = _dir(rec)
         if not (cdir / spec.NAME).exists():
             raise NotFound(f"start {rec.name}: its bubblewrap folder {cdir} is gone")
         keys = spec.read(cdir).get("secret_env") or []
@@ -202,7 +198,7 @@ class BwrapBackend:
         return out
 
     def _await_exit_code(self, rec: Record, timeout: float) -> dict[str, Any]:
-        return status.await_exit_code(self._dir(rec), timeout)
+        return status.await_exit_code(_dir(rec), timeout)
 
     def _init(self, rec: Record) -> int | None:
         return status.live_init(self._runtime(rec))
@@ -256,9 +252,11 @@ class BwrapBackend:
         for p in procs.namespace_pids(pid):
             procs.send(p, signals.SIGCONT)
 
-    def remove(self, rec: Record) -> None:
+    def remove(self, rec: Record, stop_timeout: int | None = None) -> None:
         if not (rec.backend or {}).get("dir"):
             return
+        if stop_timeout is not None:
+            self.stop(rec, stop_timeout)  # gracefully first (down); the SIGKILL below finds it gone
         rt = self._runtime(rec)
         pid = self._init(rec)
         if pid is not None:
@@ -270,7 +268,7 @@ class BwrapBackend:
         if rt.get("cgroup"):
             with contextlib.suppress(OSError):
                 os.rmdir(rt["cgroup"])
-        rootfs.rmtree(self._dir(rec))
+        rootfs.rmtree(_dir(rec))
 
     def wait(self, rec: Record, timeout: float | None) -> int | None:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -289,12 +287,17 @@ class BwrapBackend:
         pid = status.live_init(rt)
         if pid is None:
             raise OperationFailed(f"exec in {rec.name}: it is not running")
-        sp = spec.read(self._dir(rec))
+        sp = spec.read(_dir(rec))
         keys = sp.get("secret_env") or []
         secrets = secret_env.from_process(pid, keys)
         if len(secrets) < len(keys):  # the init replaced its environment: ask the profile
             secrets = secret_env.from_profile(self.secret_source, rec, keys, "exec in")
         return nsjoin.run_in(pid, sp, argv, how, secrets=secrets, cgroup=rt.get("cgroup"))
+
+
+def _dir(rec: Record) -> Path:
+    """The container's folder (its spec, status and root filesystem)."""
+    return Path(rec.backend["dir"])
 
 
 def _log_max_bytes() -> int:

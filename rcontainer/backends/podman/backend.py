@@ -222,7 +222,9 @@ class PodmanBackend:
         else:
             self._post(rec, "unpause")
 
-    def remove(self, rec: Record) -> None:
+    def remove(self, rec: Record, stop_timeout: int | None = None) -> None:
+        """``DELETE ?force``: Podman stops a running container first, in the same call (with
+        ``timeout``, that many seconds before SIGKILL; without, the container's stop timeout)."""
         cid = rec.backend.get("id")
         if not cid:
             return
@@ -232,8 +234,11 @@ class PodmanBackend:
 
             with contextlib.suppress(NotFound, OperationFailed):
                 freeze.signal_all(self.api, rec, "CONT")
+        params = {"force": "true"}
+        if stop_timeout is not None:
+            params["timeout"] = str(stop_timeout)
         with contextlib.suppress(NotFound):  # already gone: removed is what we wanted
-            self.api.request("DELETE", f"/containers/{cid}", {"force": "true"}, what=f"remove {rec.name}")
+            self.api.request("DELETE", f"/containers/{cid}", params, what=f"remove {rec.name}")
 
     def observe(self, rec: Record) -> Observed | None:
         if not rec.backend.get("id"):
