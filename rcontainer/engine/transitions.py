@@ -9,7 +9,6 @@ recorded as ``observed``, at the time the runtime gives where it knows it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 
 from rcontainer.backends.base import Backend
@@ -55,6 +54,8 @@ def start_failed(rec: Record, b: Backend, exc: OperationFailed) -> OperationFail
             fix = f"stop {owners[0][1]} (rcontainer stop {owners[0][1]}) or publish another port in network.ports; "
         else:
             fix = "free the port, or publish another one in network.ports; "
+    import shlex  # here: only a refused start quotes a file name
+
     profile = shlex.quote(rec.profile_path or rec.name)
     return OperationFailed(
         message,

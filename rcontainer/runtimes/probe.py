@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -168,6 +167,8 @@ def _write_cache(probes: dict[str, Any]) -> None:
 
 def probe_bwrap(rclass: RuntimeClass) -> tuple[bool, str | None]:
     """Run ``true`` in a fresh set of namespaces with bubblewrap."""
+    import subprocess  # here: ``up`` reads the probe's cache and runs none (~1.5 ms)
+
     bwrap = find_binary(rclass.handler or "bwrap") or "bwrap"
     argv = [
         bwrap,
