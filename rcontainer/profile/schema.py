@@ -33,14 +33,12 @@ Nothing here imports yaml: the loader builds the ``Node`` tree.
 from __future__ import annotations
 
 import copy
-import difflib
 import ipaddress
 import json
 import os
 import posixpath
 import re
 import shlex
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,6 +230,8 @@ def kind_of(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    import difflib  # here, as in the other suggestions: only a mistake needs one (~1 ms)
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
@@ -588,6 +588,8 @@ class Enum(Type):
             low = v.lower()
             if low in self.values:
                 return low
+            import difflib
+
             close = difflib.get_close_matches(v, list(self.values), n=1, cutoff=0.6)
             if close:
                 ctx.add(node, path, f"expected {self.expected}, got {found(v)}; did you mean {close[0]!r}?")
@@ -973,6 +975,8 @@ def parse_duration(value: Any) -> float:
 
 def parse_signal(value: Any) -> str:
     """``SIGTERM``, ``TERM``, ``term`` or ``15`` -> ``SIGTERM``."""
+    import signal  # here: only a profile with stop_signal reads one
+
     if isinstance(value, bool):
         raise ValueError("")
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}", value.strip()):
@@ -1011,6 +1015,8 @@ def parse_capability(value: Any) -> str:
         name = name[4:]
     if name == "ALL" or name in CAPABILITIES:
         return name
+    import difflib
+
     close = difflib.get_close_matches(name, CAPABILITIES, n=1, cutoff=0.7)
     raise ValueError(f"did you mean {close[0]!r}?" if close else "see capabilities(7)")
 
