@@ -38,7 +38,6 @@ import json
 import os
 import posixpath
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1106,6 +1105,8 @@ def _looks_like_path(source: str) -> bool:
 
 
 def _split_command(value: str, node: Node, path: PathT, ctx: Ctx) -> Any:
+    import shlex  # here: only a command written as one string is split
+
     try:
         return shlex.split(value)
     except ValueError as exc:
