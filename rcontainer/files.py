@@ -7,6 +7,7 @@ folder leaves the previous file intact and gives one kind of message.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import time
@@ -41,9 +42,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
     ensure_dir(path.parent)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
-        import tempfile  # with shutil, random, bz2, lzma: ~3 ms that reading commands need not pay
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _temp_beside(path)
     except OSError as exc:
         raise OperationFailed(f"cannot write {path}: {exc.strerror}; the previous record is intact") from None
     try:
@@ -64,6 +63,20 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise OperationFailed(
             f"cannot write {path}: {exc.strerror or exc}; the previous record is intact"
         ) from None
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new empty file ``.NAME.RANDOM.tmp`` beside ``path``, opened for writing: what
+    ``tempfile.mkstemp`` makes (O_EXCL, 0600, a fresh name), without importing tempfile (with
+    shutil, random, bz2 and lzma, ~3.5 ms of every command that writes a record)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", str(path.parent))
 
 
 def read_json(path: Path) -> dict[str, Any] | None:

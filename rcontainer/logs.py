@@ -23,8 +23,10 @@ from pathlib import Path
 from rcontainer.errors import BadInput
 from rcontainer.values import Value
 
-_LINE = re.compile(r"^(\S+) (stdout|stderr) ([FP]) ?(.*)$")
-_SIZE = re.compile(r"([0-9]{1,12})([kmg]?)", re.IGNORECASE)
+# patterns as text, compiled (by re's cache) where they are used: ``up`` imports this module
+# (log rotation) and reads no log line, size or duration
+_LINE = r"^(\S+) (stdout|stderr) ([FP]) ?(.*)$"
+_SIZE = r"([0-9]{1,12})([kmg]?)"
 
 MAX_SIZE_ENV = "RCONTAINER_LOG_MAX_SIZE"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -36,13 +38,13 @@ def max_bytes() -> int:
     text = os.environ.get(MAX_SIZE_ENV, "").strip()
     if not text:
         return DEFAULT_MAX_BYTES
-    m = _SIZE.fullmatch(text)
+    m = re.fullmatch(_SIZE, text, re.IGNORECASE)
     if not m or int(m.group(1)) == 0:
         raise BadInput(f"{MAX_SIZE_ENV}={text!r}: expected a size like 512k, 20m or 1g")
     return int(m.group(1)) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2).lower()]
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
+_DURATION = r"^(\d+(?:\.\d+)?)(s|m|h|d)$"
 
 
 class LogLine(Value):
@@ -68,7 +70,7 @@ def parse_time(ts: str) -> datetime:
 def parse_since(value: str, now: datetime | None = None) -> datetime:
     """``--since``: a duration back from now (``10s``, ``5m``, ``2h``, ``1d``) or a timestamp."""
     now = now or datetime.now(UTC)
-    m = _DURATION.match(value.strip())
+    m = re.match(_DURATION, value.strip())
     if m:
         amount, unit = float(m.group(1)), m.group(2)
         return now - timedelta(seconds=amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
@@ -85,8 +87,9 @@ def _records(lines: Iterator[str], pending: dict[str, str] | None = None) -> Ite
     """Log lines from k8s-file records; ``pending`` holds the partial (P) text of each stream
     between calls, so a long line split across two reads of a growing file stays whole."""
     pending = {} if pending is None else pending
+    line = re.compile(_LINE)
     for raw in lines:
-        m = _LINE.match(raw.rstrip("\n"))
+        m = line.match(raw.rstrip("\n"))
         if not m:
             continue
         ts, stream, tag, msg = m.groups()

@@ -185,8 +185,12 @@ class Backend(Protocol):
 
     def unpause(self, rec: Record) -> None: ...
 
-    def remove(self, rec: Record) -> None:
-        """Remove the container whatever its state (the engine has checked legality)."""
+    def remove(self, rec: Record, stop_timeout: int | None = None) -> None:
+        """Remove the container whatever its state (the engine has checked legality).
+
+        With ``stop_timeout``, a running container is first stopped as ``stop`` stops it (its
+        stop signal, then SIGKILL after that many seconds): ``down`` in one call where the
+        runtime has one (Podman's ``DELETE ?force&timeout``, what ``podman rm -f -t N`` sends)."""
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:
         """Remove the container of ``rec``'s name that the runtime has but no record points at

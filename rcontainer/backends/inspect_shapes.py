@@ -17,7 +17,6 @@ the readers live here, beside neither.
 
 from __future__ import annotations
 
-import signal as signals
 from typing import Any
 
 
@@ -37,6 +36,8 @@ def signal_name(value: Any) -> str | None:
     """A stop signal as a name: ``15``, ``"15"``, ``"TERM"`` and ``"SIGTERM"`` give
     ``SIGTERM``; a name the host does not know (``SIGRTMIN+3``) is kept; 0, '' and null give
     None (the image or container sets none)."""
+    import signal as signals  # here: a container's inspect (ps, stop, rm) reads no signal
+
     if value is None or value == "" or isinstance(value, bool):
         return None
     text = str(value).strip()

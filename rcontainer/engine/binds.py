@@ -15,7 +15,6 @@ source must still resolve to exactly the path that was checked.
 from __future__ import annotations
 
 import os
-import shlex
 from typing import Any
 
 from rcontainer.container import Record
@@ -36,6 +35,8 @@ def check_exist(name: str, volumes: list[Any] | None, where: str) -> None:
     """Refuse to create or start ``name`` while a bind source is missing; the hint makes them."""
     missing = missing_sources(volumes)
     if missing:
+        import shlex  # here: only the refusal quotes
+
         listed = ", ".join(f"volumes[{i}]: {source}" for i, source in missing)
         raise BadInput(
             f"cannot {where} {name}: bind source{'s' if len(missing) > 1 else ''} missing: {listed}",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rcontainer import paths, runtimes
 from rcontainer.backends.base import Backend
 from rcontainer.container import Record, make_key, split_key
-from rcontainer.engine import binds, cleanup, devshell, networks, store, volumes
+from rcontainer.engine import binds, networks, store
 from rcontainer.engine.plan import config_hash
 from rcontainer.engine.queries import LABEL
 from rcontainer.engine.states import Op
@@ -104,6 +104,10 @@ def create(
 ) -> Record:
     """Create the profile's container in ``project`` from ``image`` (reference, id); ``old`` is
     the removed container's record, whose history the new one continues."""
+    # here, not at the top: an ``up`` that finds its container up to date creates nothing and
+    # imports none of them (cleanup brings the log readers, shutil and queue: ~5 ms)
+    from rcontainer.engine import cleanup, devshell, volumes
+
     image_ref, image_id = image
     binds.check_exist(profile.name, profile.data.get("volumes"), "create")
     key = make_key(project, profile.name)

@@ -36,11 +36,14 @@ def unless(
     return steps
 
 
+def stop_seconds(rec: Record, timeout: int | None) -> int:
+    """The timeout asked for, else the profile's ``stop_timeout``."""
+    return timeout if timeout is not None else int(rec.profile.get("stop_timeout", 10))
+
+
 def stop_act(timeout: int | None) -> Callable[[Record, Backend], None]:
     """Stop with the timeout asked for, else the profile's ``stop_timeout``."""
-    return lambda rec, b: b.stop(
-        rec, timeout if timeout is not None else int(rec.profile.get("stop_timeout", 10))
-    )
+    return lambda rec, b: b.stop(rec, stop_seconds(rec, timeout))
 
 
 def kill(engine: Engine, signal: str) -> Steps:
@@ -82,7 +85,11 @@ def rm(engine: Engine, *, force: bool, purge: bool) -> Steps:
 
 
 def down(engine: Engine, timeout: int | None) -> Steps:
-    """Stop (gracefully, when running) and remove; the record and logs stay for history."""
+    """Stop (gracefully, when running) and remove; the record and logs stay for history.
+
+    A running container is stopped and removed by one call of the backend (``remove`` with a
+    stop timeout: for Podman one request instead of two, ~10 ms); the record still notes both
+    steps, running → stopped → removed, each checked against the table."""
 
     def steps(rec: Record) -> None:
         if rec.state == State.REMOVED:
@@ -90,7 +97,10 @@ def down(engine: Engine, timeout: int | None) -> Steps:
         if rec.state == State.PAUSED:
             engine.transitions.step(rec, Op.UNPAUSE)
         if rec.state == State.RUNNING:
-            engine.transitions.step(rec, Op.STOP, stop_act(timeout))
-        engine.transitions.step(rec, Op.RM)
+            seconds = stop_seconds(rec, timeout)
+            engine.transitions.step(rec, Op.STOP, lambda r, b: b.remove(r, stop_timeout=seconds))
+            engine.transitions.step(rec, Op.RM, lambda r, b: None)  # the call above removed it
+        else:
+            engine.transitions.step(rec, Op.RM)
 
     return steps

@@ -14,7 +14,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import signal
 import sys
 import threading
 import time
@@ -90,6 +89,8 @@ def poke(project: str) -> None:
     """Wake the project's monitor, if one runs, to look at its containers now."""
     pid = running_pid(project)
     if pid and _is_monitor(pid):
+        import signal  # here: only a running monitor is signalled
+
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGHUP)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rcontainer.backends.base import ExecOptions
 from rcontainer.container import Record, State
-from rcontainer.engine import devshell, store
+from rcontainer.engine import store
 from rcontainer.engine.states import Op, check_transition
 from rcontainer.engine.transitions import Transitions
 from rcontainer.errors import NotFound
@@ -65,6 +65,8 @@ def run(
                 started(f"{rec.name} was {state.value}; started it")
         check_transition(Op.EXEC, rec.state, rec.name)
     if rec.dev_shell is not None:  # home:/host: (rcontainer.engine.devshell)
+        from rcontainer.engine import devshell  # here: a plain exec needs none of it (shutil)
+
         shell, how = devshell.entry(rec, argv, program, how)
         return t.backend(rec).exec(rec, shell, how)
     return t.backend(rec).exec(rec, shell_argv(rec, argv, program), how)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.container import Record, State, make_key
-from rcontainer.engine import depends, store
+from rcontainer.engine import store
 from rcontainer.engine.names import NAME_RE, in_folder
 from rcontainer.errors import BadInput, IllegalTransition, NotFound, OperationFailed, RcError
 
@@ -36,6 +36,7 @@ def up(
 ) -> list[Plan]:
     """The profiles of ``folder`` (``only`` these and what they depend on) up as one project:
     in parallel, dependants once their dependencies' conditions hold."""
+    from rcontainer.engine import depends
     from rcontainer.profile.project import load_project
 
     proj = load_project(folder, project=project)
@@ -128,6 +129,9 @@ def each(engine: Engine, op: str, keys: list[str], **options: Any) -> list[Recor
             return rec
 
     if op == "down":
+        # depends (threads, conditions) here: ``down NAME`` asks ``members`` and runs none
+        from rcontainer.engine import depends
+
         recs = {r.key: r for k in keys if (r := store.load(k)) is not None}
         dependants: dict[str, list[str]] = {k: [] for k in keys}
         for key, rec in recs.items():

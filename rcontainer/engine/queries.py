@@ -13,7 +13,7 @@ from typing import Any
 
 from rcontainer import paths
 from rcontainer.container import Observed, Record, State
-from rcontainer.engine import monitor_ctl, store
+from rcontainer.engine import store
 from rcontainer.engine.transitions import Transitions, normal_time
 from rcontainer.errors import Busy, IllegalTransition, OperationFailed, RcError
 
@@ -109,6 +109,8 @@ def orphan_row(key: str, obs: Observed) -> dict[str, Any]:
 
 
 def inspect(t: Transitions, rec: Record) -> dict[str, Any]:
+    from rcontainer.engine import monitor_ctl  # here: ps never asks who drives a container
+
     obs = None
     if rec.state != State.REMOVED:
         obs = t.backend(rec).observe(rec)

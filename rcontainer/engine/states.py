@@ -8,7 +8,6 @@ what to do instead. A record that does not exist yet counts as removed.
 
 from __future__ import annotations
 
-import shlex
 from enum import StrEnum
 
 from rcontainer.container import State
@@ -80,6 +79,8 @@ def check_transition(
             hint="use rcontainer up to update it, or rcontainer rm first",
         )
     if current == State.REMOVED:
+        import shlex  # here: only a refusal quotes a file name
+
         raise IllegalTransition(
             f"cannot {op} {name}: it is removed",
             hint=f"create it again: rcontainer up {shlex.quote(profile or name)}",

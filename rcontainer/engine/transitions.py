@@ -9,9 +9,7 @@ recorded as ``observed``, at the time the runtime gives where it knows it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from rcontainer.backends.base import Backend
 from rcontainer.container import Observed, Record, State
@@ -23,6 +21,10 @@ Act = Callable[[Record, Backend], object]
 
 
 def now_iso() -> str:
+    # datetime is imported where a time is written or read: an exec, which changes nothing,
+    # does not pay for it (~1 ms)
+    from datetime import UTC, datetime
+
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
@@ -52,6 +54,8 @@ def start_failed(rec: Record, b: Backend, exc: OperationFailed) -> OperationFail
             fix = f"stop {owners[0][1]} (rcontainer stop {owners[0][1]}) or publish another port in network.ports; "
         else:
             fix = "free the port, or publish another one in network.ports; "
+    import shlex  # here: only a refused start quotes a file name
+
     profile = shlex.quote(rec.profile_path or rec.name)
     return OperationFailed(
         message,
@@ -188,6 +192,8 @@ def normal_time(value: str | int | None) -> str | None:
     seconds since the epoch (-62135596800, year 1, for never), bwrap's supervisor ISO 8601."""
     if value is None:
         return None
+    from datetime import UTC, datetime
+
     value = str(value).strip()
     if value.lstrip("-").isdigit():
         seconds = int(value)

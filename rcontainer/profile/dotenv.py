@@ -16,7 +16,7 @@ from pathlib import Path
 from rcontainer.profile.interpolate import InterpolationError, interpolate_compose
 
 _SPACE = "\t\v\f\r \x85\xa0"  # not the line break
-_ESCAPE = re.compile(r"\\(?:[abcfnrtv$\"\\]|0[0-9]{0,3})")
+_ESCAPE = r"\\(?:[abcfnrtv$\"\\]|0[0-9]{0,3})"
 _ESCAPES = {"a": "\a", "b": "\b", "c": "\\c", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
@@ -113,7 +113,7 @@ def parse(text: str, environ: Mapping[str, str], defined: Mapping[str, str] | No
             raise DotenvError(line_at(i), f"unterminated quoted value {first}")
         value = "".join(chars)
         if quote == '"':
-            value = _interpolated(_ESCAPE.sub(_unescape, value), lookup(out), line_at(i))
+            value = _interpolated(re.sub(_ESCAPE, _unescape, value), lookup(out), line_at(i))
         out[key] = value
         i = j + 1
 

@@ -25,10 +25,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 # What may follow a "$" that starts an expression (or an escape).
-_STARTS = re.compile(r"\$(?:\$|\{|[A-Za-z_])")
+_STARTS = r"\$(?:\$|\{|[A-Za-z_])"
 
 
 class InterpolationError(ValueError):
@@ -97,7 +97,7 @@ def lone_dollars_doubled(text: str) -> str:
             out.append(text[i:])
             return "".join(out)
         out.append(text[i:j])
-        m = _STARTS.match(text, j)
+        m = re.compile(_STARTS).match(text, j)
         if m is None:
             out.append("$$")
             i = j + 1
@@ -146,7 +146,7 @@ def _expand(
             value, i = _braced(text, i, environ, evaluate=evaluate)
             out.append(value)
             continue
-        m = _NAME.match(text, i + 1)
+        m = re.compile(_NAME).match(text, i + 1)
         if m:
             if evaluate:
                 out.append(environ.get(m.group(), ""))
@@ -163,7 +163,7 @@ def _expand(
 
 def _braced(text: str, start: int, environ: Mapping[str, str], *, evaluate: bool) -> tuple[str, int]:
     """Expand the ``${...}`` expression starting at ``text[start]`` (the ``$``)."""
-    m = _NAME.match(text, start + 2)
+    m = re.compile(_NAME).match(text, start + 2)
     if not m:
         raise InterpolationError(
             f"invalid '${{' at character {start + 1}: expected a variable name like ${{HOME}}"

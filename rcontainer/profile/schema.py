@@ -10,7 +10,9 @@ editors (``python -m rcontainer.profile.schema > profiles/profile.schema.json``)
 Rules every type follows, so that a new field is safe by default:
 
 - **Whole-string patterns.** Every pattern is applied with ``re.fullmatch``: ``$`` alone would
-  match before a final newline, so ``"web\\n"`` would pass ``^[a-z]+$``.
+  match before a final newline, so ``"web\\n"`` would pass ``^[a-z]+$``. Patterns are kept as
+  text and compiled (by ``re``'s cache) when a value is first checked against them: loading a
+  profile compiles those of the fields it has, not all ~30 (~1 ms of every ``up``).
 - **One line, no control characters.** A string is single-line unless its type says otherwise:
   ``Str`` (and every scalar given as text) refuses control characters: C0 (newline, carriage
   return, tab, NUL, ESC, ...), DEL, C1, and U+2028/U+2029, which YAML and Python read as line
@@ -31,14 +33,11 @@ Nothing here imports yaml: the loader builds the ``Node`` tree.
 from __future__ import annotations
 
 import copy
-import difflib
 import ipaddress
 import json
 import os
 import posixpath
 import re
-import shlex
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -86,7 +85,7 @@ class Node:
 
 
 PathT = tuple[str | int, ...]
-_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SIMPLE_KEY = r"[A-Za-z0-9_-]+"
 
 # Characters no single-line value may hold (see the module docstring). The same text is a
 # regular expression for Python and for JSON Schema (ECMA-262) alike.
@@ -127,7 +126,7 @@ def format_path(path: PathT) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _SIMPLE_KEY.fullmatch(part):
+        elif re.fullmatch(_SIMPLE_KEY, part):
             out += f".{part}" if out else part
         else:
             out += f"[{json.dumps(part)}]"
@@ -230,6 +229,8 @@ def kind_of(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    import difflib  # here, as in the other suggestions: only a mistake needs one (~1 ms)
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
@@ -313,7 +314,7 @@ class Str(Type):
     ) -> None:
         super().__init__(description, default=default, required=required)
         self.bools = bools  # accept true/false as "true"/"false" (labels, build args)
-        self.pattern = re.compile(pattern) if pattern else None
+        self.pattern = pattern
         self.expected = "an absolute path like '/src'" if absolute and expected == "a string" else expected
         self.max_length = max_length
         self.absolute = absolute
@@ -330,7 +331,7 @@ class Str(Type):
         ctx.text_expected(node, path, s)
         if self.refuse_control(s, node, path, ctx, multiline=self.control):
             return INVALID
-        if self.pattern and not self.pattern.fullmatch(s):
+        if self.pattern and not re.fullmatch(self.pattern, s):
             return self.fail(node, path, ctx)
         if self.max_length is not None and len(s) > self.max_length:
             return self.fail(node, path, ctx, f"{self.expected} of at most {self.max_length} characters")
@@ -345,7 +346,7 @@ class Str(Type):
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "string"}
         if self.pattern:
-            out["pattern"] = self.pattern.pattern
+            out["pattern"] = self.pattern
         if self.max_length:
             out["maxLength"] = self.max_length
         if self.absolute:
@@ -472,7 +473,7 @@ MAX_PIDS = 2**22  # the kernel's PID_MAX_LIMIT
 MAX_RLIMIT = 2**63 - 1  # ulimits (-1 is unlimited)
 MAX_SIGNAL = 64  # SIGRTMAX on Linux
 ID_LIMIT = 2**32  # uids and gids in user namespace maps are 32-bit: every id stays below this
-_INT_TEXT = re.compile(rf"\s*[-+]?[0-9]{{1,{MAX_DIGITS}}}\s*")
+_INT_TEXT = rf"\s*[-+]?[0-9]{{1,{MAX_DIGITS}}}\s*"
 
 
 class Int(Type):
@@ -497,7 +498,7 @@ class Int(Type):
         if isinstance(v, str):
             if self.refuse_control(v, node, path, ctx):
                 return INVALID
-            if _INT_TEXT.fullmatch(v):
+            if re.fullmatch(_INT_TEXT, v):
                 v = int(v)
         if isinstance(v, bool) or not isinstance(v, int):
             return self.fail(node, path, ctx)
@@ -586,6 +587,8 @@ class Enum(Type):
             low = v.lower()
             if low in self.values:
                 return low
+            import difflib
+
             close = difflib.get_close_matches(v, list(self.values), n=1, cutoff=0.6)
             if close:
                 ctx.add(node, path, f"expected {self.expected}, got {found(v)}; did you mean {close[0]!r}?")
@@ -712,7 +715,7 @@ class Map(Type):
     ) -> None:
         super().__init__(description, default=default)
         self.value = value
-        self.key_pattern = re.compile(key_pattern) if key_pattern else None
+        self.key_pattern = key_pattern
         self.key_expected = key_expected
         self.keys = keys
         self.pairs = pairs
@@ -750,7 +753,7 @@ class Map(Type):
                     f" got {found(key)}: {bad}",
                 )
                 continue
-            if self.key_pattern and not self.key_pattern.fullmatch(key):
+            if self.key_pattern and not re.fullmatch(self.key_pattern, key):
                 ctx.add(keynode, (*path, key), f"expected {self.key_expected}, got {found(key)}")
                 continue
             if child.value is None and self.value.absent() is None:
@@ -764,7 +767,7 @@ class Map(Type):
         if self.keys is not None:
             obj["propertyNames"] = {"enum": list(self.keys)}
         elif self.key_pattern:
-            obj["propertyNames"] = {"pattern": self.key_pattern.pattern, "not": _json_no_control()}
+            obj["propertyNames"] = {"pattern": self.key_pattern, "not": _json_no_control()}
         else:
             obj["propertyNames"] = {"not": _json_no_control()}
         if self.pairs:
@@ -907,7 +910,7 @@ class Kinds(Type):
 # ---------------------------------------------------------------------------------------------
 # Scalar parsers
 
-_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([bkmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_SIZE = r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([bkmgt]?)(i?b?)\s*$"
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
@@ -921,7 +924,7 @@ def parse_size(value: Any) -> int:
         return value
     if not isinstance(value, str):
         raise ValueError("")
-    m = _SIZE.fullmatch(value)
+    m = re.fullmatch(_SIZE, value, re.IGNORECASE)
     if not m or (m.group(3) and not m.group(2) and m.group(3).lower() != "b"):
         raise ValueError("")
     unit = m.group(2).lower()
@@ -933,7 +936,7 @@ def parse_size(value: Any) -> int:
     return result
 
 
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(us|µs|ms|s|m|h)")
+_DURATION_PART = r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(us|µs|ms|s|m|h)"
 _DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
@@ -959,7 +962,7 @@ def parse_duration(value: Any) -> float:
     pos = 0
     total = 0.0
     while pos < len(text):
-        m = _DURATION_PART.match(text, pos)  # a scan: each part from where the last ended
+        m = re.compile(_DURATION_PART).match(text, pos)  # a scan: each part from where the last ended
         if not m:
             raise ValueError("")
         total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
@@ -971,6 +974,8 @@ def parse_duration(value: Any) -> float:
 
 def parse_signal(value: Any) -> str:
     """``SIGTERM``, ``TERM``, ``term`` or ``15`` -> ``SIGTERM``."""
+    import signal  # here: only a profile with stop_signal reads one
+
     if isinstance(value, bool):
         raise ValueError("")
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}", value.strip()):
@@ -1009,13 +1014,15 @@ def parse_capability(value: Any) -> str:
         name = name[4:]
     if name == "ALL" or name in CAPABILITIES:
         return name
+    import difflib
+
     close = difflib.get_close_matches(name, CAPABILITIES, n=1, cutoff=0.7)
     raise ValueError(f"did you mean {close[0]!r}?" if close else "see capabilities(7)")
 
 
 PROTOCOLS = ("tcp", "udp", "sctp")  # what Podman publishes
 
-_RESTART = re.compile(r"(no|always|unless-stopped|on-failure)(?::([0-9]+))?")
+_RESTART = r"(no|always|unless-stopped|on-failure)(?::([0-9]+))?"
 
 
 def parse_restart(value: Any) -> str:
@@ -1023,7 +1030,7 @@ def parse_restart(value: Any) -> str:
         return "no"
     if not isinstance(value, str):
         raise ValueError("")
-    m = _RESTART.fullmatch(value.strip())
+    m = re.fullmatch(_RESTART, value.strip())
     if not m or (m.group(2) is not None and m.group(1) != "on-failure"):
         raise ValueError("")
     if m.group(2) is not None and (len(m.group(2)) > MAX_DIGITS or int(m.group(2)) > MAX_RETRIES):
@@ -1076,7 +1083,7 @@ def parse_ip(value: Any) -> str:
     return _parse_ip(value.strip())
 
 
-_VOLUME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_VOLUME_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 
 
 def parse_octal_mode(value: Any) -> int:
@@ -1098,6 +1105,8 @@ def _looks_like_path(source: str) -> bool:
 
 
 def _split_command(value: str, node: Node, path: PathT, ctx: Ctx) -> Any:
+    import shlex  # here: only a command written as one string is split
+
     try:
         return shlex.split(value)
     except ValueError as exc:
@@ -1135,7 +1144,7 @@ def _volume_short(value: str, node: Node, path: PathT, ctx: Ctx) -> Any:
         kind, src = "bind", checked_host_path(source, node, path, ctx)
         if src is INVALID:
             return INVALID
-    elif _VOLUME_NAME.fullmatch(source):
+    elif re.fullmatch(_VOLUME_NAME, source):
         kind, src = "volume", source
     else:
         ctx.add(node, path, f"expected {expected}, got {found(value)}")
@@ -1182,7 +1191,7 @@ def _volume_long(value: dict[str, Any], node: Node, path: PathT, ctx: Ctx) -> An
             source = checked_host_path(source, src_node, (*path, "source"), ctx)
             if source is INVALID:
                 return INVALID
-        elif not _VOLUME_NAME.fullmatch(source):
+        elif not re.fullmatch(_VOLUME_NAME, source):
             ctx.add(src_node, (*path, "source"), f"expected a volume name like 'data', got {found(source)}")
             return INVALID
         for key in ("size", "mode"):
@@ -1382,12 +1391,12 @@ def Duration(description: str, default: float | None) -> Scalar:  # noqa: N802
     )
 
 
-_IDMAP = re.compile(r"([0-9]{1,10}):([0-9]{1,10}):([0-9]{1,10})")
+_IDMAP = r"([0-9]{1,10}):([0-9]{1,10}):([0-9]{1,10})"
 
 
 def parse_idmap(value: Any) -> str:
     """``CONTAINER_ID:HOST_ID:COUNT``, a range of 32-bit ids; the text is kept as written."""
-    m = _IDMAP.fullmatch(value) if isinstance(value, str) else None
+    m = re.fullmatch(_IDMAP, value) if isinstance(value, str) else None
     if m is None:
         raise ValueError("")
     inside, outside, count = (int(x) for x in m.groups())

@@ -27,7 +27,7 @@ from rcontainer.values import Value
 PODMAN = "podman"
 BWRAP = "bwrap"
 
-NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+NAME_RE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"  # text: only runtimes.yaml's names need it
 
 
 class RuntimeClass(Value):
@@ -142,7 +142,7 @@ def _load_user_classes(path: Path) -> dict[str, RuntimeClass]:
     classes: dict[str, RuntimeClass] = {}
     for name, spec in data.items():
         where = f"{path}: key {name!r}"
-        if not isinstance(name, str) or not NAME_RE.match(name):
+        if not isinstance(name, str) or not re.match(NAME_RE, name):
             raise BadInput(f"{where}: expected a lowercase name of letters, digits and '-'")
         if name in BUILTIN:
             raise BadInput(f"{where}: {name!r} is a built-in class and cannot be redefined")

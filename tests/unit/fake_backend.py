@@ -56,8 +56,11 @@ class FakeBackend:
     def unpause(self, rec: Record) -> None:
         self._did("unpause", rec, State.RUNNING)
 
-    def remove(self, rec: Record) -> None:
-        self._did("remove", rec)
+    def remove(self, rec: Record, stop_timeout: int | None = None) -> None:
+        if stop_timeout is not None:  # one call that stops (gracefully) and removes
+            self._did(f"remove (stop -t {stop_timeout})", rec)
+        else:
+            self._did("remove", rec)
         self.states.pop(rec.key, None)
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:

@@ -95,8 +95,17 @@ def test_start_of_a_running_and_stop_of_a_stopped_container_do_nothing_and_say_s
 def test_down_of_a_paused_container_is_unpause_stop_remove_in_the_history():
     engine, backends = engine_with(P)
     engine.down("c")
-    assert backends.fake.calls == ["unpause c", "stop c", "remove c"]
+    # the stop and the removal are one call of the backend (Podman: one request), with the
+    # profile's stop timeout; the history still says both steps
+    assert backends.fake.calls == ["unpause c", "remove (stop -t 1) c"]
     assert [t["to"] for t in store.load("c").transitions] == ["running", "stopped", "removed"]
+
+
+def test_down_of_a_stopped_container_only_removes_it():
+    engine, backends = engine_with(S)
+    engine.down("c", timeout=0)
+    assert backends.fake.calls == ["remove c"]
+    assert [t["to"] for t in store.load("c").transitions] == ["removed"]
 
 
 def test_a_transition_made_outside_is_recorded_as_observed():

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from rcontainer.backends.bwrap.argv import bwrap_args, container_command, container_env, resolve_user
-from rcontainer.backends.bwrap.root import add_dev_shell_files, populate_root, prepare_targets
 
 NAME = "spec.json"
 ROOT = "root"
@@ -47,6 +46,9 @@ def lay_out(
     bwrap's arguments for it, without the variables ``secret_keys`` (the supervisor adds
     them at each start). The image's /etc/passwd (as copied into ``root``) names the user;
     the working folder and mount targets must exist before bwrap runs."""
+    # here: ``exec`` reads the spec and lays out nothing (root brings shutil and rootfs)
+    from rcontainer.backends.bwrap.root import add_dev_shell_files, populate_root, prepare_targets
+
     bound = populate_root(root, tree, profile, hostname=hostname)
     add_dev_shell_files(root / "etc", profile)
     uid, gid, home = resolve_user(root / "etc", profile.get("user") or config.get("User") or None)

@@ -8,25 +8,29 @@ where the Podman in use ignores the runtime named in the request (before 6.0, ``
 
 from __future__ import annotations
 
+import _thread  # threading's own locks, without importing threading (~1 ms of an exec)
 import contextlib
 import json
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from rcontainer.backends.inspect_shapes import health_output, health_status
-from rcontainer.backends.podman import compat, freeze, networks, orphans, service
+from rcontainer.backends.podman import service
 from rcontainer.backends.podman.api import LibpodClient, Response
 from rcontainer.backends.podman.capabilities import CAPABILITIES
-from rcontainer.backends.podman.images import PodmanImages
-from rcontainer.backends.podman.spec import signal_number, spec_from_profile
-from rcontainer.backends.podman.volumes import PodmanVolumes
 from rcontainer.container import Observed, Record, State, make_key
 from rcontainer.errors import NotFound, OperationFailed, PodmanUnavailable
 
 if TYPE_CHECKING:
     from rcontainer.backends.base import ExecOptions, Progress
+    from rcontainer.backends.podman.images import PodmanImages
+    from rcontainer.backends.podman.volumes import PodmanVolumes
     from rcontainer.runtimes import RuntimeClass
+
+# The modules of the other operations (images, volumes, networks, spec, compat, freeze, orphans)
+# are imported by the methods that use them: ``ps``, ``stop`` or ``rm`` need the list, inspect
+# and lifecycle calls only, and importing them all cost ~5 ms of a ``ps`` (shutil with bz2 and
+# lzma, subprocess, their patterns).
 
 LABEL = "io.rcontainer"
 
@@ -54,9 +58,9 @@ class PodmanBackend:
         self._autostart = autostart
         self.notices = notices
         self._api: LibpodClient | None = None
-        self._api_lock = threading.Lock()
-        self.images = PodmanImages(lambda: self.api)
-        self.volumes = PodmanVolumes(lambda: self.api)
+        self._api_lock = _thread.allocate_lock()
+        self._images: PodmanImages | None = None
+        self._volumes: PodmanVolumes | None = None
 
     @property
     def api(self) -> LibpodClient:
@@ -68,6 +72,26 @@ class PodmanBackend:
                 self._api = LibpodClient(endpoint)
             return self._api
 
+    @property
+    def images(self) -> PodmanImages:
+        """Podman's image store (``images.py``), made on first use."""
+        with self._api_lock:
+            if self._images is None:
+                from rcontainer.backends.podman.images import PodmanImages
+
+                self._images = PodmanImages(lambda: self.api)
+            return self._images
+
+    @property
+    def volumes(self) -> PodmanVolumes:
+        """Podman's volume store (``volumes.py``), made on first use."""
+        with self._api_lock:
+            if self._volumes is None:
+                from rcontainer.backends.podman.volumes import PodmanVolumes
+
+                self._volumes = PodmanVolumes(lambda: self.api)
+            return self._volumes
+
     def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The first thing the engine asks for a profile: a network this Podman cannot run is
         refused here, before a pull and before ``up`` removes the container it would replace."""
@@ -75,15 +99,23 @@ class PodmanBackend:
         return self.images.ensure(profile, progress)
 
     def remove_orphan(self, rec: Record, owner: str) -> bool:
+        from rcontainer.backends.podman import orphans
+
         return orphans.remove(self, rec, owner)
 
     def ensure_network(self, name: str, labels: dict[str, str]) -> bool:
+        from rcontainer.backends.podman import networks
+
         return networks.ensure(self.api, name, labels)
 
     def remove_network(self, name: str, ours: dict[str, str]) -> bool:
+        from rcontainer.backends.podman import networks
+
         return networks.remove(self.api, name, ours)
 
     def limits_unenforced(self) -> str | None:
+        from rcontainer.backends.podman import compat
+
         return compat.limits_unenforced((self.api.get_json("/info") or {}).get("host") or {})
 
     def run_healthcheck(self, rec: Record) -> None:
@@ -114,6 +146,8 @@ class PodmanBackend:
         6.0 the user's service applies the request's runtime itself, when it knows the runtime
         by name (``compat.runtime_service_needed``).
         """
+        from rcontainer.backends.podman import compat
+
         version = compat.parse_version(self.api.version()) if rclass.handler else None
         if not compat.runtime_service_needed(rclass.handler, rclass.flags, version):
             return self.api
@@ -124,6 +158,10 @@ class PodmanBackend:
         before 4.4 or without passt, slirp4netns on Podman 6 or without the program. Only an
         explicit mode asks the service (``/info``, once): ``private`` is Podman's default."""
         mode = (profile.get("network") or {}).get("mode") or "private"
+        if mode == "private":
+            return  # the common case, decided without importing compat
+        from rcontainer.backends.podman import compat
+
         if mode in compat.EXPLICIT_NETWORKS:
             compat.check_network(mode, self.api.info(), compat.parse_version(self.api.version()))
 
@@ -135,6 +173,8 @@ class PodmanBackend:
         rclass: RuntimeClass,
         labels: dict[str, str],
     ) -> str:
+        from rcontainer.backends.podman.spec import spec_from_profile
+
         self.check_network(profile)
         spec = spec_from_profile(
             profile,
@@ -158,6 +198,8 @@ class PodmanBackend:
         self._post(rec, "stop", {"timeout": str(timeout)}, ok=(304,))  # 304: already stopped
 
     def kill(self, rec: Record, signal: str) -> None:
+        from rcontainer.backends.podman.spec import signal_number
+
         self._post(rec, "kill", {"signal": str(signal_number(signal))})
 
     def pause(self, rec: Record) -> str:
@@ -167,25 +209,36 @@ class PodmanBackend:
         except OperationFailed as exc:
             if ROOTLESS_V1_PAUSE not in str(exc).lower():
                 raise
+        from rcontainer.backends.podman import freeze
+
         freeze.signal_all(self.api, rec, "STOP")
         return "signal"
 
     def unpause(self, rec: Record) -> None:
         if rec.pause_method == "signal":
+            from rcontainer.backends.podman import freeze
+
             freeze.signal_all(self.api, rec, "CONT")
         else:
             self._post(rec, "unpause")
 
-    def remove(self, rec: Record) -> None:
+    def remove(self, rec: Record, stop_timeout: int | None = None) -> None:
+        """``DELETE ?force``: Podman stops a running container first, in the same call (with
+        ``timeout``, that many seconds before SIGKILL; without, the container's stop timeout)."""
         cid = rec.backend.get("id")
         if not cid:
             return
         if rec.pause_method == "signal":
             # continue frozen processes first: a stopped process cannot act on anything
+            from rcontainer.backends.podman import freeze
+
             with contextlib.suppress(NotFound, OperationFailed):
                 freeze.signal_all(self.api, rec, "CONT")
+        params = {"force": "true"}
+        if stop_timeout is not None:
+            params["timeout"] = str(stop_timeout)
         with contextlib.suppress(NotFound):  # already gone: removed is what we wanted
-            self.api.request("DELETE", f"/containers/{cid}", {"force": "true"}, what=f"remove {rec.name}")
+            self.api.request("DELETE", f"/containers/{cid}", params, what=f"remove {rec.name}")
 
     def observe(self, rec: Record) -> Observed | None:
         if not rec.backend.get("id"):

@@ -35,11 +35,9 @@ import contextlib
 import os
 import re
 import select
-import shutil
 import signal
 import socket
 import struct
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -231,6 +229,9 @@ class ExecSession:
             except ProcessLookupError:
                 pass
             except PermissionError:  # another user of the container: a sub-uid
+                import shutil  # here: the rare case; every exec would pay ~3 ms for them
+                import subprocess
+
                 podman = shutil.which("podman") or "podman"
                 subprocess.run(
                     [podman, "unshare", "kill", f"-{int(sig)}", "--", f"-{pid}"],

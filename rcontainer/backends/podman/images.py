@@ -186,7 +186,7 @@ def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: Pro
                 output.append(text)
                 if progress:
                     progress.output(text)
-                if BUILT_ID.match(text):
+                if re.match(BUILT_ID, text):
                     image_id = text.strip()
             aux = msg.get("aux") or {}
             if isinstance(aux, dict) and aux.get("ID"):
@@ -201,7 +201,7 @@ def build(api: LibpodClient, build_spec: dict[str, Any], tag: str, progress: Pro
     return image_id
 
 
-BUILT_ID = re.compile(r"^[0-9a-f]{64}\n?$")
+BUILT_ID = r"^[0-9a-f]{64}\n?$"  # text, compiled by the build that reads it
 
 
 def _pack_context(context: str, containerfile: str, tag: str) -> tuple[Any, str]:

@@ -6,6 +6,9 @@ private ``podman system service`` for the user on ``$XDG_RUNTIME_DIR/rcontainer/
 (and says so), unless told not to. Runtime classes get a service of their own each where
 the Podman in use ignores the runtime named in a create request (before 6.0, ``compat.py``).
 
+Starting one is rare: ``shutil``, ``signal`` and ``subprocess`` are imported by the functions
+that start and stop services, not by every command that only finds the socket.
+
 A service started here writes its output to ``NAME.log`` and its PID to ``NAME.pid`` beside
 its socket ``NAME.sock``.
 """
@@ -14,9 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,6 +142,10 @@ def _beside(endpoint: Endpoint, suffix: str) -> Path:
 
 def start_private_service(endpoint: Endpoint, global_args: tuple[str, ...] = ()) -> int:
     """Start ``podman [global_args] system service`` on the endpoint, detached; return its PID."""
+    import shutil
+    import signal
+    import subprocess
+
     podman = shutil.which("podman")
     if podman is None:
         raise PodmanUnavailable("podman is not installed", hint="apt-get install podman")
@@ -173,6 +177,8 @@ def start_private_service(endpoint: Endpoint, global_args: tuple[str, ...] = ())
 
 def stop_private_service(endpoint: Endpoint) -> None:
     """Stop a service ``start_private_service`` started (found by its PID file)."""
+    import signal
+
     pid_file = _beside(endpoint, ".pid")
     try:
         pid = int(pid_file.read_text().strip())
