@@ -93,8 +93,8 @@ def _fork(cdir: Path, start_id: str, secret_values: dict[str, str], errfd: int) 
             # a file) that the collector finalized later would close whatever then has that
             # number. So every object there is now, garbage or not, is exempted from collection
             # for good (nothing of it is ever finalized here). Not collected first: a collection
-            # touches every object, copying the CLI's whole heap into this process (~3 ms on the
-            # way to a running container, and its memory for the container's life).
+            # touches every object, so copies the pages of the heap it shares with the CLI (~3 ms
+            # on the way to a running container).
             gc.freeze()
             os.setsid()  # the CLI may exit (or get ^C) while the container runs
             null = os.open(os.devnull, os.O_RDWR)
