@@ -35,8 +35,17 @@ KEEP = 256  # entries kept; each is a few kilobytes
 CONVERTER = os.path.join(os.path.dirname(__file__), "loader.py")  # what turns YAML into Nodes
 
 
+_VERSIONS: list[str] = []  # _versions(), once per process (a project reads several files)
+
+
 def _versions() -> str:
     """What, besides the text, decides the tree: this format, Python, the converter, PyYAML."""
+    if not _VERSIONS:
+        _VERSIONS.append(_find_versions())
+    return _VERSIONS[0]
+
+
+def _find_versions() -> str:
     from importlib.machinery import PathFinder
 
     parts = [str(FORMAT), sys.version]
@@ -62,7 +71,7 @@ def load(text: str, file: str) -> Node | None:
             if os.fstat(fh.fileno()).st_uid != os.getuid():
                 return None  # not ours: parse instead
             return _node(marshal.loads(fh.read()), file)
-    except (OSError, ValueError, EOFError, TypeError, IndexError):
+    except Exception:  # noqa: BLE001 - missing, unreadable or damaged, whichever way: parse instead
         return None
 
 
@@ -76,8 +85,9 @@ def store(text: str, tree: Node) -> None:
     path = entry(text)
     with contextlib.suppress(OSError, ValueError):
         ensure_dir(path.parent)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        # a name of its own: two threads of a project's ``up`` may keep the same text at once
+        tmp = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(marshal.dumps(_plain(tree)))

@@ -5,6 +5,7 @@ never kept; a damaged entry is a parse; and a cached profile loads without impor
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import stat
 import subprocess
@@ -86,14 +87,16 @@ def test_what_did_not_parse_cleanly_is_not_kept(text):
     assert [p.message for p in again.problems] == [p.message for p in ctx.problems]
 
 
-@pytest.mark.parametrize("damage", [b"", b"\x00garbage", b"\xe9\x01\x00\x00\x00", None])
+# valid marshal data of the wrong shape: keys that are not a mapping
+WRONG_KEYS = marshal.dumps(({"a": (1, 1, 1, None, None)}, 1, 1, "not keys", None))
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage", b"\xe9\x01\x00\x00\x00", WRONG_KEYS, None])
 def test_a_damaged_entry_is_parsed_again(damage):
     text = TEXTS[1]
     read_yaml(text, "a.yaml", Ctx())
     entry = parsed.entry(text)
     if damage is None:  # a valid marshal of the wrong shape
-        import marshal
-
         damage = marshal.dumps({"not": "a node"})
     entry.write_bytes(damage)
     tree = read_yaml(text, "a.yaml", Ctx())
@@ -119,6 +122,7 @@ def test_a_changed_converter_or_text_is_another_entry(monkeypatch, tmp_path):
     converter = tmp_path / "loader.py"
     converter.write_text("# another converter\n")
     monkeypatch.setattr(parsed, "CONVERTER", str(converter))
+    monkeypatch.setattr(parsed, "_VERSIONS", [])
     assert parsed.entry(text) != first
 
 
