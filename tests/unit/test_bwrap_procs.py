@@ -11,6 +11,14 @@ import pytest
 from rcontainer.backends.bwrap import procs
 
 
+@pytest.fixture(params=["pidfd", "poll"])
+def way(request, monkeypatch) -> str:
+    """Each test runs with a pidfd, and as on a kernel without one (the /proc poll)."""
+    if request.param == "poll":
+        monkeypatch.delattr(procs.os, "pidfd_open")
+    return request.param
+
+
 def started(seconds: str) -> tuple[subprocess.Popen, int]:
     child = subprocess.Popen(["sleep", seconds])
     st = procs.read_stat(child.pid)
@@ -18,10 +26,7 @@ def started(seconds: str) -> tuple[subprocess.Popen, int]:
     return child, st.starttime
 
 
-@pytest.mark.parametrize("pidfd", [True, False])
-def test_the_end_of_a_process_is_seen_at_once(pidfd, monkeypatch):
-    if not pidfd:
-        monkeypatch.delattr(procs.os, "pidfd_open")
+def test_the_end_of_a_process_is_seen_at_once(way):
     child, start = started("0.2")
     try:
         began = time.monotonic()
@@ -32,10 +37,7 @@ def test_the_end_of_a_process_is_seen_at_once(pidfd, monkeypatch):
         child.wait()
 
 
-@pytest.mark.parametrize("pidfd", [True, False])
-def test_a_process_that_outlives_the_timeout_is_reported(pidfd, monkeypatch):
-    if not pidfd:
-        monkeypatch.delattr(procs.os, "pidfd_open")
+def test_a_process_that_outlives_the_timeout_is_reported(way):
     child, start = started("30")
     try:
         began = time.monotonic()
