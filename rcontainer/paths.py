@@ -24,13 +24,14 @@ _XDG = {
     "config": ("XDG_CONFIG_HOME", ".config"),
     "state": ("XDG_STATE_HOME", ".local/state"),
     "cache": ("XDG_CACHE_HOME", ".cache"),
+    "data": ("XDG_DATA_HOME", ".local/share"),
 }
 
 
 def xdg_home(kind: str) -> Path:
-    """``$XDG_CONFIG_HOME`` (``config``), ``$XDG_STATE_HOME`` or ``$XDG_CACHE_HOME``: the
-    variable when it holds an absolute path (the spec says a relative one is ignored), else the
-    default under the home folder."""
+    """``$XDG_CONFIG_HOME`` (``config``), ``$XDG_STATE_HOME``, ``$XDG_CACHE_HOME`` or
+    ``$XDG_DATA_HOME``: the variable when it holds an absolute path (the spec says a relative
+    one is ignored), else the default under the home folder."""
     variable, default = _XDG[kind]
     value = os.environ.get(variable, "")
     return Path(value) if value.startswith("/") else Path.home() / default

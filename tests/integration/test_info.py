@@ -62,3 +62,16 @@ def test_the_test_bed_runs_as_an_unprivileged_user():
     assert os.geteuid() != 0, "integration tests must run rootless (scripts/test.sh drops to a user)"
     out = harness.podman("info", "--format", "{{.Host.Security.Rootless}}").stdout.strip()
     assert out == "true"
+
+
+def test_info_with_no_override_names_the_xdg_folders(rc, podman_env, tmp_path, monkeypatch):
+    """A user's first command: no RCONTAINER_*_DIR, only the XDG variables (the data folder
+    once crashed with a KeyError when no RCONTAINER_DATA_DIR was set)."""
+    for kind in ("CONFIG", "STATE", "CACHE", "DATA"):
+        monkeypatch.delenv(f"RCONTAINER_{kind}_DIR", raising=False)
+        monkeypatch.setenv(f"XDG_{kind}_HOME", str(tmp_path / kind.lower()))
+    result = rc("info", "--json")
+    assert result.code == 0, result.err
+    folders = json.loads(result.out)["rcontainer"]
+    for kind in ("config", "state", "cache", "data"):
+        assert folders[kind] == str(tmp_path / kind / "rcontainer")
