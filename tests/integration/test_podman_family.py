@@ -194,13 +194,45 @@ def test_autostart_starts_a_private_service_and_says_so(rc, scope, tmp_path, mon
         again = rc("down", "auto", env={"RCONTAINER_RUNTIME_DIR": str(run)})
         assert again.code == 0 and "started a private one" not in again.err
     finally:
-        pid_file = run / "rcontainer" / "podman.pid"
-        if pid_file.exists():
-            pid = int(pid_file.read_text())
-            try:
-                os.killpg(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        stop_private_service(run)
+
+
+def stop_private_service(run) -> None:
+    """Stop the private service rcontainer started under ``run`` (by its PID file)."""
+    pid_file = run / "rcontainer" / "podman.pid"
+    if pid_file.exists():
+        try:
+            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def test_a_private_service_outlives_the_folder_it_was_started_from(
+    rc, scope, tmp_path, monkeypatch, busybox_profile
+):
+    """The service must not keep the command's working folder: once that folder was removed (a
+    checkout copied anew, a project folder deleted), conmon said "Failed to get working
+    directory" and every start through the service failed with "exit status 1"."""
+    monkeypatch.delenv("CONTAINER_HOST")
+    monkeypatch.delenv("RCONTAINER_NO_AUTOSTART")
+    run, work = tmp_path / "run", tmp_path / "work"
+    run.mkdir()
+    work.mkdir()
+    first = busybox_profile("cwd1", command=["sleep", "30"], stop_timeout=0)
+    second = busybox_profile("cwd2", command=["sleep", "30"], stop_timeout=0)
+    env = {"RCONTAINER_RUNTIME_DIR": str(run), "RCONTAINER_SERVICE_IDLE": "60"}
+    monkeypatch.chdir(work)
+    try:
+        started = rc("up", str(first), env=env)
+        assert started.code == 0 and "started a private one" in started.err, started.err
+        monkeypatch.chdir(tmp_path)
+        work.rmdir()
+        result = rc("up", str(second), env=env)
+        assert result.code == 0, result.err
+        assert "started a private one" not in result.err  # the same service, still there
+        assert rc.ps()["cwd2"]["state"] == "running"
+    finally:
+        stop_private_service(run)
 
 
 def test_host_name_tmpfs_mode_and_relabelled_mounts_reach_the_container(rc, scope, tmp_path, busybox_profile):

@@ -161,6 +161,9 @@ def start_private_service(endpoint: Endpoint, global_args: tuple[str, ...] = ())
             stdout=log,
             stderr=log,
             start_new_session=True,  # outlives this command, as a service should
+            # not this command's folder: conmon inherits the service's, and once that folder is
+            # removed (a checkout copied anew) every start fails ("Failed to get working directory")
+            cwd="/",
         )
     _beside(endpoint, ".pid").write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + 20
