@@ -186,7 +186,12 @@ def start_unit(rc, tmp_path: Path, profile: Path):
     assert lines["ExecStart"][1:] == ["run-unit", str(profile)]
     assert Path(lines["ExecStart"][0]).is_absolute()
     listener = NotifyListener(tmp_path / "notify.sock")
-    proc = subprocess.Popen(
+    return lines, listener, exec_start(lines, listener)
+
+
+def exec_start(lines: dict, listener: NotifyListener) -> subprocess.Popen:
+    """A unit's ExecStart run as systemd runs it: its own session, NOTIFY_SOCKET to ``listener``."""
+    return subprocess.Popen(
         lines["ExecStart"],
         env={**os.environ, "NOTIFY_SOCKET": str(listener.path)},
         stdout=subprocess.PIPE,
@@ -194,7 +199,6 @@ def start_unit(rc, tmp_path: Path, profile: Path):
         text=True,
         start_new_session=True,
     )
-    return lines, listener, proc
 
 
 def test_unit_command_lines_start_notify_stop_and_remove(tmp_path, busybox_profile, scope, rc):
@@ -473,15 +477,7 @@ def test_a_projects_units_start_in_dependency_order_and_stop_their_own_container
                 assert done.returncode == 0, (name, done.stderr)
                 continue
             listener = NotifyListener(tmp_path / f"notify{i}.sock")
-            proc = subprocess.Popen(
-                lines["ExecStart"],
-                env={**os.environ, "NOTIFY_SOCKET": str(listener.path)},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
-            running.append((proc, listener))
+            running.append((exec_start(lines, listener), listener))
             listener.until("READY=1", timeout=120)
             if name.endswith(".db.service"):
                 assert rc("inspect", "--json", "shop/db").json()["health"] == "healthy"
