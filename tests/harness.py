@@ -204,39 +204,33 @@ def container_name(scope: str, profile: Path) -> str:
 def remove_scoped_networks(prefix: str) -> None:
     """Remove networks rcontainer made for projects of scopes starting with prefix (left by
     a test that ended before its down). Never touches anything else."""
-    import json
-
-    out = podman("network", "ls", "--filter", "label=io.rcontainer.scope", "--format", "json", check=False)
-    try:
-        found = json.loads(out.stdout or "[]") or []
-    except ValueError:
-        return
-    names = [
-        n["name"]
-        for n in found
-        if str((n.get("labels") or {}).get("io.rcontainer.scope", "")).startswith(prefix) and n.get("name")
-    ]
-    if names:
-        podman("network", "rm", "-f", *names, check=False)
+    _remove_scoped("network", prefix, "name", "labels")
 
 
 def remove_scoped_volumes(prefix: str) -> None:
     """Remove named volumes rcontainer made for scopes starting with prefix (left by a test that
     ended before removing them). Never touches anything else."""
+    _remove_scoped("volume", prefix, "Name", "Labels")
+
+
+def _remove_scoped(kind: str, prefix: str, name_key: str, labels_key: str) -> None:
+    """``podman KIND rm -f`` of every KIND labelled with a scope starting with ``prefix``; the
+    listing's keys differ by kind (networks: ``name``/``labels``, volumes: ``Name``/``Labels``)."""
     import json
 
-    out = podman("volume", "ls", "--filter", "label=io.rcontainer.scope", "--format", "json", check=False)
+    out = podman(kind, "ls", "--filter", "label=io.rcontainer.scope", "--format", "json", check=False)
     try:
         found = json.loads(out.stdout or "[]") or []
     except ValueError:
         return
     names = [
-        v["Name"]
-        for v in found
-        if str((v.get("Labels") or {}).get("io.rcontainer.scope", "")).startswith(prefix) and v.get("Name")
+        item[name_key]
+        for item in found
+        if str((item.get(labels_key) or {}).get("io.rcontainer.scope", "")).startswith(prefix)
+        and item.get(name_key)
     ]
     if names:
-        podman("volume", "rm", "-f", *names, check=False)
+        podman(kind, "rm", "-f", *names, check=False)
 
 
 def kill_bwrap_containers(state_root: Path) -> int:
