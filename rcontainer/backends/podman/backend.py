@@ -62,35 +62,35 @@ class PodmanBackend:
         self._images: PodmanImages | None = None
         self._volumes: PodmanVolumes | None = None
 
+    def _once(self, attr: str, make: Any) -> Any:
+        """``self.<attr>``, made by ``make()`` on first use: once, even when a project's
+        containers ask from several threads at the same time."""
+        with self._api_lock:
+            if getattr(self, attr) is None:
+                setattr(self, attr, make())
+            return getattr(self, attr)
+
     @property
     def api(self) -> LibpodClient:
-        """The client of the user's service, found (or started) on first use: once, even when a
-        project's containers ask from several threads at the same time."""
-        with self._api_lock:
-            if self._api is None:
-                endpoint = service.resolve_endpoint(autostart=self._autostart, notices=self.notices)
-                self._api = LibpodClient(endpoint)
-            return self._api
+        """The client of the user's service, found (or started) on first use."""
+        return self._once(
+            "_api",
+            lambda: LibpodClient(service.resolve_endpoint(autostart=self._autostart, notices=self.notices)),
+        )
 
     @property
     def images(self) -> PodmanImages:
         """Podman's image store (``images.py``), made on first use."""
-        with self._api_lock:
-            if self._images is None:
-                from rcontainer.backends.podman.images import PodmanImages
+        from rcontainer.backends.podman.images import PodmanImages
 
-                self._images = PodmanImages(lambda: self.api)
-            return self._images
+        return self._once("_images", lambda: PodmanImages(lambda: self.api))
 
     @property
     def volumes(self) -> PodmanVolumes:
         """Podman's volume store (``volumes.py``), made on first use."""
-        with self._api_lock:
-            if self._volumes is None:
-                from rcontainer.backends.podman.volumes import PodmanVolumes
+        from rcontainer.backends.podman.volumes import PodmanVolumes
 
-                self._volumes = PodmanVolumes(lambda: self.api)
-            return self._volumes
+        return self._once("_volumes", lambda: PodmanVolumes(lambda: self.api))
 
     def ensure_image(self, profile: dict[str, Any], progress: Progress | None) -> tuple[str, str]:
         """The first thing the engine asks for a profile: a network this Podman cannot run is
