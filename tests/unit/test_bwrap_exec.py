@@ -89,7 +89,10 @@ def test_taking_on_privileges_leaves_exactly_those():
     )  # fmt: skip
     text = _status_after(target)
     if "unshare failed" in text:
-        pytest.skip("no unprivileged user namespaces here")
+        # a host limit: this host refuses unprivileged user namespaces to this user; the same
+        # privileges are checked on real containers by test_bwrap_security.py's
+        # test_exec_has_exactly_the_privileges_of_the_containers_main_process, which runs here
+        pytest.skip("host limit: no unprivileged user namespaces for this user (see test_bwrap_security.py)")
     got = privileges.parse_status(text, last)
     assert (got.inheritable, got.permitted, got.effective, got.bounding, got.ambient) == (0x21,) * 5
     assert got.no_new_privs
